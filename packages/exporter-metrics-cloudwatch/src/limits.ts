@@ -1,0 +1,23 @@
+/** CloudWatch PutMetricData limits, named once (see the PutMetricData API reference). */
+
+/** Datums per request (MetricData and EntityMetricData together). */
+export const MAX_DATUMS_PER_REQUEST = 1000;
+/** Request body limit; kept for the uncompressed body since the docs do not say which one counts. */
+export const MAX_REQUEST_BYTES = 1_000_000;
+/** Values (and Counts) per datum. */
+export const MAX_VALUES_PER_DATUM = 150;
+export const MAX_DIMENSIONS = 30;
+export const MAX_NAMESPACE_LENGTH = 255;
+export const MAX_METRIC_NAME_LENGTH = 255;
+export const MAX_DIMENSION_NAME_LENGTH = 255;
+export const MAX_DIMENSION_VALUE_LENGTH = 1024;
+/** Every number CloudWatch stores lies in [-2^360, 2^360]. */
+export const MAX_ABS_VALUE = 2 ** 360;
+/** Timestamps are accepted up to two weeks in the past and two hours in the future. */
+export const MAX_PAST_MS = 14 * 24 * 3600_000;
+export const MAX_FUTURE_MS = 2 * 3600_000;
+/**
+ * Margin kept inside the timestamp window: a point that is valid when translated must still be valid when a
+ * retried request reaches CloudWatch minutes later.
+ */
+export const TIMESTAMP_MARGIN_MS = 10 * 60_000;

@@ -1,0 +1,39 @@
+import {
+  AggregationTemporality,
+  AggregationType,
+  InstrumentType,
+  type AggregationOption,
+} from '@opentelemetry/sdk-metrics';
+
+/**
+ * Default max buckets of the exponential histogram. 160 (OpenTelemetry's own default) gives scale 4 (bucket
+ * ratio 1.044) on a lognormal(3, 1) latency sample, so a percentile read from the published distribution is
+ * within half a bucket — about 2.2 % — of the exact one; measured in `npm run bench` and the integration tests.
+ */
+export const DEFAULT_EXPONENTIAL_MAX_SIZE = 160;
+
+/**
+ * DELTA for what CloudWatch adds up (counters and histograms), CUMULATIVE for levels (up-down counters), so
+ * every CloudWatch statistic (Sum per period, percentiles) means what a user expects.
+ */
+export function defaultTemporalitySelector(instrumentType: InstrumentType): AggregationTemporality {
+  switch (instrumentType) {
+    case InstrumentType.COUNTER:
+    case InstrumentType.OBSERVABLE_COUNTER:
+    case InstrumentType.HISTOGRAM:
+      return AggregationTemporality.DELTA;
+    default:
+      return AggregationTemporality.CUMULATIVE;
+  }
+}
+
+/** Histograms become base-2 exponential histograms; everything else keeps OpenTelemetry's default. */
+export function defaultAggregationSelector(instrumentType: InstrumentType): AggregationOption {
+  if (instrumentType === InstrumentType.HISTOGRAM) {
+    return {
+      type: AggregationType.EXPONENTIAL_HISTOGRAM,
+      options: { maxSize: DEFAULT_EXPONENTIAL_MAX_SIZE, recordMinMax: true },
+    };
+  }
+  return { type: AggregationType.DEFAULT };
+}

@@ -1,0 +1,134 @@
+/**
+ * A histogram bucket in value order: its samples lie in [lo, hi] (infinite bounds allowed for open ends).
+ */
+export interface Bucket {
+  lo: number;
+  hi: number;
+  count: number;
+}
+
+/** What OpenTelemetry knows exactly about the samples of a histogram point. */
+export interface HistogramStats {
+  count: number;
+  sum?: number;
+  min?: number;
+  max?: number;
+  /**
+   * Whether min and max are the exact extremes of these samples. They are not for a delta computed from
+   * cumulative points: the lifetime extremes still bound the samples, but are not samples of the interval.
+   */
+  exactMinMax: boolean;
+}
+
+/** A distribution CloudWatch can store: Values/Counts and the statistics they imply. */
+export interface Distribution {
+  /** Ascending, distinct. */
+  values: number[];
+  counts: number[];
+  sampleCount: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
+const finite = (x: number | undefined): x is number => x !== undefined && Number.isFinite(x);
+
+/**
+ * Turns histogram buckets into CloudWatch Values/Counts whose statistics are exact: min and max stand as values
+ * of their own, every other bucket is represented by one value inside its bounds, and those representatives are
+ * moved together — each by the same fraction of its half-width — so that sum(Values × Counts) equals the exact
+ * sum. Percentiles read from the result land in the same bucket as the exact ones, near its middle.
+ * Returns undefined for an empty histogram.
+ */
+export function toDistribution(buckets: readonly Bucket[], stats: HistogramStats): Distribution | undefined {
+  const lowBound = finite(stats.min) ? stats.min : -Infinity;
+  const highBound = finite(stats.max) ? stats.max : Infinity;
+  const live: Bucket[] = [];
+  let total = 0;
+  for (const b of buckets) {
+    if (!(b.count > 0)) continue;
+    // The extremes bound every bucket, which also closes the open ends of explicit histograms.
+    let lo = Math.max(b.lo, lowBound);
+    let hi = Math.min(b.hi, highBound);
+    if (lo > hi) lo = hi = lo > highBound ? highBound : lowBound;
+    if (!Number.isFinite(lo)) lo = hi;
+    if (!Number.isFinite(hi)) hi = lo;
+    live.push({ lo, hi, count: b.count });
+    total += b.count;
+  }
+  if (total === 0) return undefined;
+  if (!live.every((b) => Number.isFinite(b.lo))) {
+    // One bucket open at both ends and nothing to bound it: all we know is the mean.
+    if (!finite(stats.sum)) return undefined;
+    const mean = stats.sum / total;
+    return { values: [mean], counts: [total], sampleCount: total, sum: stats.sum, min: mean, max: mean };
+  }
+
+  const pins: Array<[number, number]> = [];
+  const reps = live.map((b) => ({ ...b }));
+  if (stats.exactMinMax && finite(stats.min) && finite(stats.max)) {
+    reps[0]!.count -= 1;
+    pins.push([stats.min, 1]);
+    if (total > 1) {
+      reps[reps.length - 1]!.count -= 1;
+      pins.push([stats.max, 1]);
+    }
+  }
+
+  let fixed = 0;
+  for (const [v, c] of pins) fixed += v * c;
+  let mid = 0;
+  let room = 0;
+  for (const b of reps) {
+    if (b.count <= 0) continue;
+    mid += (b.count * (b.lo + b.hi)) / 2;
+    room += (b.count * (b.hi - b.lo)) / 2;
+  }
+  let shift = 0;
+  if (finite(stats.sum) && room > 0) {
+    shift = (stats.sum - fixed - mid) / room;
+    shift = Math.max(-1, Math.min(1, shift));
+  }
+
+  const byValue = new Map<number, number>();
+  for (const [v, c] of pins) byValue.set(v, (byValue.get(v) ?? 0) + c);
+  for (const b of reps) {
+    if (b.count <= 0) continue;
+    const v = (b.lo + b.hi) / 2 + (shift * (b.hi - b.lo)) / 2;
+    byValue.set(v, (byValue.get(v) ?? 0) + b.count);
+  }
+  const values = [...byValue.keys()].sort((a, b) => a - b);
+  const counts = values.map((v) => byValue.get(v)!);
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i]! * counts[i]!;
+  const exact = stats.exactMinMax && finite(stats.min) && finite(stats.max);
+  return {
+    values,
+    counts,
+    sampleCount: total,
+    sum: finite(stats.sum) ? stats.sum : sum,
+    min: exact ? stats.min! : values[0]!,
+    max: exact ? stats.max! : values[values.length - 1]!,
+  };
+}
+
+/**
+ * Splits a distribution into parts of at most `maxValues` values, each self-consistent (its statistics are
+ * those of its own Values/Counts), so that CloudWatch's combined statistics stay exact.
+ */
+export function splitDistribution(d: Distribution, maxValues: number): Distribution[] {
+  if (d.values.length <= maxValues) return [d];
+  const parts: Distribution[] = [];
+  for (let i = 0; i < d.values.length; i += maxValues) {
+    const values = d.values.slice(i, i + maxValues);
+    const counts = d.counts.slice(i, i + maxValues);
+    let sampleCount = 0;
+    let sum = 0;
+    for (let k = 0; k < values.length; k++) {
+      sampleCount += counts[k]!;
+      sum += values[k]! * counts[k]!;
+    }
+    parts.push({ values, counts, sampleCount, sum, min: values[0]!, max: values[values.length - 1]! });
+  }
+  return parts;
+}

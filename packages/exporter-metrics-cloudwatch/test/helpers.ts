@@ -1,0 +1,69 @@
+import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
+
+/** A small deterministic PRNG (mulberry32), so distributions in tests are the same on every run. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Lognormal samples from a seeded normal (Box–Muller). */
+export function lognormal(n: number, mu: number, sigma: number, seed = 1): number[] {
+  const r = rng(seed);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const z = Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+    out.push(Math.exp(mu + sigma * z));
+  }
+  return out;
+}
+
+/** Nearest-rank quantile of a weighted distribution (Values/Counts, ascending values). */
+export function weightedQuantile(values: number[], counts: number[], q: number): number {
+  const total = counts.reduce((a, b) => a + b, 0);
+  const rank = Math.max(1, Math.ceil(q * total));
+  let seen = 0;
+  for (let i = 0; i < values.length; i++) {
+    seen += counts[i]!;
+    if (seen >= rank) return values[i]!;
+  }
+  return values[values.length - 1]!;
+}
+
+/** Nearest-rank quantile of raw samples. */
+export function sampleQuantile(samples: number[], q: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1]!;
+}
+
+/** Sum(Values × Counts), Min and Max of the values with a non-zero count, and sum(Counts). */
+export function statsOf(d: Pick<MetricDatum, 'Values' | 'Counts'>): {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+} {
+  const values = d.Values ?? [];
+  const counts = d.Counts ?? values.map(() => 1);
+  let count = 0;
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  values.forEach((v, i) => {
+    const c = counts[i]!;
+    count += c;
+    sum += v * c;
+    if (c > 0) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+  });
+  return { count, sum, min, max };
+}
+
+export const relErr = (a: number, b: number): number => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);

@@ -1,0 +1,282 @@
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { validatePutMetricData, type Violation } from './validatePutMetricData';
+import { verifySigV4, type Credentials } from './verifySigV4';
+
+/** One request as the front door saw it. */
+export interface RecordedRequest {
+  /** The operation named by X-Amz-Target (e.g. `PutMetricData`), or `unknown`. */
+  operation: string;
+  /** Body bytes as received on the wire. */
+  wireBytes: number;
+  /** Body bytes after undoing Content-Encoding. */
+  decodedBytes: number;
+  /** The Content-Encoding header as received, if any. */
+  contentEncoding: string | undefined;
+  gzip: boolean;
+  /** The SDK's attempt number (`amz-sdk-request: attempt=N`), 1 when absent. */
+  attempt: number;
+  /** The decoded JSON input. */
+  input: unknown;
+  /** The HTTP status answered (0 when the connection was dropped on purpose). */
+  status: number;
+  /** The error code answered, if any. */
+  errorCode?: string;
+  /** The rule this request broke, if the front door refused it. */
+  violation?: Violation;
+  /** The fault injected into this request, if any. */
+  fault?: Fault;
+}
+
+/** A fault to inject into the next request that matches it. */
+export interface Fault {
+  /** Only requests for this operation match (default: PutMetricData). */
+  operation?: string;
+  /** Wait this long before doing anything else. */
+  delayMs?: number;
+  /** Close the connection without answering. */
+  drop?: boolean;
+  /** Answer with this status and error code instead of forwarding. */
+  status?: number;
+  code?: string;
+  message?: string;
+}
+
+export interface FrontDoorOptions {
+  /** Where moto listens. */
+  upstream: string;
+  credentials: Credentials;
+  /** Hold Values/Counts and StatisticValues to full agreement (see ValidationOptions). Default true. */
+  strictDistributions?: boolean;
+}
+
+const TARGET_PREFIX = 'GraniteServiceVersion20100801.';
+
+/**
+ * The strict front door: a loopback HTTP server in front of moto that checks signatures over the exact bytes
+ * received, undoes gzip (moto's server mode would decode it twice), refuses what CloudWatch refuses, records
+ * every request and can inject faults. Everything else is forwarded to moto unchanged.
+ */
+export class FrontDoor {
+  readonly requests: RecordedRequest[] = [];
+  private readonly faults: Fault[] = [];
+  private readonly sockets = new Set<Socket>();
+  private server: Server | undefined;
+  private url = '';
+
+  constructor(private readonly options: FrontDoorOptions) {}
+
+  /** Starts listening on a free loopback port. */
+  async start(): Promise<void> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) this.sendError(res, 500, 'InternalServiceError', String(err));
+      });
+    });
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  /** The URL clients should use as their CloudWatch endpoint. */
+  get endpoint(): string {
+    return this.url;
+  }
+
+  /** The refusals so far: in a test of the exporter this should stay empty. */
+  get violations(): RecordedRequest[] {
+    return this.requests.filter((r) => r.violation !== undefined);
+  }
+
+  /** Queues faults; each applies once, to the next request that matches it. */
+  injectFaults(...faults: Fault[]): void {
+    this.faults.push(...faults);
+  }
+
+  /** Forgets recorded requests and pending faults. */
+  clear(): void {
+    this.requests.length = 0;
+    this.faults.length = 0;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private takeFault(operation: string): Fault | undefined {
+    const i = this.faults.findIndex((f) => (f.operation ?? 'PutMetricData') === operation);
+    return i < 0 ? undefined : this.faults.splice(i, 1)[0];
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+    }
+    const target = headers['x-amz-target'] ?? '';
+    const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : 'unknown';
+    const encoding = headers['content-encoding'];
+    const attempt = Number(/attempt=(\d+)/.exec(headers['amz-sdk-request'] ?? '')?.[1] ?? 1);
+    const record: RecordedRequest = {
+      operation,
+      wireBytes: raw.length,
+      decodedBytes: raw.length,
+      contentEncoding: encoding,
+      gzip: (encoding ?? '').includes('gzip'),
+      attempt,
+      input: undefined,
+      status: 0,
+    };
+    this.requests.push(record);
+
+    const fault = this.takeFault(operation);
+    if (fault) {
+      record.fault = fault;
+      if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (fault.drop) {
+        req.socket.destroy();
+        return;
+      }
+      if (fault.status) {
+        this.answerError(
+          res,
+          record,
+          fault.status,
+          fault.code ?? 'ServiceUnavailable',
+          fault.message ?? 'Injected fault',
+        );
+        return;
+      }
+    }
+
+    const signature = verifySigV4(
+      { method: req.method ?? 'GET', url: req.url ?? '/', headers, body: raw },
+      this.options.credentials,
+    );
+    if (!signature.ok) {
+      this.answerError(res, record, 403, signature.code, signature.message);
+      return;
+    }
+
+    let body = raw;
+    if (encoding) {
+      const layers = encoding
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean);
+      try {
+        // Content-Encoding lists encodings in the order they were applied: undo them from last to first.
+        for (const layer of layers.reverse()) {
+          if (layer === 'gzip') body = gunzipSync(body);
+          else if (layer !== 'identity') throw new Error(`unsupported Content-Encoding ${layer}`);
+        }
+      } catch (err) {
+        this.answerError(res, record, 400, 'InvalidParameterValue', `Cannot decode the request body: ${String(err)}`);
+        return;
+      }
+    }
+    record.decodedBytes = body.length;
+
+    if (operation === 'PutMetricData') {
+      if (!(headers['content-type'] ?? '').startsWith('application/x-amz-json-1.0')) {
+        this.answerError(res, record, 400, 'InvalidParameterValue', 'The front door only speaks AWS JSON 1.0.');
+        return;
+      }
+      let input: unknown;
+      try {
+        input = JSON.parse(body.toString('utf8'));
+      } catch {
+        this.answerError(res, record, 400, 'SerializationException', 'The request body is not valid JSON.');
+        return;
+      }
+      record.input = input;
+      const violation = validatePutMetricData(input, body.length, {
+        now: Date.now(),
+        strictDistributions: this.options.strictDistributions ?? true,
+      });
+      if (violation) {
+        record.violation = violation;
+        this.answerError(res, record, violation.status, violation.code, violation.message);
+        return;
+      }
+    } else {
+      try {
+        record.input = JSON.parse(body.toString('utf8'));
+      } catch {
+        record.input = body.toString('utf8');
+      }
+    }
+    await this.forward(req, headers, body, res, record);
+  }
+
+  private forward(
+    req: IncomingMessage,
+    headers: Record<string, string>,
+    body: Buffer,
+    res: ServerResponse,
+    record: RecordedRequest,
+  ): Promise<void> {
+    const upstream = new URL(req.url ?? '/', this.options.upstream);
+    const out: Record<string, string> = { ...headers, host: upstream.host, 'content-length': String(body.length) };
+    delete out['content-encoding'];
+    return new Promise((resolve) => {
+      const up = request(upstream, { method: req.method, headers: out }, (upRes) => {
+        const parts: Buffer[] = [];
+        upRes.on('data', (c: Buffer) => parts.push(c));
+        upRes.once('end', () => {
+          const payload = Buffer.concat(parts);
+          record.status = upRes.statusCode ?? 502;
+          if (record.status >= 400) record.errorCode = upRes.headers['x-amzn-query-error']?.toString().split(';')[0];
+          const { connection: _c, 'transfer-encoding': _t, ...rest } = upRes.headers;
+          res.writeHead(record.status, { ...rest, 'content-length': String(payload.length) });
+          res.end(payload);
+          resolve();
+        });
+      });
+      up.once('error', (err) => {
+        this.answerError(res, record, 502, 'InternalServiceError', `moto did not answer: ${err.message}`);
+        resolve();
+      });
+      up.end(body);
+    });
+  }
+
+  private answerError(
+    res: ServerResponse,
+    record: RecordedRequest,
+    status: number,
+    code: string,
+    message: string,
+  ): void {
+    record.status = status;
+    record.errorCode = code;
+    this.sendError(res, status, code, message);
+  }
+
+  /** Answers an error the way CloudWatch's JSON 1.0 endpoint does, including the query-compatible header. */
+  private sendError(res: ServerResponse, status: number, code: string, message: string): void {
+    const body = JSON.stringify({ __type: `com.amazonaws.cloudwatch#${code}`, message });
+    res.writeHead(status, {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amzn-query-error': `${code};${status >= 500 ? 'Receiver' : 'Sender'}`,
+      'x-amzn-requestid': `front-door-${this.requests.length}`,
+      'content-length': String(Buffer.byteLength(body)),
+    });
+    res.end(body);
+  }
+}

@@ -1,0 +1,84 @@
+import { CloudWatchClient, type CloudWatchClientConfig } from '@aws-sdk/client-cloudwatch';
+import { FrontDoor, type Fault, type RecordedRequest } from './FrontDoor';
+import { MotoServer } from './MotoServer';
+import type { Credentials } from './verifySigV4';
+
+/** The test credentials the front door accepts. They open nothing outside this machine. */
+export const LOCAL_CREDENTIALS: Credentials = {
+  accessKeyId: 'AKIDLOCALCLOUDWATCH',
+  secretAccessKey: 'local-cloudwatch-test-secret',
+};
+export const LOCAL_REGION = 'us-east-1';
+
+export interface LocalCloudWatchOptions {
+  /** See FrontDoorOptions.strictDistributions. Default true. */
+  strictDistributions?: boolean;
+}
+
+/** moto behind the strict front door, both on loopback: a CloudWatch that needs no AWS account. */
+export class LocalCloudWatch {
+  private constructor(
+    readonly moto: MotoServer,
+    readonly frontDoor: FrontDoor,
+  ) {}
+
+  /** Starts moto and the front door. Throws MotoUnavailableError when moto_server is not installed. */
+  static async start(options: LocalCloudWatchOptions = {}): Promise<LocalCloudWatch> {
+    const moto = await MotoServer.start();
+    const frontDoor = new FrontDoor({
+      upstream: moto.endpoint,
+      credentials: LOCAL_CREDENTIALS,
+      strictDistributions: options.strictDistributions ?? true,
+    });
+    try {
+      await frontDoor.start();
+    } catch (err) {
+      await moto.stop();
+      throw err;
+    }
+    return new LocalCloudWatch(moto, frontDoor);
+  }
+
+  /** The endpoint clients should use: the front door. */
+  get endpoint(): string {
+    return this.frontDoor.endpoint;
+  }
+
+  /** Client configuration that reaches this CloudWatch (region, endpoint, test credentials). */
+  clientConfig(extra: CloudWatchClientConfig = {}): CloudWatchClientConfig {
+    return { region: LOCAL_REGION, endpoint: this.endpoint, credentials: LOCAL_CREDENTIALS, ...extra };
+  }
+
+  /** A fresh client for this CloudWatch; the caller destroys it. */
+  client(extra: CloudWatchClientConfig = {}): CloudWatchClient {
+    return new CloudWatchClient(this.clientConfig(extra));
+  }
+
+  get requests(): RecordedRequest[] {
+    return this.frontDoor.requests;
+  }
+
+  get violations(): RecordedRequest[] {
+    return this.frontDoor.violations;
+  }
+
+  /** PutMetricData requests only. */
+  get puts(): RecordedRequest[] {
+    return this.frontDoor.requests.filter((r) => r.operation === 'PutMetricData');
+  }
+
+  injectFaults(...faults: Fault[]): void {
+    this.frontDoor.injectFaults(...faults);
+  }
+
+  /** Forgets stored metrics, recorded requests and pending faults. */
+  async reset(): Promise<void> {
+    this.frontDoor.clear();
+    await this.moto.reset();
+  }
+
+  async stop(): Promise<void> {
+    await this.frontDoor.stop();
+    await this.moto.stop();
+  }
+}

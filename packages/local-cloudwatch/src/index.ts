@@ -1,0 +1,12 @@
+export { LocalCloudWatch, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalCloudWatchOptions } from './LocalCloudWatch';
+export { FrontDoor, type Fault, type FrontDoorOptions, type RecordedRequest } from './FrontDoor';
+export { MotoServer, MotoUnavailableError } from './MotoServer';
+export {
+  validatePutMetricData,
+  CLOUDWATCH_UNITS,
+  type Violation,
+  type ValidationOptions,
+} from './validatePutMetricData';
+export { verifySigV4, type Credentials, type ReceivedRequest, type SignatureCheck } from './verifySigV4';
+export { readStatistics, listMetrics, toDimensions, type MetricQuery, type SeriesStatistics } from './readBack';
+export { useLocalCloudWatch } from './useLocalCloudWatch';

@@ -42,14 +42,14 @@ export function sampleQuantile(samples: number[], q: number): number {
 }
 
 /** Sum(Values × Counts), Min and Max of the values with a non-zero count, and sum(Counts). */
-export function statsOf(d: Pick<MetricDatum, 'Values' | 'Counts'>): {
+export function statsOf(d: Pick<MetricDatum, 'Values' | 'Counts'> | { values: number[]; counts: number[] }): {
   count: number;
   sum: number;
   min: number;
   max: number;
 } {
-  const values = d.Values ?? [];
-  const counts = d.Counts ?? values.map(() => 1);
+  const values = ('values' in d ? d.values : d.Values) ?? [];
+  const counts = ('counts' in d ? d.counts : d.Counts) ?? values.map(() => 1);
   let count = 0;
   let sum = 0;
   let min = Infinity;

@@ -100,7 +100,7 @@ function translateMetric(
         const h = cumulative
           ? ctx.deltas.histogram(streamKey(f, p.attributes), ms(p.startTime), ms(p.endTime), p.value, ctx.now)
           : p.value;
-        if (h === undefined) continue;
+        if (h === undefined || !storableStats(f, h)) continue;
         const dist = toDistribution(explicitBuckets(h), { ...h, exactMinMax: !cumulative });
         if (dist) pushDistribution(f, p, dist, out);
       }
@@ -111,7 +111,7 @@ function translateMetric(
         const h = cumulative
           ? ctx.deltas.exponential(streamKey(f, p.attributes), ms(p.startTime), ms(p.endTime), p.value, ctx.now)
           : p.value;
-        if (h === undefined) continue;
+        if (h === undefined || !storableStats(f, h)) continue;
         const dist = toDistribution(exponentialBuckets(h), { ...h, exactMinMax: !cumulative });
         if (dist) pushDistribution(f, p, dist, out);
       }
@@ -147,6 +147,12 @@ function storable(f: MetricFrame, v: number): boolean {
     f.ctx.drops.drop(f.name, 'value-out-of-range', `the value ${v} is outside [-2^360, 2^360]`);
     return false;
   }
+  return true;
+}
+
+/** A histogram that recorded a NaN or an infinity cannot be told truthfully: drop it rather than hide it. */
+function storableStats(f: MetricFrame, h: { sum?: number; min?: number; max?: number }): boolean {
+  for (const v of [h.sum, h.min, h.max]) if (v !== undefined && !storable(f, v)) return false;
   return true;
 }
 

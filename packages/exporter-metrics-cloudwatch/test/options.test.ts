@@ -1,0 +1,89 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { AggregationTemporality, AggregationType, InstrumentType } from '@opentelemetry/sdk-metrics';
+import { expect } from 'chai';
+import { CloudWatchMetricExporter } from '../src';
+import { resolveOptions, type CloudWatchMetricExporterOptions } from '../src/options';
+
+describe('resolveOptions', () => {
+  const invalid: Array<[string, unknown, RegExp]> = [
+    ['no options', undefined, /options are required/],
+    ['no namespace', {}, /namespace/],
+    ['an empty namespace', { namespace: '' }, /namespace/],
+    ['a namespace of 256 characters', { namespace: 'n'.repeat(256) }, /namespace/],
+    ['a reserved namespace', { namespace: 'AWS/EC2' }, /reserved/],
+    ['a namespace starting with ":"', { namespace: ':x' }, /":"/],
+    ['a non-ASCII namespace', { namespace: 'Sérvice' }, /ASCII/],
+    ['a whitespace namespace', { namespace: '   ' }, /ASCII/],
+    ['storageResolution 30', { namespace: 'N', storageResolution: 30 }, /storageResolution/],
+    ['resourceDimensions not an array', { namespace: 'N', resourceDimensions: 'service.name' }, /resourceDimensions/],
+    ['deltaStateTtlMillis 0', { namespace: 'N', deltaStateTtlMillis: 0 }, /deltaStateTtlMillis/],
+  ];
+  for (const [name, options, message] of invalid) {
+    it(`throws for ${name}, naming the option`, () => {
+      expect(() => resolveOptions(options as CloudWatchMetricExporterOptions)).to.throw(message);
+    });
+  }
+
+  it('states every default', () => {
+    const r = resolveOptions({ namespace: 'MyService' });
+    expect(r.storageResolution).to.equal(60);
+    expect(r.resourceDimensions).to.deep.equal([]);
+    expect(r.deltaStateTtlMillis).to.equal(30 * 60_000);
+    expect(r.client).to.equal(undefined);
+  });
+
+  it('chooses DELTA for counters and histograms, CUMULATIVE for up-down counters and gauges', () => {
+    const r = resolveOptions({ namespace: 'N' });
+    const t = (i: InstrumentType) => r.temporalitySelector(i);
+    expect(t(InstrumentType.COUNTER)).to.equal(AggregationTemporality.DELTA);
+    expect(t(InstrumentType.OBSERVABLE_COUNTER)).to.equal(AggregationTemporality.DELTA);
+    expect(t(InstrumentType.HISTOGRAM)).to.equal(AggregationTemporality.DELTA);
+    expect(t(InstrumentType.UP_DOWN_COUNTER)).to.equal(AggregationTemporality.CUMULATIVE);
+    expect(t(InstrumentType.OBSERVABLE_UP_DOWN_COUNTER)).to.equal(AggregationTemporality.CUMULATIVE);
+    expect(t(InstrumentType.GAUGE)).to.equal(AggregationTemporality.CUMULATIVE);
+  });
+
+  it('chooses exponential histograms for histograms and the default elsewhere', () => {
+    const r = resolveOptions({ namespace: 'N' });
+    expect(r.aggregationSelector(InstrumentType.HISTOGRAM)).to.deep.equal({
+      type: AggregationType.EXPONENTIAL_HISTOGRAM,
+      options: { maxSize: 160, recordMinMax: true },
+    });
+    expect(r.aggregationSelector(InstrumentType.COUNTER)).to.deep.equal({ type: AggregationType.DEFAULT });
+  });
+
+  it('lets the user override the selectors', () => {
+    const r = resolveOptions({ namespace: 'N', temporalitySelector: () => AggregationTemporality.CUMULATIVE });
+    expect(r.temporalitySelector(InstrumentType.COUNTER)).to.equal(AggregationTemporality.CUMULATIVE);
+  });
+});
+
+describe('CloudWatchMetricExporter lifecycle', () => {
+  it('answers FAILED, asynchronously, to an export after shutdown', async () => {
+    const exporter = new CloudWatchMetricExporter({ namespace: 'N', clientConfig: { region: 'us-east-1' } });
+    await exporter.shutdown();
+    await exporter.shutdown(); // idempotent
+    let sync = true;
+    const result = await new Promise<{ code: number; error?: Error }>((resolve) => {
+      exporter.export({ resource: undefined as never, scopeMetrics: [] }, resolve);
+      sync = false;
+    });
+    expect(sync).to.equal(false);
+    expect(result.code).to.equal(1);
+    expect(result.error!.message).to.match(/shut down/);
+  });
+
+  it('never destroys a client it was given', async () => {
+    const client = new CloudWatchClient({ region: 'us-east-1' });
+    let destroyed = false;
+    const destroy = client.destroy.bind(client);
+    client.destroy = () => {
+      destroyed = true;
+      destroy();
+    };
+    await new CloudWatchMetricExporter({ namespace: 'N', client }).shutdown();
+    expect(destroyed).to.equal(false);
+    client.destroy();
+    expect(destroyed).to.equal(true);
+  });
+});

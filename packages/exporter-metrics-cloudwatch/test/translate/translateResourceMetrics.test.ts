@@ -1,0 +1,293 @@
+import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { diag, DiagLogLevel, ValueType, type Attributes, type DiagLogger } from '@opentelemetry/api';
+import { millisToHrTime } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AggregationTemporality,
+  DataPointType,
+  type MetricData,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+import { expect } from 'chai';
+import { CumulativeToDelta } from '../../src/translate/CumulativeToDelta';
+import { DropReporter } from '../../src/translate/DropReporter';
+import { translateResourceMetrics, type TranslateContext } from '../../src/translate/translateResourceMetrics';
+
+const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
+
+function point<T>(value: T, attributes: Attributes = {}, endMs = NOW - 1000, startMs = NOW - 61_000) {
+  return { startTime: millisToHrTime(startMs), endTime: millisToHrTime(endMs), attributes, value };
+}
+const descriptor = (name: string, unit = '') => ({ name, unit, description: '', valueType: ValueType.DOUBLE });
+
+function rm(metrics: MetricData[], resource: Attributes = { 'service.name': 'svc' }): ResourceMetrics {
+  return { resource: resourceFromAttributes(resource), scopeMetrics: [{ scope: { name: 'test' }, metrics }] };
+}
+function gauge(name: string, values: Array<number | [number, Attributes, number?]>, unit = ''): MetricData {
+  return {
+    descriptor: descriptor(name, unit),
+    aggregationTemporality: AggregationTemporality.CUMULATIVE,
+    dataPointType: DataPointType.GAUGE,
+    dataPoints: values.map((v) => (Array.isArray(v) ? point(v[0], v[1], v[2]) : point(v))),
+  };
+}
+function sum(
+  name: string,
+  value: number,
+  monotonic: boolean,
+  temporality: AggregationTemporality,
+  startMs?: number,
+  endMs?: number,
+): MetricData {
+  return {
+    descriptor: descriptor(name),
+    aggregationTemporality: temporality,
+    dataPointType: DataPointType.SUM,
+    isMonotonic: monotonic,
+    dataPoints: [point(value, {}, endMs, startMs)],
+  };
+}
+
+function context(extra: Partial<TranslateContext> = {}): TranslateContext {
+  return {
+    storageResolution: 60,
+    resourceDimensions: [],
+    deltas: new CumulativeToDelta(60_000),
+    drops: new DropReporter(),
+    now: NOW,
+    ...extra,
+  };
+}
+
+describe('translateResourceMetrics', () => {
+  let warnings: string[] = [];
+  beforeEach(() => {
+    warnings = [];
+    const logger: DiagLogger = {
+      error: () => undefined,
+      warn: (m: string) => void warnings.push(m),
+      info: () => undefined,
+      debug: () => undefined,
+      verbose: () => undefined,
+    };
+    diag.setLogger(logger, DiagLogLevel.WARN);
+  });
+  afterEach(() => diag.disable());
+
+  it('maps a gauge to Value with its unit, timestamp and dimensions', () => {
+    const [d] = translateResourceMetrics(
+      rm([gauge('cpu', [[0.5, { core: 1 }]], '1')]),
+      context({ resourceDimensions: ['service.name'] }),
+    );
+    expect(d).to.deep.equal({
+      MetricName: 'cpu',
+      Dimensions: [
+        { Name: 'service.name', Value: 'svc' },
+        { Name: 'core', Value: '1' },
+      ],
+      Timestamp: new Date(NOW - 1000),
+      Unit: 'None',
+      Value: 0.5,
+    } satisfies MetricDatum);
+  });
+
+  it('scales values into the CloudWatch unit (ns → Microseconds)', () => {
+    const [d] = translateResourceMetrics(rm([gauge('gc', [1500], 'ns')]), context());
+    expect([d!.Unit, d!.Value]).to.deep.equal(['Microseconds', 1.5]);
+  });
+
+  const sums: Array<[string, boolean, AggregationTemporality, number | undefined]> = [
+    ['a delta counter is its delta', true, AggregationTemporality.DELTA, 7],
+    ['a cumulative counter on the first export is its whole value', true, AggregationTemporality.CUMULATIVE, 7],
+    ['an up-down counter is its level', false, AggregationTemporality.CUMULATIVE, 7],
+    ['a delta up-down counter is its change', false, AggregationTemporality.DELTA, 7],
+  ];
+  for (const [name, monotonic, temporality, expected] of sums) {
+    it(`maps sums: ${name}`, () => {
+      const out = translateResourceMetrics(rm([sum('s', 7, monotonic, temporality)]), context());
+      expect(out.map((d) => d.Value)).to.deep.equal([expected]);
+    });
+  }
+
+  it('adds StorageResolution 1 only for high resolution', () => {
+    expect(translateResourceMetrics(rm([gauge('g', [1])]), context())[0]).to.not.have.property('StorageResolution');
+    expect(
+      translateResourceMetrics(rm([gauge('g', [1])]), context({ storageResolution: 1 }))[0]!.StorageResolution,
+    ).to.equal(1);
+  });
+
+  const bad: Array<[string, number, string]> = [
+    ['NaN', NaN, 'non-finite-value'],
+    ['+Infinity', Infinity, 'non-finite-value'],
+    ['-Infinity', -Infinity, 'non-finite-value'],
+    ['2^361', 2 ** 361, 'value-out-of-range'],
+    ['-2^361', -(2 ** 361), 'value-out-of-range'],
+  ];
+  for (const [name, value, reason] of bad) {
+    it(`drops a ${name} point (${reason}) and keeps its neighbours`, () => {
+      const ctx = context();
+      const out = translateResourceMetrics(
+        rm([
+          gauge('g', [
+            [1, { k: 'a' }],
+            [value, { k: 'b' }],
+            [2, { k: 'c' }],
+          ]),
+        ]),
+        ctx,
+      );
+      expect(out.map((d) => d.Value)).to.deep.equal([1, 2]);
+      expect(ctx.drops.dropped[reason as 'non-finite-value']).to.equal(1);
+      expect(warnings).to.have.length(1);
+      expect(warnings[0]).to.contain('"g"');
+    });
+  }
+
+  it('keeps the boundary values ±2^360', () => {
+    const out = translateResourceMetrics(rm([gauge('g', [2 ** 360, -(2 ** 360)])]), context());
+    expect(out).to.have.length(2);
+  });
+
+  it('warns once per metric and reason, however many points are dropped', () => {
+    const ctx = context();
+    translateResourceMetrics(rm([gauge('g', [NaN, NaN, NaN]), gauge('h', [NaN])]), ctx);
+    translateResourceMetrics(rm([gauge('g', [NaN])]), ctx);
+    expect(ctx.drops.dropped['non-finite-value']).to.equal(5);
+    expect(warnings).to.have.length(2);
+  });
+
+  const times: Array<[string, number, boolean]> = [
+    ['now', NOW, true],
+    ['13 days ago', NOW - 13 * 86400_000, true],
+    ['15 days ago', NOW - 15 * 86400_000, false],
+    ['one hour ahead', NOW + 3600_000, true],
+    ['three hours ahead', NOW + 3 * 3600_000, false],
+  ];
+  for (const [name, t, kept] of times) {
+    it(`${kept ? 'keeps' : 'drops'} a point timestamped ${name}`, () => {
+      const ctx = context();
+      const out = translateResourceMetrics(rm([gauge('g', [[1, {}, t]])]), ctx);
+      expect(out).to.have.length(kept ? 1 : 0);
+      expect(ctx.drops.dropped['timestamp-out-of-range']).to.equal(kept ? 0 : 1);
+    });
+  }
+
+  it('shortens a metric name over 255 characters and drops an empty one', () => {
+    const ctx = context();
+    const out = translateResourceMetrics(rm([gauge('m'.repeat(300), [1]), gauge('  ', [1, 2])]), ctx);
+    expect(out.map((d) => d.MetricName!.length)).to.deep.equal([255]);
+    expect(ctx.drops.dropped['invalid-metric-name']).to.equal(2);
+  });
+
+  it('keeps a point with 40 attributes, with 30 dimensions, and warns once', () => {
+    const attrs: Attributes = {};
+    for (let i = 0; i < 40; i++) attrs[`a${i}`] = 'v';
+    const out = translateResourceMetrics(
+      rm([
+        gauge('wide', [
+          [1, attrs],
+          [2, attrs],
+        ]),
+      ]),
+      context(),
+    );
+    expect(out.map((d) => d.Dimensions!.length)).to.deep.equal([30, 30]);
+    expect(warnings.filter((w) => w.includes('30 dimensions'))).to.have.length(1);
+  });
+
+  it('maps an explicit histogram to Values/Counts and StatisticValues that agree', () => {
+    const h: MetricData = {
+      descriptor: descriptor('size', 'By'),
+      aggregationTemporality: AggregationTemporality.DELTA,
+      dataPointType: DataPointType.HISTOGRAM,
+      dataPoints: [
+        point({ buckets: { boundaries: [10, 100], counts: [1, 2, 1] }, count: 4, sum: 230, min: 5, max: 150 }),
+      ],
+    };
+    const [d] = translateResourceMetrics(rm([h]), context());
+    expect(d!.Values).to.deep.equal([5, 37.5, 150]);
+    expect(d!.Counts).to.deep.equal([1, 2, 1]);
+    expect(d!.StatisticValues).to.deep.equal({ SampleCount: 4, Sum: 230, Minimum: 5, Maximum: 150 });
+    expect(d!.Unit).to.equal('Bytes');
+  });
+
+  it('skips empty histograms', () => {
+    const h: MetricData = {
+      descriptor: descriptor('size'),
+      aggregationTemporality: AggregationTemporality.DELTA,
+      dataPointType: DataPointType.EXPONENTIAL_HISTOGRAM,
+      dataPoints: [
+        point({
+          count: 0,
+          sum: 0,
+          scale: 20,
+          zeroCount: 0,
+          positive: { offset: 0, bucketCounts: [] },
+          negative: { offset: 0, bucketCounts: [] },
+        }),
+      ],
+    };
+    expect(translateResourceMetrics(rm([h]), context())).to.deep.equal([]);
+  });
+
+  it('splits an exponential histogram with more than 150 buckets into self-consistent datums', () => {
+    const bucketCounts = Array.from({ length: 200 }, () => 1);
+    // A consistent sum: each bucket's single sample sits at its middle.
+    const bound = (k: number) => 2 ** (k / 64);
+    const total = bucketCounts.reduce((a, _, k) => a + (bound(k) + bound(k + 1)) / 2, 0);
+    const h: MetricData = {
+      descriptor: descriptor('lat', 'ms'),
+      aggregationTemporality: AggregationTemporality.DELTA,
+      dataPointType: DataPointType.EXPONENTIAL_HISTOGRAM,
+      dataPoints: [
+        point({
+          count: 200,
+          sum: total,
+          scale: 6,
+          zeroCount: 0,
+          positive: { offset: 0, bucketCounts },
+          negative: { offset: 0, bucketCounts: [] },
+          min: bound(0.5),
+          max: bound(199.5),
+        }),
+      ],
+    };
+    const out = translateResourceMetrics(rm([h]), context());
+    expect(out.length).to.equal(2);
+    expect(out.reduce((a, d) => a + d.StatisticValues!.SampleCount!, 0)).to.equal(200);
+    expect(out.reduce((a, d) => a + d.StatisticValues!.Sum!, 0)).to.be.closeTo(total, 1e-9);
+    for (const d of out) expect(d.Values!.length).to.be.at.most(150);
+  });
+
+  it('drops a histogram whose sum is not finite', () => {
+    const ctx = context();
+    const h: MetricData = {
+      descriptor: descriptor('h'),
+      aggregationTemporality: AggregationTemporality.DELTA,
+      dataPointType: DataPointType.HISTOGRAM,
+      dataPoints: [
+        point({ buckets: { boundaries: [1], counts: [1, 1] }, count: 2, sum: Infinity, min: 0, max: Infinity }),
+      ],
+    };
+    expect(translateResourceMetrics(rm([h]), ctx)).to.deep.equal([]);
+    expect(ctx.drops.dropped['non-finite-value']).to.equal(1);
+  });
+
+  it('converts a cumulative counter to deltas across exports', () => {
+    const ctx = context();
+    const start = NOW - 120_000;
+    const values = [10, 15, 15, 3];
+    const starts = [start, start, start, NOW - 5000]; // the last one restarted
+    const out: Array<number | undefined> = [];
+    values.forEach((v, i) => {
+      const c = { ...ctx, now: NOW + i * 60_000 };
+      const [d] = translateResourceMetrics(
+        rm([sum('c', v, true, AggregationTemporality.CUMULATIVE, starts[i], NOW + i * 60_000 - 1)]),
+        c,
+      );
+      out.push(d?.Value);
+      ctx.deltas.endExport(c.now);
+    });
+    expect(out).to.deep.equal([10, 5, 0, 3]);
+  });
+});

@@ -1,22 +1,43 @@
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { diag } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type {
   AggregationOption,
   AggregationTemporality,
   InstrumentType,
+  MetricData,
   PushMetricExporter,
   ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { newCounters, type ExporterStats, type StatsCounters } from './ExporterStats.js';
 import { MAX_DATUMS_PER_REQUEST } from './limits.js';
-import { resolveOptions, type CloudWatchMetricExporterOptions, type ResolvedOptions } from './options.js';
+import {
+  ISOLATION_BUDGET,
+  resolveOptions,
+  type CloudWatchMetricExporterOptions,
+  type ResolvedOptions,
+} from './options.js';
+import { envelopeBytes, Packer } from './pack/packDatums.js';
+import { sendBatches } from './send/sendBatches.js';
 import { CumulativeToDelta } from './translate/CumulativeToDelta.js';
 import { DropReporter } from './translate/DropReporter.js';
-import { translateResourceMetrics } from './translate/translateResourceMetrics.js';
+import { toResourceDimensions } from './translate/toDimensions.js';
+import { scopeKeyOf, translateMetric, type TranslateContext } from './translate/translateResourceMetrics.js';
+
+/** Points translated between two looks at the clock. */
+const SLICE_POINTS = 500;
+/** Longest stretch of translation and packing before the event loop gets a turn. */
+const SLICE_MS = 4;
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * An OpenTelemetry push exporter that writes metrics to Amazon CloudWatch with PutMetricData.
  * Use it with a `PeriodicExportingMetricReader`; it states its preferred temporality and aggregation.
+ *
+ * Each export translates the points into CloudWatch datums (dropping, with a diag warning, only points
+ * CloudWatch would refuse), packs them into the fewest requests CloudWatch's limits allow, and sends them
+ * through the AWS SDK, which compresses, signs and retries.
  */
 export class CloudWatchMetricExporter implements PushMetricExporter {
   private readonly options: ResolvedOptions;
@@ -24,10 +45,11 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
   private readonly ownsClient: boolean;
   private readonly deltas: CumulativeToDelta;
   private readonly drops = new DropReporter();
+  private readonly counters: StatsCounters = newCounters();
   private readonly inFlight = new Set<Promise<void>>();
   private shutdownPromise: Promise<void> | undefined;
 
-  /** @throws Error naming the option when an option breaks a CloudWatch rule (e.g. an `AWS/` namespace). */
+  /** @throws Error naming the option when an option breaks a rule (e.g. a namespace under `AWS/`). */
   constructor(options: CloudWatchMetricExporterOptions) {
     this.options = resolveOptions(options);
     this.ownsClient = this.options.client === undefined;
@@ -43,14 +65,14 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       });
       return;
     }
+    this.counters.exports++;
     const done = this.exportAsync(metrics).then(
       () => resultCallback({ code: ExportResultCode.SUCCESS }),
-      (error: unknown) => {
-        diag.error('CloudWatchMetricExporter: export failed', error);
-        resultCallback({
-          code: ExportResultCode.FAILED,
-          error: error instanceof Error ? error : new Error(String(error)),
-        });
+      (err: unknown) => {
+        this.counters.failedExports++;
+        const error = err instanceof Error ? err : new Error(String(err));
+        diag.error(`CloudWatchMetricExporter: export failed: ${error.message}`);
+        resultCallback({ code: ExportResultCode.FAILED, error });
       },
     );
     this.inFlight.add(done);
@@ -58,23 +80,83 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
   }
 
   private async exportAsync(metrics: ResourceMetrics): Promise<void> {
-    const now = Date.now();
-    const datums = translateResourceMetrics(metrics, {
+    const started = Date.now();
+    const { namespace } = this.options;
+    const ctx: TranslateContext = {
       storageResolution: this.options.storageResolution,
       resourceDimensions: this.options.resourceDimensions,
       deltas: this.deltas,
       drops: this.drops,
-      now,
-    });
-    this.deltas.endExport(now);
-    for (let i = 0; i < datums.length; i += MAX_DATUMS_PER_REQUEST) {
-      await this.client.send(
-        new PutMetricDataCommand({
-          Namespace: this.options.namespace,
-          MetricData: datums.slice(i, i + MAX_DATUMS_PER_REQUEST),
-        }),
+      now: started,
+    };
+    const resourceDimensions = toResourceDimensions(this.options.resourceDimensions, metrics.resource.attributes);
+    const packer = new Packer(namespace, { maxDatums: MAX_DATUMS_PER_REQUEST, maxBytes: this.options.maxRequestBytes });
+    const datums: MetricDatum[] = [];
+    let sliceStart = performance.now();
+    for (const sm of metrics.scopeMetrics) {
+      const scopeKey = scopeKeyOf(sm.scope);
+      for (const metric of sm.metrics) {
+        const points = metric.dataPoints.length;
+        for (let i = 0; i < points; i += SLICE_POINTS) {
+          const part =
+            points <= SLICE_POINTS
+              ? metric
+              : ({ ...metric, dataPoints: metric.dataPoints.slice(i, i + SLICE_POINTS) } as MetricData);
+          datums.length = 0;
+          translateMetric(part, scopeKey, resourceDimensions, ctx, datums);
+          for (const d of datums) packer.add(d);
+          if (performance.now() - sliceStart > SLICE_MS) {
+            await yieldToEventLoop();
+            sliceStart = performance.now();
+          }
+        }
+      }
+    }
+    this.deltas.endExport(started);
+    const batches = packer.finish();
+    for (const d of packer.oversized) {
+      this.drops.drop(d.MetricName ?? '', 'rejected-by-cloudwatch', 'the datum alone is larger than maxRequestBytes');
+    }
+    if (batches.length === 0) return;
+
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), this.options.timeoutMillis);
+    timer.unref?.();
+    const before = { ...this.counters };
+    let failures: Error[];
+    try {
+      failures = await sendBatches(batches, {
+        client: this.client,
+        namespace,
+        concurrency: this.options.concurrency,
+        isolationBudget: ISOLATION_BUDGET,
+        envelopeBytes: envelopeBytes(namespace),
+        abortSignal: abort.signal,
+        counters: this.counters,
+        drops: this.drops,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    const c = this.counters;
+    diag.debug(
+      `CloudWatchMetricExporter: ${c.datumsExported - before.datumsExported} datums in ` +
+        `${c.requests - before.requests} requests (${c.retries - before.retries} retries), ` +
+        `${c.uncompressedBytes - before.uncompressedBytes} bytes → ${c.wireBytes - before.wireBytes} on the wire, ` +
+        `${failures.length} failed, ${Date.now() - started} ms`,
+    );
+    if (failures.length > 0) {
+      const first = failures[0]!;
+      throw new Error(
+        `${failures.length} of ${c.requests - before.requests} PutMetricData requests failed: ${first.message}`,
+        { cause: first },
       );
     }
+  }
+
+  /** A snapshot of what the exporter has done since it was created. Cheap; safe to call at any time. */
+  getStats(): ExporterStats {
+    return { ...this.counters, dropped: { ...this.drops.dropped }, deltaStreams: this.deltas.size };
   }
 
   /** Waits for every export in flight. */
@@ -82,7 +164,10 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
     await Promise.all([...this.inFlight]);
   }
 
-  /** Flushes, then releases the client the exporter created (never one you passed in). Idempotent. */
+  /**
+   * Waits for exports in flight, then releases the client the exporter created (never one you passed in).
+   * Later exports answer FAILED. Idempotent.
+   */
   shutdown(): Promise<void> {
     this.shutdownPromise ??= (async () => {
       await this.forceFlush();

@@ -1,10 +1,15 @@
 export { CloudWatchMetricExporter } from './CloudWatchMetricExporter.js';
 export {
+  DEFAULT_CONCURRENCY,
   DEFAULT_DELTA_STATE_TTL_MS,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_REQUEST_BYTES,
   DEFAULT_MIN_COMPRESSION_BYTES,
   DEFAULT_STORAGE_RESOLUTION,
+  DEFAULT_TIMEOUT_MS,
   type CloudWatchMetricExporterOptions,
 } from './options.js';
+export type { ExporterStats } from './ExporterStats.js';
 export { DEFAULT_EXPONENTIAL_MAX_SIZE, defaultAggregationSelector, defaultTemporalitySelector } from './selectors.js';
 export { toCloudWatchUnit, type UnitMapping } from './translate/toCloudWatchUnit.js';
 export type { DropReason } from './translate/DropReporter.js';

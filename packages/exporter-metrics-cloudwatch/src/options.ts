@@ -1,6 +1,6 @@
 import type { CloudWatchClient, CloudWatchClientConfig } from '@aws-sdk/client-cloudwatch';
 import type { AggregationSelector, AggregationTemporalitySelector } from '@opentelemetry/sdk-metrics';
-import { MAX_NAMESPACE_LENGTH } from './limits.js';
+import { MAX_NAMESPACE_LENGTH, MAX_REQUEST_BYTES } from './limits.js';
 import { defaultAggregationSelector, defaultTemporalitySelector } from './selectors.js';
 
 /** Options of {@link CloudWatchMetricExporter}. Every default is stated here and in the README. */
@@ -28,10 +28,30 @@ export interface CloudWatchMetricExporterOptions {
    * Default 30 minutes.
    */
   deltaStateTtlMillis?: number;
+  /** PutMetricData requests in flight at once during one export. Default 4. */
+  concurrency?: number;
+  /**
+   * Largest uncompressed request body in bytes. Default 1,000,000 (CloudWatch's 1 MB, counted uncompressed
+   * because AWS does not say which one counts). Range 65,536–1,048,576.
+   */
+  maxRequestBytes?: number;
+  /**
+   * Time one export may take, retries included, before its requests are aborted (ms). Default 30,000, the
+   * reader's default `exportTimeoutMillis`: keep it no larger than the reader's.
+   */
+  timeoutMillis?: number;
 }
 
 /** Below this size a gzip of a PutMetricData body saves too little to pay for itself (see README). */
 export const DEFAULT_MIN_COMPRESSION_BYTES = 1024;
+/** Attempts per request for a client the exporter creates (the SDK's standard retry strategy). */
+export const DEFAULT_MAX_ATTEMPTS = 4;
+export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_MAX_REQUEST_BYTES = MAX_REQUEST_BYTES;
+export const MIN_REQUEST_BYTES = 65_536;
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Extra requests per export allowed to isolate datums CloudWatch refuses (about 2·log2(1000) per bad datum). */
+export const ISOLATION_BUDGET = 64;
 export const DEFAULT_STORAGE_RESOLUTION = 60;
 export const DEFAULT_DELTA_STATE_TTL_MS = 30 * 60_000;
 
@@ -45,6 +65,9 @@ export interface ResolvedOptions {
   temporalitySelector: AggregationTemporalitySelector;
   aggregationSelector: AggregationSelector;
   deltaStateTtlMillis: number;
+  concurrency: number;
+  maxRequestBytes: number;
+  timeoutMillis: number;
 }
 
 const NON_PRINTABLE_ASCII = /[^\x20-\x7e]/;
@@ -79,10 +102,25 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
   if (!Number.isFinite(deltaStateTtlMillis) || deltaStateTtlMillis <= 0) {
     throw new RangeError('CloudWatchMetricExporter: deltaStateTtlMillis must be a positive number');
   }
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw new RangeError('CloudWatchMetricExporter: concurrency must be an integer from 1 to 64');
+  }
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  if (!Number.isInteger(maxRequestBytes) || maxRequestBytes < MIN_REQUEST_BYTES || maxRequestBytes > 1_048_576) {
+    throw new RangeError(
+      `CloudWatchMetricExporter: maxRequestBytes must be an integer from ${MIN_REQUEST_BYTES} to 1048576`,
+    );
+  }
+  const timeoutMillis = options.timeoutMillis ?? DEFAULT_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMillis) || timeoutMillis <= 0) {
+    throw new RangeError('CloudWatchMetricExporter: timeoutMillis must be a positive number');
+  }
   return {
     namespace: ns,
     clientConfig: {
       requestMinCompressionSizeBytes: DEFAULT_MIN_COMPRESSION_BYTES,
+      maxAttempts: DEFAULT_MAX_ATTEMPTS,
       ...options.clientConfig,
     },
     client: options.client,
@@ -91,5 +129,8 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
     temporalitySelector: options.temporalitySelector ?? defaultTemporalitySelector,
     aggregationSelector: options.aggregationSelector ?? defaultAggregationSelector,
     deltaStateTtlMillis,
+    concurrency,
+    maxRequestBytes,
+    timeoutMillis,
   };
 }

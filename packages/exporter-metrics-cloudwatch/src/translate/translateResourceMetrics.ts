@@ -52,13 +52,22 @@ export function translateResourceMetrics(rm: ResourceMetrics, ctx: TranslateCont
   const resourceDimensions = toResourceDimensions(ctx.resourceDimensions, rm.resource.attributes);
   const out: MetricDatum[] = [];
   for (const sm of rm.scopeMetrics) {
-    const scopeKey = `${sm.scope.name}\u0000${sm.scope.version ?? ''}`;
+    const scopeKey = scopeKeyOf(sm.scope);
     for (const metric of sm.metrics) translateMetric(metric, scopeKey, resourceDimensions, ctx, out);
   }
   return out;
 }
 
-function translateMetric(
+/** Identifies an instrumentation scope in the keys of cumulative streams. */
+export function scopeKeyOf(scope: { name: string; version?: string }): string {
+  return `${scope.name}\u0000${scope.version ?? ''}`;
+}
+
+/**
+ * Translates one metric (or a slice of its points) and appends the datums to `out`; `translateResourceMetrics`
+ * does this for every metric, the exporter does it slice by slice to give the event loop a turn.
+ */
+export function translateMetric(
   metric: MetricData,
   scopeKey: string,
   resourceDimensions: readonly Dimension[],

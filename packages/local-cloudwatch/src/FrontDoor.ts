@@ -61,6 +61,7 @@ const TARGET_PREFIX = 'GraniteServiceVersion20100801.';
 export class FrontDoor {
   readonly requests: RecordedRequest[] = [];
   private readonly faults: Fault[] = [];
+  private refusal: ((datum: Record<string, unknown>) => string | undefined) | undefined;
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
   private url = '';
@@ -101,10 +102,20 @@ export class FrontDoor {
     this.faults.push(...faults);
   }
 
-  /** Forgets recorded requests and pending faults. */
+  /**
+   * Refuses, with InvalidParameterValue, every PutMetricData holding a datum for which `why` returns a message,
+   * as CloudWatch does with a bad datum: the whole request fails and nothing in it is stored. For testing how a
+   * client isolates a datum CloudWatch refuses; these refusals are not counted as violations.
+   */
+  refuseDatums(why: ((datum: Record<string, unknown>) => string | undefined) | undefined): void {
+    this.refusal = why;
+  }
+
+  /** Forgets recorded requests, pending faults and datum refusals. */
   clear(): void {
     this.requests.length = 0;
     this.faults.length = 0;
+    this.refusal = undefined;
   }
 
   async stop(): Promise<void> {
@@ -214,6 +225,11 @@ export class FrontDoor {
         this.answerError(res, record, violation.status, violation.code, violation.message);
         return;
       }
+      const refused = this.refused(input);
+      if (refused) {
+        this.answerError(res, record, 400, 'InvalidParameterValue', refused);
+        return;
+      }
     } else {
       try {
         record.input = JSON.parse(body.toString('utf8'));
@@ -222,6 +238,16 @@ export class FrontDoor {
       }
     }
     await this.forward(req, headers, body, res, record);
+  }
+
+  private refused(input: unknown): string | undefined {
+    if (!this.refusal) return undefined;
+    const data = (input as { MetricData?: Array<Record<string, unknown>> }).MetricData ?? [];
+    for (let i = 0; i < data.length; i++) {
+      const why = this.refusal(data[i]!);
+      if (why) return `The value for parameter MetricData.member.${i + 1} is invalid: ${why}`;
+    }
+    return undefined;
   }
 
   private forward(

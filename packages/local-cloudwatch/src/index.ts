@@ -8,5 +8,12 @@ export {
   type ValidationOptions,
 } from './validatePutMetricData';
 export { verifySigV4, type Credentials, type ReceivedRequest, type SignatureCheck } from './verifySigV4';
-export { readStatistics, listMetrics, toDimensions, type MetricQuery, type SeriesStatistics } from './readBack';
+export {
+  readStatistics,
+  readMany,
+  listMetrics,
+  toDimensions,
+  type MetricQuery,
+  type SeriesStatistics,
+} from './readBack';
 export { useLocalCloudWatch } from './useLocalCloudWatch';

@@ -1,0 +1,101 @@
+import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { expect } from 'chai';
+import { batchBody, envelopeBytes, packDatums, splitBatch } from '../../src/pack/packDatums';
+import { serializeDatum } from '../../src/pack/serializeDatum';
+import { sdkBody } from './captureSdkBody';
+
+const NS = 'PackTest';
+const counter = (i: number): MetricDatum => ({
+  MetricName: 'calls',
+  Dimensions: [{ Name: 'customer', Value: `c${i}` }],
+  Timestamp: new Date(1795424209000 + i),
+  Value: i,
+  Unit: 'Count',
+});
+const histogram = (i: number, values: number): MetricDatum => ({
+  MetricName: 'latency',
+  Dimensions: [{ Name: 'route', Value: `/r/${i}` }],
+  Timestamp: new Date(1795424209000),
+  StatisticValues: { SampleCount: values, Sum: values * 1.5, Minimum: 1, Maximum: 2 },
+  Values: Array.from({ length: values }, (_, k) => 1 + k / values),
+  Counts: Array.from({ length: values }, () => 1),
+  Unit: 'Milliseconds',
+});
+
+describe('packDatums', () => {
+  const counts: Array<[number, number[]]> = [
+    [0, []],
+    [1, [1]],
+    [1000, [1000]],
+    [1001, [1000, 1]],
+    [2500, [1000, 1000, 500]],
+  ];
+  for (const [n, sizes] of counts) {
+    it(`packs ${n} small datums into ${sizes.length} request(s) of ${sizes.join('+') || 'nothing'}`, () => {
+      const { batches } = packDatums(
+        NS,
+        Array.from({ length: n }, (_, i) => counter(i)),
+        { maxDatums: 1000, maxBytes: 1_000_000 },
+      );
+      expect(batches.map((b) => b.datums.length)).to.deep.equal(sizes);
+    });
+  }
+
+  it('counts every request body to the byte, as the SDK writes it', async () => {
+    const datums = [
+      ...Array.from({ length: 30 }, (_, i) => counter(i)),
+      ...Array.from({ length: 5 }, (_, i) => histogram(i, 150)),
+    ];
+    const { batches } = packDatums(NS, datums, { maxDatums: 1000, maxBytes: 5_000 });
+    expect(batches.length).to.be.above(1);
+    for (const b of batches) {
+      const body = await sdkBody(NS, b.datums);
+      expect(Buffer.byteLength(body)).to.equal(b.bytes);
+      expect(batchBody(NS, b)).to.equal(body);
+    }
+  });
+
+  it('packs right up to the limit: a body of exactly maxBytes goes, one byte more does not', () => {
+    const datums = Array.from({ length: 10 }, (_, i) => counter(i));
+    const exact = packDatums(NS, datums, { maxDatums: 1000, maxBytes: Number.MAX_SAFE_INTEGER }).batches[0]!.bytes;
+    expect(packDatums(NS, datums, { maxDatums: 1000, maxBytes: exact }).batches).to.have.length(1);
+    const tighter = packDatums(NS, datums, { maxDatums: 1000, maxBytes: exact - 1 }).batches;
+    expect(tighter.map((b) => b.datums.length)).to.deep.equal([9, 1]);
+    expect(tighter.every((b) => b.bytes <= exact - 1)).to.equal(true);
+  });
+
+  it('is greedy: each request but the last could not take the next datum', () => {
+    const datums = Array.from({ length: 400 }, (_, i) => histogram(i, 20 + (i % 130)));
+    const maxBytes = 100_000;
+    const { batches } = packDatums(NS, datums, { maxDatums: 1000, maxBytes });
+    let next = 0;
+    for (const b of batches) {
+      expect(b.bytes).to.be.at.most(maxBytes);
+      next += b.datums.length;
+      if (next < datums.length)
+        expect(b.bytes + 1 + Buffer.byteLength(serializeDatum(datums[next]!))).to.be.above(maxBytes);
+    }
+    expect(next).to.equal(400);
+    // Deterministic.
+    expect(packDatums(NS, datums, { maxDatums: 1000, maxBytes }).batches.map((b) => b.bytes)).to.deep.equal(
+      batches.map((b) => b.bytes),
+    );
+  });
+
+  it('sets aside a datum too large for any request instead of sending it', () => {
+    const packer = packDatums(NS, [counter(1), histogram(2, 150), counter(3)], { maxDatums: 1000, maxBytes: 1000 });
+    expect(packer.oversized.map((d) => d.MetricName)).to.deep.equal(['latency']);
+    expect(packer.batches.flatMap((b) => b.datums.map((d) => d.Value))).to.deep.equal([1, 3]);
+  });
+
+  it('splits a batch into halves whose sizes are exact', () => {
+    const { batches } = packDatums(
+      NS,
+      Array.from({ length: 7 }, (_, i) => counter(i)),
+      { maxDatums: 1000, maxBytes: 1_000_000 },
+    );
+    const [a, b] = splitBatch(batches[0]!, envelopeBytes(NS));
+    expect([a.datums.length, b.datums.length]).to.deep.equal([4, 3]);
+    for (const half of [a, b]) expect(half.bytes).to.equal(Buffer.byteLength(batchBody(NS, half)));
+  });
+});

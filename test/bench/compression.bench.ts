@@ -1,0 +1,27 @@
+/*
+ * How much gzip saves on PutMetricData bodies of each size, and what it costs: the basis for the default
+ * requestMinCompressionSizeBytes. Run: npm run bench
+ */
+import { gzipSync } from 'node:zlib';
+import { batchBody, packDatums } from '../../packages/exporter-metrics-cloudwatch/src/pack/packDatums';
+import { counterDatums } from './workloads';
+
+export function compressionTable(): string[][] {
+  const rows: string[][] = [['body (datums)', 'raw bytes', 'gzip bytes', 'saved', 'gzip µs']];
+  for (const n of [1, 2, 4, 8, 16, 32, 64, 128, 1000]) {
+    const [batch] = packDatums('MyService', counterDatums(n), { maxDatums: 1000, maxBytes: 1_000_000 }).batches;
+    const body = batchBody('MyService', batch!);
+    const reps = Math.max(20, Math.floor(20000 / n));
+    let size = 0;
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < reps; i++) size = gzipSync(body).length;
+    const us = Number(process.hrtime.bigint() - t0) / 1000 / reps;
+    const raw = Buffer.byteLength(body);
+    rows.push([String(n), String(raw), String(size), `${Math.round((1 - size / raw) * 100)}%`, us.toFixed(1)]);
+  }
+  return rows;
+}
+
+if (require.main === module) {
+  for (const row of compressionTable()) console.log(row.map((c) => c.padStart(14)).join(''));
+}

@@ -57,7 +57,7 @@ export async function readStatistics(client: CloudWatchClient, q: MetricQuery): 
   return stats;
 }
 
-/** Every metric stored under a namespace (all pages). */
+/** Every metric stored under a namespace (all pages), each once (moto lists a metric once per datum). */
 export async function listMetrics(client: CloudWatchClient, namespace: string): Promise<Metric[]> {
   const metrics: Metric[] = [];
   let token: string | undefined;
@@ -66,7 +66,12 @@ export async function listMetrics(client: CloudWatchClient, namespace: string): 
     metrics.push(...(out.Metrics ?? []));
     token = out.NextToken;
   } while (token);
-  return metrics;
+  const key = (m: Metric) =>
+    `${m.MetricName}|${(m.Dimensions ?? [])
+      .map((d) => `${d.Name}=${d.Value}`)
+      .sort()
+      .join(',')}`;
+  return [...new Map(metrics.map((m) => [key(m), m])).values()];
 }
 
 /**

@@ -1,0 +1,117 @@
+import {
+  GetMetricStatisticsCommand,
+  ListMetricsCommand,
+  type CloudWatchClient,
+  type Dimension,
+  type MetricDatum,
+} from '@aws-sdk/client-cloudwatch';
+
+/** One series as CloudWatch stores it, read back after the run. */
+export interface SeriesReport {
+  metric: string;
+  dimensions: Dimension[];
+  unit: string;
+  sampleCount: number;
+  sum: number;
+  min: number;
+  max: number;
+  /** From the published distribution (local) or CloudWatch's extended statistics (AWS). */
+  percentiles?: { p50: number; p90: number; p99: number };
+  /** Values/Counts as published, merged over the run (local only). */
+  distribution?: { values: number[]; counts: number[] };
+}
+
+const key = (metric: string, dims: Dimension[] = []) =>
+  `${metric}|${dims
+    .map((d) => `${d.Name}=${d.Value}`)
+    .sort()
+    .join(',')}`;
+
+/** Nearest-rank percentile of a weighted distribution. */
+export function percentile(values: number[], counts: number[], q: number): number {
+  const order = values.map((_, i) => i).sort((a, b) => values[a]! - values[b]!);
+  const total = counts.reduce((a, b) => a + b, 0);
+  const rank = Math.max(1, Math.ceil(q * total));
+  let seen = 0;
+  for (const i of order) {
+    seen += counts[i]!;
+    if (seen >= rank) return values[i]!;
+  }
+  return values[order[order.length - 1]!]!;
+}
+
+/** Merges the published datums of each series (what the exporter sent, as the local front door recorded it). */
+export function publishedDistributions(
+  datums: MetricDatum[],
+): Map<string, { values: number[]; counts: number[]; unit: string }> {
+  const out = new Map<string, { values: number[]; counts: number[]; unit: string }>();
+  for (const d of datums) {
+    const k = key(d.MetricName!, d.Dimensions);
+    const entry = out.get(k) ?? { values: [], counts: [], unit: d.Unit ?? 'None' };
+    if (d.Values) {
+      entry.values.push(...d.Values);
+      entry.counts.push(...(d.Counts ?? d.Values.map(() => 1)));
+    }
+    out.set(k, entry);
+  }
+  return out;
+}
+
+/** Reads every series of the namespace back from CloudWatch, with its four statistics and percentiles. */
+export async function readBack(
+  client: CloudWatchClient,
+  namespace: string,
+  since: Date,
+  published: Map<string, { values: number[]; counts: number[]; unit: string }> | undefined,
+): Promise<SeriesReport[]> {
+  const metrics = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListMetricsCommand({ Namespace: namespace, NextToken: token }));
+    metrics.push(...(page.Metrics ?? []));
+    token = page.NextToken;
+  } while (token);
+
+  // moto lists a metric once per stored datum; CloudWatch once. Either way, one report per series.
+  const unique = new Map(metrics.map((m) => [key(m.MetricName!, m.Dimensions), m]));
+  const reports: SeriesReport[] = [];
+  for (const m of unique.values()) {
+    const res = await client.send(
+      new GetMetricStatisticsCommand({
+        Namespace: namespace,
+        MetricName: m.MetricName,
+        Dimensions: m.Dimensions,
+        StartTime: new Date(since.getTime() - 60_000),
+        EndTime: new Date(Date.now() + 60_000),
+        Period: 60,
+        Statistics: ['SampleCount', 'Sum', 'Minimum', 'Maximum'],
+        ...(published ? {} : { ExtendedStatistics: ['p50', 'p90', 'p99'] }),
+      }),
+    );
+    const points = res.Datapoints ?? [];
+    if (points.length === 0) continue;
+    const pub = published?.get(key(m.MetricName!, m.Dimensions));
+    const report: SeriesReport = {
+      metric: m.MetricName!,
+      dimensions: m.Dimensions ?? [],
+      unit: pub?.unit ?? points[0]!.Unit ?? 'None',
+      sampleCount: points.reduce((a, p) => a + (p.SampleCount ?? 0), 0),
+      sum: points.reduce((a, p) => a + (p.Sum ?? 0), 0),
+      min: Math.min(...points.map((p) => p.Minimum ?? Infinity)),
+      max: Math.max(...points.map((p) => p.Maximum ?? -Infinity)),
+    };
+    if (pub && pub.values.length > 0) {
+      report.distribution = { values: pub.values, counts: pub.counts };
+      report.percentiles = {
+        p50: percentile(pub.values, pub.counts, 0.5),
+        p90: percentile(pub.values, pub.counts, 0.9),
+        p99: percentile(pub.values, pub.counts, 0.99),
+      };
+    } else if (!published && points.length === 1 && points[0]!.ExtendedStatistics) {
+      const e = points[0]!.ExtendedStatistics;
+      if (e['p50'] !== undefined) report.percentiles = { p50: e['p50']!, p90: e['p90']!, p99: e['p99']! };
+    }
+    reports.push(report);
+  }
+  return reports.sort((a, b) => key(a.metric, a.dimensions).localeCompare(key(b.metric, b.dimensions)));
+}

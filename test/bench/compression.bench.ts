@@ -3,7 +3,7 @@
  * requestMinCompressionSizeBytes. Run: npm run bench
  */
 import { gzipSync } from 'node:zlib';
-import { batchBody, packDatums } from '../../packages/exporter-metrics-cloudwatch/src/pack/packDatums';
+import { batchBody, packDatums } from '../../packages/exporter-metrics-cloudwatch/build/src/pack/packDatums';
 import { counterDatums } from './workloads';
 
 export function compressionTable(): string[][] {
@@ -23,5 +23,6 @@ export function compressionTable(): string[][] {
 }
 
 if (require.main === module) {
+  // Run on its own: npx tsx test/bench/compression.bench.ts
   for (const row of compressionTable()) console.log(row.map((c) => c.padStart(14)).join(''));
 }

@@ -18,7 +18,7 @@ import {
   type ResolvedOptions,
 } from './options.js';
 import { envelopeBytes, Packer } from './pack/packDatums.js';
-import { sendBatches } from './send/sendBatches.js';
+import { BatchSender } from './send/BatchSender.js';
 import { CumulativeToDelta } from './translate/CumulativeToDelta.js';
 import { DropReporter } from './translate/DropReporter.js';
 import { toResourceDimensions } from './translate/toDimensions.js';
@@ -90,52 +90,57 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       now: started,
     };
     const resourceDimensions = toResourceDimensions(this.options.resourceDimensions, metrics.resource.attributes);
-    const packer = new Packer(namespace, { maxDatums: MAX_DATUMS_PER_REQUEST, maxBytes: this.options.maxRequestBytes });
-    const datums: MetricDatum[] = [];
-    let sliceStart = performance.now();
-    for (const sm of metrics.scopeMetrics) {
-      const scopeKey = scopeKeyOf(sm.scope);
-      for (const metric of sm.metrics) {
-        const points = metric.dataPoints.length;
-        for (let i = 0; i < points; i += SLICE_POINTS) {
-          const part =
-            points <= SLICE_POINTS
-              ? metric
-              : ({ ...metric, dataPoints: metric.dataPoints.slice(i, i + SLICE_POINTS) } as MetricData);
-          datums.length = 0;
-          translateMetric(part, scopeKey, resourceDimensions, ctx, datums);
-          for (const d of datums) packer.add(d);
-          if (performance.now() - sliceStart > SLICE_MS) {
-            await yieldToEventLoop();
-            sliceStart = performance.now();
-          }
-        }
-      }
-    }
-    this.deltas.endExport(started);
-    const batches = packer.finish();
-    for (const d of packer.oversized) {
-      this.drops.drop(d.MetricName ?? '', 'rejected-by-cloudwatch', 'the datum alone is larger than maxRequestBytes');
-    }
-    if (batches.length === 0) return;
-
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), this.options.timeoutMillis);
     timer.unref?.();
     const before = { ...this.counters };
+    // Requests go out as soon as they are full, so compression and signing overlap with translating the rest.
+    const sender = new BatchSender({
+      client: this.client,
+      namespace,
+      concurrency: this.options.concurrency,
+      isolationBudget: ISOLATION_BUDGET,
+      envelopeBytes: envelopeBytes(namespace),
+      abortSignal: abort.signal,
+      counters: this.counters,
+      drops: this.drops,
+    });
+    const packer = new Packer(
+      namespace,
+      { maxDatums: MAX_DATUMS_PER_REQUEST, maxBytes: this.options.maxRequestBytes },
+      (batch) => sender.push(batch),
+    );
     let failures: Error[];
     try {
-      failures = await sendBatches(batches, {
-        client: this.client,
-        namespace,
-        concurrency: this.options.concurrency,
-        isolationBudget: ISOLATION_BUDGET,
-        envelopeBytes: envelopeBytes(namespace),
-        abortSignal: abort.signal,
-        counters: this.counters,
-        drops: this.drops,
-      });
+      const datums: MetricDatum[] = [];
+      let sliceStart = performance.now();
+      for (const sm of metrics.scopeMetrics) {
+        const scopeKey = scopeKeyOf(sm.scope);
+        for (const metric of sm.metrics) {
+          const points = metric.dataPoints.length;
+          for (let i = 0; i < points; i += SLICE_POINTS) {
+            const part =
+              points <= SLICE_POINTS
+                ? metric
+                : ({ ...metric, dataPoints: metric.dataPoints.slice(i, i + SLICE_POINTS) } as MetricData);
+            datums.length = 0;
+            translateMetric(part, scopeKey, resourceDimensions, ctx, datums);
+            for (const d of datums) packer.add(d);
+            if (performance.now() - sliceStart > SLICE_MS) {
+              await yieldToEventLoop();
+              sliceStart = performance.now();
+            }
+          }
+        }
+      }
+      this.deltas.endExport(started);
+      packer.finish();
+      for (const d of packer.oversized) {
+        this.drops.drop(d.MetricName ?? '', 'rejected-by-cloudwatch', 'the datum alone is larger than maxRequestBytes');
+      }
     } finally {
+      // Even if translation threw, what was queued is sent (or fails) before the export ends.
+      failures = await sender.close();
       clearTimeout(timer);
     }
     const c = this.counters;

@@ -28,9 +28,14 @@ export class Packer {
   private readonly base: number;
   private current: Batch;
 
+  private lastName: string | undefined;
+  private lastNameAscii = true;
+
+  /** `onBatch` receives each request as soon as it is full, so sending can start while packing goes on. */
   constructor(
     namespace: string,
     private readonly limits: PackLimits,
+    private readonly onBatch?: (batch: Batch) => void,
   ) {
     const { head, tail } = envelope(namespace);
     this.base = Buffer.byteLength(head) + Buffer.byteLength(tail);
@@ -43,14 +48,19 @@ export class Packer {
 
   add(d: MetricDatum): void {
     const json = serializeDatum(d);
-    const size = Buffer.byteLength(json);
+    // Everything but the metric name is ASCII by construction (dimensions are made ASCII, numbers and units are).
+    if (d.MetricName !== this.lastName) {
+      this.lastName = d.MetricName;
+      this.lastNameAscii = d.MetricName === undefined || /^[\x00-\x7f]*$/.test(d.MetricName);
+    }
+    const size = this.lastNameAscii ? json.length : Buffer.byteLength(json);
     if (this.base + size > this.limits.maxBytes) {
       this.oversized.push(d);
       return;
     }
     let batch = this.current;
     if (batch.datums.length >= this.limits.maxDatums || batch.bytes + 1 + size > this.limits.maxBytes) {
-      this.batches.push(batch);
+      this.close(batch);
       batch = this.current = this.empty();
     }
     batch.bytes += (batch.datums.length > 0 ? 1 : 0) + size;
@@ -58,9 +68,14 @@ export class Packer {
     batch.json.push(json);
   }
 
+  private close(batch: Batch): void {
+    this.batches.push(batch);
+    this.onBatch?.(batch);
+  }
+
   /** Closes the last request and returns them all. */
   finish(): Batch[] {
-    if (this.current.datums.length > 0) this.batches.push(this.current);
+    if (this.current.datums.length > 0) this.close(this.current);
     this.current = this.empty();
     return this.batches;
   }

@@ -18,9 +18,28 @@ export function explicitBuckets(h: Histogram): Bucket[] {
   return out;
 }
 
+// 2^(j / 2^scale) for j in [0, 2^scale), per scale: with them a bound is one multiplication by an exact power
+// of two instead of a Math.pow per bucket (the hot spot of histogram translation).
+const fractions = new Map<number, Float64Array>();
+const MAX_TABLE_SCALE = 10;
+
+function fractionTable(scale: number): Float64Array {
+  let t = fractions.get(scale);
+  if (!t) {
+    const n = 2 ** scale;
+    t = new Float64Array(n);
+    for (let j = 0; j < n; j++) t[j] = Math.pow(2, j / n);
+    fractions.set(scale, t);
+  }
+  return t;
+}
+
 /** Lower bound of exponential bucket `index` at `scale`: base^index with base = 2^(2^-scale). */
 export function exponentialLowerBound(index: number, scale: number): number {
-  return Math.pow(2, index * Math.pow(2, -scale));
+  if (scale <= 0) return Math.pow(2, index * 2 ** -scale); // an exact power of two
+  if (scale > MAX_TABLE_SCALE) return Math.pow(2, index / 2 ** scale);
+  const whole = Math.floor(index / 2 ** scale);
+  return fractionTable(scale)[index - whole * 2 ** scale]! * Math.pow(2, whole);
 }
 
 /** Base-2 exponential histogram → buckets in value order (negative, zero, positive). */

@@ -13,8 +13,19 @@ function valueToString(v: AttributeValue): string {
   return typeof v === 'string' ? v : Array.isArray(v) ? JSON.stringify(v) : String(v);
 }
 
+// Attribute keys are few and repeat on every point: their dimension names are worth remembering.
+const NAME_CACHE_LIMIT = 4096;
+const nameCache = new Map<string, string | undefined>();
+
 /** A dimension name CloudWatch accepts, or undefined when nothing printable is left. */
 export function toDimensionName(key: string): string | undefined {
+  if (nameCache.has(key)) return nameCache.get(key);
+  const name = dimensionName(key);
+  if (nameCache.size < NAME_CACHE_LIMIT) nameCache.set(key, name);
+  return name;
+}
+
+function dimensionName(key: string): string | undefined {
   let name = toAscii(key);
   if (!/\S/.test(name)) return undefined;
   if (name.startsWith(':')) name = `_${name}`;
@@ -39,20 +50,20 @@ export function toDimensions(
   attributes: Attributes,
   max: number = MAX_DIMENSIONS,
 ): DimensionsResult {
-  const dimensions: Dimension[] = resourceDimensions.slice(0, max);
-  const seen = new Set(dimensions.map((d) => d.Name));
+  const dimensions: Dimension[] = resourceDimensions.length > 0 ? resourceDimensions.slice(0, max) : [];
   let truncated = resourceDimensions.length > max;
-  const keys = Object.keys(attributes).sort();
+  const keys = Object.keys(attributes);
+  if (keys.length > 1) keys.sort();
   for (const key of keys) {
     const value = toDimensionValue(attributes[key]);
     if (value === undefined) continue;
     const name = toDimensionName(key);
-    if (name === undefined || seen.has(name)) continue;
+    // At most 30 names: a scan is cheaper than a Set.
+    if (name === undefined || dimensions.some((d) => d.Name === name)) continue;
     if (dimensions.length >= max) {
       truncated = true;
       break;
     }
-    seen.add(name);
     dimensions.push({ Name: name, Value: value });
   }
   return { dimensions, truncated };

@@ -43,46 +43,54 @@ const finite = (x: number | undefined): x is number => x !== undefined && Number
 export function toDistribution(buckets: readonly Bucket[], stats: HistogramStats): Distribution | undefined {
   const lowBound = finite(stats.min) ? stats.min : -Infinity;
   const highBound = finite(stats.max) ? stats.max : Infinity;
-  const live: Bucket[] = [];
+  // Parallel arrays, bucket order: the bounds after clamping, and the counts left for representatives.
+  const n = buckets.length;
+  const los = new Float64Array(n);
+  const his = new Float64Array(n);
+  const cs = new Float64Array(n);
+  let live = 0;
   let total = 0;
   for (const b of buckets) {
     if (!(b.count > 0)) continue;
     // The extremes bound every bucket, which also closes the open ends of explicit histograms.
-    let lo = Math.max(b.lo, lowBound);
-    let hi = Math.min(b.hi, highBound);
+    let lo = b.lo > lowBound ? b.lo : lowBound;
+    let hi = b.hi < highBound ? b.hi : highBound;
     if (lo > hi) lo = hi = lo > highBound ? highBound : lowBound;
     if (!Number.isFinite(lo)) lo = hi;
     if (!Number.isFinite(hi)) hi = lo;
-    live.push({ lo, hi, count: b.count });
+    los[live] = lo;
+    his[live] = hi;
+    cs[live] = b.count;
+    live++;
     total += b.count;
   }
   if (total === 0) return undefined;
-  if (!live.every((b) => Number.isFinite(b.lo))) {
-    // One bucket open at both ends and nothing to bound it: all we know is the mean.
-    if (!finite(stats.sum)) return undefined;
-    const mean = stats.sum / total;
-    return { values: [mean], counts: [total], sampleCount: total, sum: stats.sum, min: mean, max: mean };
-  }
-
-  const pins: Array<[number, number]> = [];
-  const reps = live.map((b) => ({ ...b }));
-  if (stats.exactMinMax && finite(stats.min) && finite(stats.max)) {
-    reps[0]!.count -= 1;
-    pins.push([stats.min, 1]);
-    if (total > 1) {
-      reps[reps.length - 1]!.count -= 1;
-      pins.push([stats.max, 1]);
+  for (let i = 0; i < live; i++) {
+    if (!Number.isFinite(los[i]!)) {
+      // One bucket open at both ends and nothing to bound it: all we know is the mean.
+      if (!finite(stats.sum)) return undefined;
+      const mean = stats.sum / total;
+      return { values: [mean], counts: [total], sampleCount: total, sum: stats.sum, min: mean, max: mean };
     }
   }
 
+  const exact = stats.exactMinMax && finite(stats.min) && finite(stats.max);
   let fixed = 0;
-  for (const [v, c] of pins) fixed += v * c;
+  if (exact) {
+    cs[0]! -= 1;
+    fixed += stats.min!;
+    if (total > 1) {
+      cs[live - 1]! -= 1;
+      fixed += stats.max!;
+    }
+  }
   let mid = 0;
   let room = 0;
-  for (const b of reps) {
-    if (b.count <= 0) continue;
-    mid += (b.count * (b.lo + b.hi)) / 2;
-    room += (b.count * (b.hi - b.lo)) / 2;
+  for (let i = 0; i < live; i++) {
+    const c = cs[i]!;
+    if (c <= 0) continue;
+    mid += (c * (los[i]! + his[i]!)) / 2;
+    room += (c * (his[i]! - los[i]!)) / 2;
   }
   let shift = 0;
   if (finite(stats.sum) && room > 0) {
@@ -90,18 +98,28 @@ export function toDistribution(buckets: readonly Bucket[], stats: HistogramStats
     shift = Math.max(-1, Math.min(1, shift));
   }
 
-  const byValue = new Map<number, number>();
-  for (const [v, c] of pins) byValue.set(v, (byValue.get(v) ?? 0) + c);
-  for (const b of reps) {
-    if (b.count <= 0) continue;
-    const v = (b.lo + b.hi) / 2 + (shift * (b.hi - b.lo)) / 2;
-    byValue.set(v, (byValue.get(v) ?? 0) + b.count);
+  // Pinned min, representatives in bucket order, pinned max: already ascending, so equal neighbours merge.
+  const values: number[] = [];
+  const counts: number[] = [];
+  const put = (v: number, c: number): void => {
+    const last = values.length - 1;
+    if (last >= 0 && values[last] === v) counts[last]! += c;
+    else {
+      values.push(v);
+      counts.push(c);
+    }
+  };
+  if (exact) put(stats.min!, 1);
+  for (let i = 0; i < live; i++) {
+    const c = cs[i]!;
+    if (c <= 0) continue;
+    const v = (los[i]! + his[i]!) / 2 + (shift * (his[i]! - los[i]!)) / 2;
+    // Rounding must not push a representative out of its bucket (or below the pinned minimum).
+    put(v < los[i]! ? los[i]! : v > his[i]! ? his[i]! : v, c);
   }
-  const values = [...byValue.keys()].sort((a, b) => a - b);
-  const counts = values.map((v) => byValue.get(v)!);
+  if (exact && total > 1) put(stats.max!, 1);
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += values[i]! * counts[i]!;
-  const exact = stats.exactMinMax && finite(stats.min) && finite(stats.max);
   return {
     values,
     counts,

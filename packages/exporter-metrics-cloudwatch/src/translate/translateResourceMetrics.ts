@@ -42,6 +42,7 @@ interface MetricFrame {
   streamPrefix: string;
   resourceDimensions: readonly Dimension[];
   ctx: TranslateContext;
+  lastTimestamp?: Date;
 }
 
 /**
@@ -165,6 +166,13 @@ function storableStats(f: MetricFrame, h: { sum?: number; min?: number; max?: nu
   return true;
 }
 
+/** The points of one metric usually share their end time: they share one Date too. */
+function timestamp(f: MetricFrame, p: DataPoint<unknown>): Date {
+  const t = ms(p.endTime);
+  if (f.lastTimestamp?.getTime() !== t) f.lastTimestamp = new Date(t);
+  return f.lastTimestamp;
+}
+
 function baseDatum(f: MetricFrame, p: DataPoint<unknown>): MetricDatum {
   const { dimensions, truncated } = toDimensions(f.resourceDimensions, p.attributes);
   if (truncated) {
@@ -175,12 +183,7 @@ function baseDatum(f: MetricFrame, p: DataPoint<unknown>): MetricDatum {
         'kept the resource dimensions, then attribute keys in sorted order',
     );
   }
-  const d: MetricDatum = {
-    MetricName: f.name,
-    Dimensions: dimensions,
-    Timestamp: new Date(ms(p.endTime)),
-    Unit: f.unit,
-  };
+  const d: MetricDatum = { MetricName: f.name, Dimensions: dimensions, Timestamp: timestamp(f, p), Unit: f.unit };
   if (f.ctx.storageResolution === 1) d.StorageResolution = 1;
   return d;
 }

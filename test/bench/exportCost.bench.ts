@@ -1,0 +1,90 @@
+/*
+ * Export path cost per data point: our exporter (translate + pack + serialize + gzip + sign, network replaced by
+ * an in-process handler), the AWS SDK's own PutMetricDataCommand path for the same datums, and the floor
+ * (JSON.stringify + gzip of the same request bodies).
+ */
+import { PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import type { ExportResult } from '@opentelemetry/core';
+import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { CloudWatchMetricExporter } from 'opentelemetry-exporter-metrics-cloudwatch';
+import { packDatums } from '../../packages/exporter-metrics-cloudwatch/build/src/pack/packDatums';
+import { CumulativeToDelta } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/CumulativeToDelta';
+import { DropReporter } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/DropReporter';
+import { translateResourceMetrics } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/translateResourceMetrics';
+import { counterMetrics, histogramMetrics, inProcessClient, resourceMetrics, table, timeIt, type Captured } from './harness';
+
+const gzipAsync = promisify(gzip);
+const NS = 'Bench';
+
+function translate(rm: ResourceMetrics): MetricDatum[] {
+  return translateResourceMetrics(rm, {
+    storageResolution: 60,
+    resourceDimensions: [],
+    deltas: new CumulativeToDelta(60_000),
+    drops: new DropReporter(),
+    now: Date.now(),
+  });
+}
+
+const exportOnce = (e: CloudWatchMetricExporter, rm: ResourceMetrics) =>
+  new Promise<ExportResult>((resolve) => e.export(rm, resolve));
+
+export async function exportCost(): Promise<string> {
+  const workloads: Array<[string, ResourceMetrics]> = [
+    ['counters, 1k series', resourceMetrics(counterMetrics(1_000))],
+    ['counters, 10k series', resourceMetrics(counterMetrics(10_000))],
+    ['counters, 50k series', resourceMetrics(counterMetrics(50_000))],
+    ['histograms (60 buckets), 1k series', resourceMetrics(histogramMetrics(1_000))],
+    ['histograms (60 buckets), 10k series', resourceMetrics(histogramMetrics(10_000))],
+  ];
+  const rows: Array<Array<string | number>> = [
+    ['workload', 'ours µs/pt', 'SDK path µs/pt', 'floor µs/pt', 'ours/floor', 'SDK/floor', 'requests', '⌈datums/1000⌉', 'raw B/datum', 'wire B/datum'],
+  ];
+  for (const [name, rm] of workloads) {
+    const points = rm.scopeMetrics[0]!.metrics[0]!.dataPoints.length;
+    const repeats = points >= 50_000 ? 5 : points >= 10_000 ? 9 : 25;
+    const client = inProcessClient();
+    const exporter = new CloudWatchMetricExporter({ namespace: NS, client });
+    const ours = await timeIt(() => exportOnce(exporter, rm), repeats);
+
+    const datums = translate(rm);
+    const batches = packDatums(NS, datums, { maxDatums: 1000, maxBytes: 1_000_000 }).batches;
+    // The SDK path: the same requests, serialized by the SDK, with the same concurrency (4).
+    const sdk = await timeIt(async () => {
+      const queue = batches.map((b) => b.datums);
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          for (let d = queue.shift(); d; d = queue.shift()) {
+            await client.send(new PutMetricDataCommand({ Namespace: NS, MetricData: d }));
+          }
+        }),
+      );
+    }, repeats);
+    // The floor: stringify and gzip the same bodies, nothing else.
+    const floor = await timeIt(async () => {
+      await Promise.all(batches.map((b) => gzipAsync(JSON.stringify({ Namespace: NS, MetricData: b.datums }))));
+    }, repeats);
+
+    const capture: Captured[] = [];
+    const capturing = new CloudWatchMetricExporter({ namespace: NS, client: inProcessClient({ capture }) });
+    await exportOnce(capturing, rm);
+    const raw = capture.reduce((a, c) => a + c.body.length, 0);
+    const wire = capture.reduce((a, c) => a + c.wireBytes, 0);
+    rows.push([
+      name,
+      ((ours * 1000) / points).toFixed(2),
+      ((sdk * 1000) / points).toFixed(2),
+      ((floor * 1000) / points).toFixed(2),
+      `${(ours / floor).toFixed(2)}×`,
+      `${(sdk / floor).toFixed(2)}×`,
+      capture.length,
+      Math.ceil(datums.length / 1000),
+      (raw / datums.length).toFixed(0),
+      (wire / datums.length).toFixed(1),
+    ]);
+    client.destroy();
+  }
+  return table(rows);
+}

@@ -1,0 +1,139 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ValueType, type Attributes } from '@opentelemetry/api';
+import { millisToHrTime } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AggregationTemporality, DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+
+/** What the in-process "network" saw: one entry per request. */
+export interface Captured {
+  wireBytes: number;
+  gzip: boolean;
+  body: Buffer;
+}
+
+/**
+ * A CloudWatchClient whose network is an in-process handler answering 200 at once (after `delayMs`, if given):
+ * everything else — serialization, compression, signing, retries — is the SDK's real code.
+ */
+export function inProcessClient(opts: { delayMs?: number; capture?: Captured[] } = {}): CloudWatchClient {
+  return new CloudWatchClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' },
+    requestMinCompressionSizeBytes: 1024,
+    maxAttempts: 1,
+    requestHandler: {
+      handle: async (request: { body: Uint8Array | string; headers: Record<string, string> }) => {
+        if (opts.capture) {
+          const raw = Buffer.from(request.body as Uint8Array);
+          const gzip = (request.headers['content-encoding'] ?? '').includes('gzip');
+          opts.capture.push({ wireBytes: raw.length, gzip, body: gzip ? gunzipSync(raw) : raw });
+        }
+        if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+        return {
+          response: {
+            statusCode: 200,
+            reason: 'OK',
+            headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'bench' },
+            body: Readable.from([Buffer.from('{}')]),
+          },
+        };
+      },
+    } as never,
+  });
+}
+
+const ROUTES = ['/api/orders', '/api/orders/{id}', '/api/cart', '/api/users/{id}', '/health', '/api/payments'];
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
+const CODES = [200, 201, 204, 400, 404, 500];
+
+/** Attributes of series `i`: 3 to 6 of them, as an HTTP service's counters carry. */
+export function seriesAttributes(i: number, salt = ''): Attributes {
+  const a: Attributes = {
+    'http.route': ROUTES[i % ROUTES.length]!,
+    'http.request.method': METHODS[Math.floor(i / 6) % 4]!,
+    'customer.id': `cust-${salt}${i}`,
+  };
+  if (i % 4 > 0) a['http.response.status_code'] = CODES[i % CODES.length]!;
+  if (i % 4 > 1) a['deployment.environment'] = 'production';
+  if (i % 4 > 2) a['cloud.availability_zone'] = `us-east-1${'abcdef'[i % 6]}`;
+  return a;
+}
+
+export function counterMetrics(series: number, salt = ''): MetricData {
+  const now = Date.now();
+  return {
+    descriptor: { name: 'http.server.requests', unit: '{request}', description: '', valueType: ValueType.INT },
+    aggregationTemporality: AggregationTemporality.DELTA,
+    dataPointType: DataPointType.SUM,
+    isMonotonic: true,
+    dataPoints: Array.from({ length: series }, (_, i) => ({
+      startTime: millisToHrTime(now - 60_000),
+      endTime: millisToHrTime(now),
+      attributes: seriesAttributes(i, salt),
+      value: (i * 7919) % 1000,
+    })),
+  };
+}
+
+/** Exponential histograms of `buckets` populated buckets each (latency-like, scale 4). */
+export function histogramMetrics(series: number, buckets = 60): MetricData {
+  const now = Date.now();
+  const bound = (k: number) => 2 ** (k / 16);
+  return {
+    descriptor: { name: 'http.server.request.duration', unit: 'ms', description: '', valueType: ValueType.DOUBLE },
+    aggregationTemporality: AggregationTemporality.DELTA,
+    dataPointType: DataPointType.EXPONENTIAL_HISTOGRAM,
+    dataPoints: Array.from({ length: series }, (_, i) => {
+      const bucketCounts = Array.from({ length: buckets }, (_, k) => 1 + ((k * 31 + i) % 17));
+      let sum = 0;
+      let count = 0;
+      bucketCounts.forEach((c, k) => {
+        sum += c * ((bound(k + 40) + bound(k + 41)) / 2);
+        count += c;
+      });
+      return {
+        startTime: millisToHrTime(now - 60_000),
+        endTime: millisToHrTime(now),
+        attributes: seriesAttributes(i),
+        value: {
+          count,
+          sum,
+          scale: 4,
+          zeroCount: 0,
+          positive: { offset: 40, bucketCounts },
+          negative: { offset: 0, bucketCounts: [] },
+          min: bound(40.5),
+          max: bound(40 + buckets - 0.5),
+        },
+      };
+    }),
+  };
+}
+
+export function resourceMetrics(...metrics: MetricData[]): ResourceMetrics {
+  return {
+    resource: resourceFromAttributes({ 'service.name': 'bench' }),
+    scopeMetrics: [{ scope: { name: 'bench' }, metrics }],
+  };
+}
+
+/** Median of repeated timings of an async function, in ms. */
+export async function timeIt(fn: () => Promise<unknown>, repeats: number): Promise<number> {
+  await fn(); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+export function table(rows: Array<Array<string | number>>): string {
+  const cells = rows.map((r) => r.map(String));
+  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
+  return cells.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
+}

@@ -13,7 +13,15 @@ import { packDatums } from '../../packages/exporter-metrics-cloudwatch/build/src
 import { CumulativeToDelta } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/CumulativeToDelta';
 import { DropReporter } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/DropReporter';
 import { translateResourceMetrics } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/translateResourceMetrics';
-import { counterMetrics, histogramMetrics, inProcessClient, resourceMetrics, table, timeIt, type Captured } from './harness';
+import {
+  counterMetrics,
+  histogramMetrics,
+  inProcessClient,
+  resourceMetrics,
+  table,
+  timeIt,
+  type Captured,
+} from './harness';
 
 const gzipAsync = promisify(gzip);
 const NS = 'Bench';
@@ -40,7 +48,18 @@ export async function exportCost(): Promise<string> {
     ['histograms (60 buckets), 10k series', resourceMetrics(histogramMetrics(10_000))],
   ];
   const rows: Array<Array<string | number>> = [
-    ['workload', 'ours µs/pt', 'SDK path µs/pt', 'floor µs/pt', 'ours/floor', 'SDK/floor', 'requests', '⌈datums/1000⌉', 'raw B/datum', 'wire B/datum'],
+    [
+      'workload',
+      'ours µs/pt',
+      'SDK path µs/pt',
+      'floor µs/pt',
+      'ours/floor',
+      'SDK/floor',
+      'requests',
+      '⌈datums/1000⌉',
+      'raw B/datum',
+      'wire B/datum',
+    ],
   ];
   for (const [name, rm] of workloads) {
     const points = rm.scopeMetrics[0]!.metrics[0]!.dataPoints.length;

@@ -9,7 +9,11 @@ import { table } from './harness';
 async function main(): Promise<void> {
   const only = process.argv[2];
   const sections: Array<[string, string, () => Promise<string> | string]> = [
-    ['cost', 'Export path cost per data point (median of repeated exports; network replaced by an in-process handler)', exportCost],
+    [
+      'cost',
+      'Export path cost per data point (median of repeated exports; network replaced by an in-process handler)',
+      exportCost,
+    ],
     ['gzip', 'gzip by body size (basis for the 1 KB compression threshold)', () => table(compressionTable())],
   ];
   console.log(`otel-cloudwatch bench — node ${process.version}, ${new Date().toISOString()}`);

@@ -42,25 +42,56 @@ export function exponentialLowerBound(index: number, scale: number): number {
   return fractionTable(scale)[index - whole * 2 ** scale]! * Math.pow(2, whole);
 }
 
+/**
+ * The lower bounds of consecutive exponential buckets, walked without a Math.pow per bucket: one table lookup
+ * times an exact power of two that doubles each time the index wraps.
+ */
+function boundsFrom(index: number, scale: number): () => number {
+  if (scale <= 0 || scale > MAX_TABLE_SCALE) {
+    let i = index;
+    return () => exponentialLowerBound(i++, scale);
+  }
+  const table = fractionTable(scale);
+  const n = table.length;
+  let whole = Math.floor(index / n);
+  let r = index - whole * n;
+  let power = Math.pow(2, whole);
+  return () => {
+    const v = table[r]! * power;
+    if (++r === n) {
+      r = 0;
+      power *= 2;
+    }
+    return v;
+  };
+}
+
 /** Base-2 exponential histogram → buckets in value order (negative, zero, positive). */
 export function exponentialBuckets(h: ExponentialHistogram): Bucket[] {
   const out: Bucket[] = [];
   const { scale } = h;
   const neg = h.negative.bucketCounts;
-  for (let k = neg.length - 1; k >= 0; k--) {
-    const count = neg[k]!;
-    if (count > 0) {
-      const index = h.negative.offset + k;
-      out.push({ lo: -exponentialLowerBound(index + 1, scale), hi: -exponentialLowerBound(index, scale), count });
+  if (neg.length > 0) {
+    // Negative buckets mirror the positive ones: walk them upwards in magnitude, then reverse into value order.
+    const next = boundsFrom(h.negative.offset, scale);
+    const mirrored: Bucket[] = [];
+    let lower = next();
+    for (let k = 0; k < neg.length; k++) {
+      const upper = next();
+      if (neg[k]! > 0) mirrored.push({ lo: -upper, hi: -lower, count: neg[k]! });
+      lower = upper;
     }
+    for (let k = mirrored.length - 1; k >= 0; k--) out.push(mirrored[k]!);
   }
   if (h.zeroCount > 0) out.push({ lo: 0, hi: 0, count: h.zeroCount });
   const pos = h.positive.bucketCounts;
-  for (let k = 0; k < pos.length; k++) {
-    const count = pos[k]!;
-    if (count > 0) {
-      const index = h.positive.offset + k;
-      out.push({ lo: exponentialLowerBound(index, scale), hi: exponentialLowerBound(index + 1, scale), count });
+  if (pos.length > 0) {
+    const next = boundsFrom(h.positive.offset, scale);
+    let lower = next();
+    for (let k = 0; k < pos.length; k++) {
+      const upper = next();
+      if (pos[k]! > 0) out.push({ lo: lower, hi: upper, count: pos[k]! });
+      lower = upper;
     }
   }
   return out;

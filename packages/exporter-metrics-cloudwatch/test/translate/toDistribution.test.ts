@@ -140,6 +140,35 @@ describe('toDistribution', () => {
     expect(relErr(statsOf(d).sum, 40)).to.be.below(1e-12);
   });
 
+  for (const scale of [-2, 0, 1, 4, 8, 12]) {
+    it(`walks exponential bucket bounds at scale ${scale} as base^index, for negative and positive buckets`, () => {
+      const offset = -37;
+      const length = scale < 0 ? 60 : 300; // base 16 at scale -2: 300 buckets would overflow a double
+      const bucketCounts = Array.from({ length }, (_, k) => (k % 7 === 3 ? 0 : 1));
+      const buckets = exponentialBuckets({
+        count: 0,
+        scale,
+        zeroCount: 1,
+        positive: { offset, bucketCounts },
+        negative: { offset, bucketCounts },
+      });
+      const exact = (i: number) => Math.pow(2, i / 2 ** scale);
+      const positive = buckets.filter((b) => b.lo > 0);
+      const negative = buckets.filter((b) => b.hi < 0);
+      expect(positive).to.have.length(bucketCounts.filter((c) => c > 0).length);
+      let p = 0;
+      bucketCounts.forEach((c, k) => {
+        if (c === 0) return;
+        const b = positive[p++]!;
+        expect(relErr(b.lo, exact(offset + k))).to.be.below(1e-12);
+        expect(relErr(b.hi, exact(offset + k + 1))).to.be.below(1e-12);
+      });
+      // Value order: the most negative bucket first.
+      expect(negative[0]!.lo).to.be.closeTo(-exact(offset + length), exact(offset + length) * 1e-12);
+      expect(buckets.map((b) => b.lo)).to.deep.equal([...buckets.map((b) => b.lo)].sort((a, b) => a - b));
+    });
+  }
+
   it('uses exponential bucket bounds base^i with base 2^(2^-scale)', () => {
     expect(exponentialLowerBound(16, 4)).to.be.closeTo(2, 1e-12);
     expect(exponentialLowerBound(-1, 0)).to.equal(0.5);

@@ -51,7 +51,7 @@ export class Packer {
     // Everything but the metric name is ASCII by construction (dimensions are made ASCII, numbers and units are).
     if (d.MetricName !== this.lastName) {
       this.lastName = d.MetricName;
-      this.lastNameAscii = d.MetricName === undefined || /^[\x00-\x7f]*$/.test(d.MetricName);
+      this.lastNameAscii = d.MetricName === undefined || Buffer.byteLength(d.MetricName) === d.MetricName.length;
     }
     const size = this.lastNameAscii ? json.length : Buffer.byteLength(json);
     if (this.base + size > this.limits.maxBytes) {

@@ -53,7 +53,7 @@ function boundsFrom(index: number, scale: number): () => number {
   }
   const table = fractionTable(scale);
   const n = table.length;
-  let whole = Math.floor(index / n);
+  const whole = Math.floor(index / n);
   let r = index - whole * n;
   let power = Math.pow(2, whole);
   return () => {

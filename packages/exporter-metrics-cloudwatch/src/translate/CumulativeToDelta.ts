@@ -17,11 +17,25 @@ type Previous =
  *   then the delta since the restart.
  */
 export class CumulativeToDelta {
+  // Map order is recency order: every update deletes and re-inserts its key, so the oldest come first.
   private readonly streams = new Map<string, Previous>();
   private previousExportEnd: number | undefined;
   private currentExportEnd: number | undefined;
 
-  constructor(private readonly ttlMillis: number) {}
+  /**
+   * @param ttlMillis forget a stream after this long without a point
+   * @param maxStreams forget the least recently updated streams beyond this many, whatever their age
+   */
+  constructor(
+    private readonly ttlMillis: number,
+    private readonly maxStreams = 100_000,
+  ) {}
+
+  private remember(key: string, state: Previous): void {
+    this.streams.delete(key);
+    this.streams.set(key, state);
+    if (this.streams.size > this.maxStreams) this.streams.delete(this.streams.keys().next().value!);
+  }
 
   /** Number of streams with state (for the self-report and memory tests). */
   get size(): number {
@@ -37,7 +51,7 @@ export class CumulativeToDelta {
   /** Delta of a monotonic cumulative sum, or undefined when the point only sets a baseline. */
   sum(key: string, start: number, end: number, value: number, now: number): number | undefined {
     const prev = this.streams.get(key);
-    this.streams.set(key, { kind: 'sum', start, value, seen: now });
+    this.remember(key, { kind: 'sum', start, value, seen: now });
     if (prev === undefined || prev.kind !== 'sum') return this.isNewStream(start, end) ? value : undefined;
     this.isNewStream(start, end);
     if (prev.start !== start || value < prev.value) return value;
@@ -47,7 +61,7 @@ export class CumulativeToDelta {
   /** Delta of a cumulative explicit-bucket histogram (min/max are the stream's lifetime ones). */
   histogram(key: string, start: number, end: number, value: Histogram, now: number): Histogram | undefined {
     const prev = this.streams.get(key);
-    this.streams.set(key, { kind: 'histogram', start, value, seen: now });
+    this.remember(key, { kind: 'histogram', start, value, seen: now });
     if (prev === undefined || prev.kind !== 'histogram') return this.isNewStream(start, end) ? value : undefined;
     this.isNewStream(start, end);
     const p = prev.value;
@@ -75,7 +89,7 @@ export class CumulativeToDelta {
     now: number,
   ): ExponentialHistogram | undefined {
     const prev = this.streams.get(key);
-    this.streams.set(key, { kind: 'exponential', start, value, seen: now });
+    this.remember(key, { kind: 'exponential', start, value, seen: now });
     if (prev === undefined || prev.kind !== 'exponential') return this.isNewStream(start, end) ? value : undefined;
     this.isNewStream(start, end);
     const p = prev.value;
@@ -103,7 +117,11 @@ export class CumulativeToDelta {
     else if (this.previousExportEnd === undefined) this.previousExportEnd = now;
     this.currentExportEnd = undefined;
     const oldest = now - this.ttlMillis;
-    for (const [key, s] of this.streams) if (s.seen < oldest) this.streams.delete(key);
+    // Oldest first: stop at the first stream still fresh.
+    for (const [key, s] of this.streams) {
+      if (s.seen >= oldest) break;
+      this.streams.delete(key);
+    }
   }
 }
 

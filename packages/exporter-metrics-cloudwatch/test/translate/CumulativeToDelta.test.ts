@@ -65,6 +65,17 @@ describe('CumulativeToDelta', () => {
     expect(d.sum('b', 0, 30_000, 9, 30_000)).to.equal(undefined);
   });
 
+  it('keeps at most maxStreams streams, forgetting the least recently updated', () => {
+    const d = new CumulativeToDelta(60_000, 3);
+    for (const k of ['a', 'b', 'c']) d.sum(k, 0, 1000, 1, 1000);
+    d.endExport(1000);
+    d.sum('a', 0, 2000, 2, 2000); // a is now the most recent
+    d.sum('new', 1500, 2000, 1, 2000); // evicts b, the least recently updated
+    expect(d.size).to.equal(3);
+    expect(d.sum('b', 0, 2000, 9, 2000)).to.equal(undefined); // forgotten: a baseline again
+    expect(d.sum('a', 0, 2000, 5, 2000)).to.equal(3);
+  });
+
   it('subtracts explicit histograms bucket by bucket', () => {
     const d = new CumulativeToDelta(60_000);
     d.histogram('h', 0, 1000, hist([1, 2, 3], 300), 1000);

@@ -2,9 +2,11 @@
  * npm run bench — speed, size, accuracy, event-loop and memory figures, each next to a reference measured in
  * the same run (these machines are noisy: compare columns, not runs). Not part of npm test.
  */
+import { accuracy } from './accuracy.bench';
 import { compressionTable } from './compression.bench';
 import { exportCost } from './exportCost.bench';
 import { table } from './harness';
+import { concurrency, eventLoop, memory } from './runtime.bench';
 
 async function main(): Promise<void> {
   const only = process.argv[2];
@@ -15,6 +17,14 @@ async function main(): Promise<void> {
       exportCost,
     ],
     ['gzip', 'gzip by body size (basis for the 1 KB compression threshold)', () => table(compressionTable())],
+    [
+      'accuracy',
+      'Histogram accuracy: percentiles and moments from the published Values/Counts vs the exact samples',
+      accuracy,
+    ],
+    ['loop', 'Event loop during a 50k-series export (a 1 ms timer, how late it fires at worst)', eventLoop],
+    ['memory', 'Heap after exports with series churn (after GC)', memory],
+    ['concurrency', 'Export time by concurrency, with 50 ms of simulated latency per request', concurrency],
   ];
   console.log(`otel-cloudwatch bench — node ${process.version}, ${new Date().toISOString()}`);
   for (const [id, title, fn] of sections) {

@@ -25,9 +25,9 @@ import { toResourceDimensions } from './translate/toDimensions.js';
 import { scopeKeyOf, translateMetric, type TranslateContext } from './translate/translateResourceMetrics.js';
 
 /** Points translated between two looks at the clock. */
-const SLICE_POINTS = 500;
+const SLICE_POINTS = 200;
 /** Longest stretch of translation and packing before the event loop gets a turn. */
-const SLICE_MS = 4;
+const SLICE_MS = 3;
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

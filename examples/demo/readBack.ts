@@ -1,10 +1,10 @@
 import {
   GetMetricStatisticsCommand,
-  ListMetricsCommand,
   type CloudWatchClient,
   type Dimension,
   type MetricDatum,
 } from '@aws-sdk/client-cloudwatch';
+import { listMetrics } from '@otel-cloudwatch/local-cloudwatch';
 
 /** One series as CloudWatch stores it, read back after the run. */
 export interface SeriesReport {
@@ -64,18 +64,10 @@ export async function readBack(
   since: Date,
   published: Map<string, { values: number[]; counts: number[]; unit: string }> | undefined,
 ): Promise<SeriesReport[]> {
-  const metrics = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(new ListMetricsCommand({ Namespace: namespace, NextToken: token }));
-    metrics.push(...(page.Metrics ?? []));
-    token = page.NextToken;
-  } while (token);
-
-  // moto lists a metric once per stored datum; CloudWatch once. Either way, one report per series.
-  const unique = new Map(metrics.map((m) => [key(m.MetricName!, m.Dimensions), m]));
+  // Each series once (moto lists a metric once per stored datum; the helper folds them).
+  const unique = await listMetrics(client, namespace);
   const reports: SeriesReport[] = [];
-  for (const m of unique.values()) {
+  for (const m of unique) {
     const res = await client.send(
       new GetMetricStatisticsCommand({
         Namespace: namespace,

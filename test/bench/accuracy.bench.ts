@@ -6,18 +6,9 @@
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { AggregationType, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { CloudWatchMetricExporter } from 'opentelemetry-exporter-metrics-cloudwatch';
+import { rng, weightedQuantile } from '../../packages/exporter-metrics-cloudwatch/test/helpers';
 import { inProcessClient, table, type Captured } from './harness';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function normal(r: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 }
@@ -28,17 +19,6 @@ const DISTRIBUTIONS: Array<[string, (r: () => number) => number]> = [
   ['bimodal 70/30', (r) => (r() < 0.7 ? Math.exp(2 + 0.3 * normal(r)) : Math.exp(5 + 0.3 * normal(r)))],
 ];
 const QUANTILES = [0.5, 0.9, 0.99, 0.999];
-
-function nearestRank(values: number[], counts: number[], q: number): number {
-  const total = counts.reduce((a, b) => a + b, 0);
-  const rank = Math.max(1, Math.ceil(q * total));
-  let seen = 0;
-  for (let i = 0; i < values.length; i++) {
-    seen += counts[i]!;
-    if (seen >= rank) return values[i]!;
-  }
-  return values[values.length - 1]!;
-}
 
 async function published(samples: number[], maxSize: number): Promise<MetricDatum[]> {
   const capture: Captured[] = [];
@@ -83,7 +63,7 @@ export async function accuracy(): Promise<string> {
       const counts = datums.flatMap((d) => d.Counts!);
       const errs = QUANTILES.map((q) => {
         const truth = sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1]!;
-        return Math.abs(nearestRank(values, counts, q) - truth) / truth;
+        return Math.abs(weightedQuantile(values, counts, q) - truth) / truth;
       });
       let count = 0;
       let sum = 0;

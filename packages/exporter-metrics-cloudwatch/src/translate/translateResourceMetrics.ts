@@ -22,7 +22,7 @@ import { explicitBuckets, exponentialBuckets } from './histogramBuckets.js';
 import { shorten } from './toAscii.js';
 import { toCloudWatchUnit } from './toCloudWatchUnit.js';
 import { toDimensions, toResourceDimensions } from './toDimensions.js';
-import { splitDistribution, toDistribution, type Distribution } from './toDistribution.js';
+import { splitDistribution, toDistribution, type Bucket, type Distribution } from './toDistribution.js';
 
 /** What translation needs besides the data: settings and the state that outlives one export. */
 export interface TranslateContext {
@@ -96,7 +96,7 @@ export function translateMetric(
         if (!inWindow(f, p)) continue;
         let value: number | undefined = p.value;
         if (metric.isMonotonic && cumulative) {
-          value = ctx.deltas.sum(streamKey(f, p.attributes), ms(p.startTime), ms(p.endTime), p.value, ctx.now);
+          value = ctx.deltas.sum(streamKey(f, p.attributes), ...times(p), p.value, ctx.now);
         }
         if (value !== undefined) pushValue(f, p, value, out);
       }
@@ -108,28 +108,25 @@ export function translateMetric(
       for (const p of metric.dataPoints) {
         if (!inWindow(f, p)) continue;
         const h = cumulative
-          ? ctx.deltas.histogram(streamKey(f, p.attributes), ms(p.startTime), ms(p.endTime), p.value, ctx.now)
+          ? ctx.deltas.histogram(streamKey(f, p.attributes), ...times(p), p.value, ctx.now)
           : p.value;
-        if (h === undefined || !storableStats(f, h)) continue;
-        const dist = toDistribution(explicitBuckets(h), { ...h, exactMinMax: !cumulative });
-        if (dist) pushDistribution(f, p, dist, out);
+        pushHistogram(f, p, h, explicitBuckets, cumulative, out);
       }
       return;
     case DataPointType.EXPONENTIAL_HISTOGRAM:
       for (const p of metric.dataPoints) {
         if (!inWindow(f, p)) continue;
         const h = cumulative
-          ? ctx.deltas.exponential(streamKey(f, p.attributes), ms(p.startTime), ms(p.endTime), p.value, ctx.now)
+          ? ctx.deltas.exponential(streamKey(f, p.attributes), ...times(p), p.value, ctx.now)
           : p.value;
-        if (h === undefined || !storableStats(f, h)) continue;
-        const dist = toDistribution(exponentialBuckets(h), { ...h, exactMinMax: !cumulative });
-        if (dist) pushDistribution(f, p, dist, out);
+        pushHistogram(f, p, h, exponentialBuckets, cumulative, out);
       }
       return;
   }
 }
 
 const ms = hrTimeToMilliseconds;
+const times = (p: DataPoint<unknown>): [number, number] => [ms(p.startTime), ms(p.endTime)];
 
 function streamKey(f: MetricFrame, attributes: Attributes): string {
   return f.streamPrefix + JSON.stringify(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -194,6 +191,21 @@ function pushValue(f: MetricFrame, p: DataPoint<number>, raw: number, out: Metri
   const d = baseDatum(f, p);
   d.Value = value;
   out.push(d);
+}
+
+/** A histogram point (or its delta; undefined when it only set a baseline) → its datums. */
+function pushHistogram<H extends { sum?: number; min?: number; max?: number; count: number }>(
+  f: MetricFrame,
+  p: DataPoint<unknown>,
+  h: H | undefined,
+  buckets: (h: H) => Bucket[],
+  fromCumulative: boolean,
+  out: MetricDatum[],
+): void {
+  if (h === undefined || !storableStats(f, h)) return;
+  // Deltas computed from cumulative points only know the lifetime extremes: they bound, but are not exact.
+  const dist = toDistribution(buckets(h), { ...h, exactMinMax: !fromCumulative });
+  if (dist) pushDistribution(f, p, dist, out);
 }
 
 function pushDistribution(f: MetricFrame, p: DataPoint<unknown>, dist: Distribution, out: MetricDatum[]): void {

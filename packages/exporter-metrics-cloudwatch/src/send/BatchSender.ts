@@ -87,7 +87,7 @@ export class BatchSender {
     }
     counters.requests++;
     try {
-      const out = await ctx.client.send(putMetricDataCommand(ctx.namespace, batch, counters), {
+      const out = await ctx.client.send(putMetricDataCommand(ctx.client, ctx.namespace, batch, counters), {
         abortSignal: ctx.abortSignal,
       });
       counters.retries += retriesOf(out);

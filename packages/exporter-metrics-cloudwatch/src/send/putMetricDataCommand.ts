@@ -1,4 +1,4 @@
-import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { batchBody, type Batch } from '../pack/packDatums.js';
 import type { StatsCounters } from '../ExporterStats.js';
 
@@ -15,26 +15,48 @@ function byteLength(body: unknown): number {
   return 0;
 }
 
+const JSON_1_0 = 'aws.protocols#awsJson1_0';
+
+/** Whether the client writes PutMetricData as AWS JSON 1.0, the format packing prepares bodies in. */
+export function speaksJson10(client: CloudWatchClient): boolean {
+  const protocol = (client.config as { protocol?: { getShapeId?: () => string } }).protocol;
+  return typeof protocol?.getShapeId === 'function' && protocol.getShapeId() === JSON_1_0;
+}
+
 /**
- * A PutMetricData command whose body is the one packing already serialized. The SDK's own serializer runs on an
- * empty list, and a middleware right after it puts the prepared body in place — byte for byte what the SDK would
- * have written (a test holds the two equal) — so the SDK still compresses (before signing), signs and retries,
- * but the datums are not serialized twice. A second middleware counts what each attempt puts on the wire.
+ * A PutMetricData command for one batch. When the client speaks AWS JSON 1.0 (today's SDK), its body is the one
+ * packing already serialized: the SDK's serializer runs on an empty list and a middleware right after it puts the
+ * prepared body in place — byte for byte what the SDK would have written (a test holds the two equal) — so the
+ * SDK still compresses (before signing), signs and retries, but the datums are not serialized twice. Any other
+ * protocol gets a plain command and the SDK serializes the datums itself. A second middleware counts what each
+ * attempt puts on the wire.
  */
-export function putMetricDataCommand(namespace: string, batch: Batch, counters: StatsCounters): PutMetricDataCommand {
-  const command = new PutMetricDataCommand({ Namespace: namespace, MetricData: [] });
-  const body = batchBody(namespace, batch);
-  command.middlewareStack.add(
-    (next) => async (args) => {
-      if (isHttpRequest(args.request)) {
-        args.request.body = body;
-        // Recomputed by the SDK's content-length step, after compression.
-        delete args.request.headers['content-length'];
-      }
-      return next(args);
-    },
-    { step: 'serialize', priority: 'low', name: 'cloudWatchPreparedBody', override: true },
-  );
+export function putMetricDataCommand(
+  client: CloudWatchClient,
+  namespace: string,
+  batch: Batch,
+  counters: StatsCounters,
+): PutMetricDataCommand {
+  const prepared = speaksJson10(client);
+  const command = new PutMetricDataCommand({ Namespace: namespace, MetricData: prepared ? [] : batch.datums });
+  if (prepared) {
+    const body = batchBody(namespace, batch);
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        if (isHttpRequest(args.request)) {
+          // Never send the empty list the serializer saw: if the wire format is not the expected one, fail.
+          if (!(args.request.headers['content-type'] ?? '').startsWith('application/x-amz-json-1.0')) {
+            throw new Error('CloudWatchMetricExporter: the client did not serialize AWS JSON 1.0 as expected');
+          }
+          args.request.body = body;
+          // Recomputed by the SDK's content-length step, after compression.
+          delete args.request.headers['content-length'];
+        }
+        return next(args);
+      },
+      { step: 'serialize', priority: 'low', name: 'cloudWatchPreparedBody', override: true },
+    );
+  }
   command.middlewareStack.add(
     (next) => async (args) => {
       if (isHttpRequest(args.request)) {

@@ -1,0 +1,62 @@
+import { CloudWatchClient, type PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { expect } from 'chai';
+import { newCounters } from '../../src/ExporterStats';
+import { batchBody, packDatums } from '../../src/pack/packDatums';
+import { putMetricDataCommand, speaksJson10 } from '../../src/send/putMetricDataCommand';
+
+const NS = 'CommandTest';
+const batch = () =>
+  packDatums(
+    NS,
+    Array.from({ length: 50 }, (_, i) => ({
+      MetricName: 'm',
+      Dimensions: [{ Name: 'k', Value: `v${i}` }],
+      Timestamp: new Date(1795424209000),
+      Value: i,
+    })),
+    { maxDatums: 1000, maxBytes: 1_000_000 },
+  ).batches[0]!;
+
+/** A real client whose network captures the request the SDK would send. */
+function capturingClient(sent: Array<{ body: string; headers: Record<string, string> }>) {
+  return new CloudWatchClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'A', secretAccessKey: 'S' },
+    disableRequestCompression: true,
+    maxAttempts: 1,
+    requestHandler: {
+      handle: async (request: { body: string | Uint8Array; headers: Record<string, string> }) => {
+        const body = typeof request.body === 'string' ? request.body : Buffer.from(request.body).toString('utf8');
+        sent.push({ body, headers: request.headers });
+        throw new Error('captured');
+      },
+    },
+  });
+}
+
+describe('putMetricDataCommand', () => {
+  it('sends the prepared body, with its own content-length, through a JSON 1.0 client', async () => {
+    const sent: Array<{ body: string; headers: Record<string, string> }> = [];
+    const client = capturingClient(sent);
+    expect(speaksJson10(client)).to.equal(true);
+    const b = batch();
+    const counters = newCounters();
+    const command = putMetricDataCommand(client, NS, b, counters);
+    expect(command.input.MetricData).to.deep.equal([]);
+    await client.send(command).catch(() => undefined);
+    client.destroy();
+    expect(sent[0]!.body).to.equal(batchBody(NS, b));
+    expect(sent[0]!.headers['content-length']).to.equal(String(b.bytes));
+    expect([counters.uncompressedBytes, counters.wireBytes]).to.deep.equal([b.bytes, b.bytes]);
+  });
+
+  it('lets the SDK serialize the datums when the client speaks another protocol', () => {
+    const b = batch();
+    const other = {
+      config: { protocol: { getShapeId: () => 'smithy.protocols#rpcv2Cbor' } },
+    } as unknown as CloudWatchClient;
+    expect(speaksJson10(other)).to.equal(false);
+    const command: PutMetricDataCommand = putMetricDataCommand(other, NS, b, newCounters());
+    expect(command.input.MetricData).to.have.length(50);
+  });
+});

@@ -78,6 +78,11 @@ describe('CloudWatchMetricExporter delivery (packing, gzip, retries, isolation, 
   beforeEach(() => cw().reset());
   afterEach(async () => {
     await Promise.all(exporters.splice(0).map((e) => e.shutdown()));
+    // Refusals set up with refuseDatums are CloudWatch's answer to a bad datum, not a rule the exporter broke.
+    expect(
+      cw().violations.map((r) => r.violation),
+      'front-door violations',
+    ).to.deep.equal([]);
   });
 
   const seriesPoints = (count: number): Array<[number, Attributes]> =>

@@ -4,7 +4,7 @@
  */
 import { accuracy } from './accuracy.bench';
 import { compressionTable } from './compression.bench';
-import { exportCost } from './exportCost.bench';
+import { exportCost, stages } from './exportCost.bench';
 import { table } from './harness';
 import { concurrency, eventLoop, memory } from './runtime.bench';
 
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
       'Export path cost per data point (median of repeated exports; network replaced by an in-process handler)',
       exportCost,
     ],
+    ['stages', 'Where the time goes: each stage of an export alone, per data point', stages],
     ['gzip', 'gzip by body size (basis for the 1 KB compression threshold)', () => table(compressionTable())],
     [
       'accuracy',

@@ -66,15 +66,24 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       return;
     }
     this.counters.exports++;
-    const done = this.exportAsync(metrics).then(
-      () => resultCallback({ code: ExportResultCode.SUCCESS }),
-      (err: unknown) => {
-        this.counters.failedExports++;
-        const error = err instanceof Error ? err : new Error(String(err));
-        diag.error(`CloudWatchMetricExporter: export failed: ${error.message}`);
-        resultCallback({ code: ExportResultCode.FAILED, error });
-      },
-    );
+    const done = this.exportAsync(metrics)
+      .then(
+        (): ExportResult => ({ code: ExportResultCode.SUCCESS }),
+        (err: unknown): ExportResult => {
+          this.counters.failedExports++;
+          const error = err instanceof Error ? err : new Error(String(err));
+          diag.error(`CloudWatchMetricExporter: export failed: ${error.message}`);
+          return { code: ExportResultCode.FAILED, error };
+        },
+      )
+      .then((result) => {
+        // A callback that throws must not become an unhandled rejection in the host process.
+        try {
+          resultCallback(result);
+        } catch (err) {
+          diag.error('CloudWatchMetricExporter: the export result callback threw', err);
+        }
+      });
     this.inFlight.add(done);
     void done.finally(() => this.inFlight.delete(done));
   }

@@ -73,6 +73,24 @@ describe('CloudWatchMetricExporter lifecycle', () => {
     expect(result.error!.message).to.match(/shut down/);
   });
 
+  it('survives a result callback that throws, without an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (r: unknown) => unhandled.push(r);
+    process.on('unhandledRejection', onUnhandled);
+    const exporter = new CloudWatchMetricExporter({ namespace: 'N', clientConfig: { region: 'us-east-1' } });
+    let called = 0;
+    exporter.export({ resource: { attributes: {} } as never, scopeMetrics: [] }, () => {
+      called++;
+      throw new Error('callback bug');
+    });
+    await exporter.forceFlush();
+    await new Promise((r) => setTimeout(r, 20));
+    process.off('unhandledRejection', onUnhandled);
+    await exporter.shutdown();
+    expect(called).to.equal(1);
+    expect(unhandled).to.deep.equal([]);
+  });
+
   it('never destroys a client it was given', async () => {
     const client = new CloudWatchClient({ region: 'us-east-1' });
     let destroyed = false;

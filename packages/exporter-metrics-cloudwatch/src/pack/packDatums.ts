@@ -1,11 +1,13 @@
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
-import { envelope, serializeDatum } from './serializeDatum.js';
+import { envelope, serializeBody, serializeDatum } from './serializeDatum.js';
 
 /** One PutMetricData request: its datums, and the exact body the SDK would write for them. */
 export interface Batch {
   datums: MetricDatum[];
-  /** The datums serialized, as the SDK writes them. */
-  json: string[];
+  /** The datums serialized one by one, when packing needed each one's size (see {@link Packer}). */
+  json?: string[];
+  /** The whole body, when packing serialized it in one go. */
+  body?: string;
   /** Uncompressed body size in bytes, envelope included. */
   bytes: number;
 }
@@ -15,11 +17,19 @@ export interface PackLimits {
   maxBytes: number;
 }
 
+/** Keep serializing whole requests at once while a full request is expected to use at most this share of the limit. */
+const BULK_HEADROOM = 0.75;
+
 /**
  * Packs datums, in order, into the fewest requests a greedy pass allows under both limits: a request closes when
  * the next datum would break the datum count or the byte size of the uncompressed body. When only the count
  * binds this gives exactly ⌈datums / maxDatums⌉ requests. Deterministic: the same datums give the same requests.
  * Incremental (`add` then `finish`) so a large export can be packed in slices between event-loop turns.
+ *
+ * Sizes are always exact, and found the cheap way when possible: while full requests are expected to stay well
+ * under the byte limit (small datums, such as counters), a request's datums are serialized in one JSON.stringify
+ * call when it closes, and its size checked then; only if that check fails, or when datums are large (such as
+ * wide histograms), is each datum serialized and measured on its own as it arrives.
  */
 export class Packer {
   readonly batches: Batch[] = [];
@@ -27,13 +37,17 @@ export class Packer {
   readonly oversized: MetricDatum[] = [];
   private readonly base: number;
   private current: Batch;
+  /** Whether `current` is being packed one measured datum at a time. */
+  private exact = false;
+  /** Bytes per datum seen so far (0 until the first request closes). */
+  private averageDatumBytes = 0;
 
   private lastName: string | undefined;
   private lastNameAscii = true;
 
   /** `onBatch` receives each request as soon as it is full, so sending can start while packing goes on. */
   constructor(
-    namespace: string,
+    private readonly namespace: string,
     private readonly limits: PackLimits,
     private readonly onBatch?: (batch: Batch) => void,
   ) {
@@ -43,10 +57,27 @@ export class Packer {
   }
 
   private empty(): Batch {
-    return { datums: [], json: [], bytes: this.base };
+    this.exact = this.averageDatumBytes * this.limits.maxDatums > BULK_HEADROOM * (this.limits.maxBytes - this.base);
+    return this.exact ? { datums: [], json: [], bytes: this.base } : { datums: [], bytes: this.base };
   }
 
   add(d: MetricDatum): void {
+    if (!this.exact && this.averageDatumBytes === 0) {
+      // Nothing measured yet: the first datum tells whether whole requests are likely to fit.
+      this.averageDatumBytes = Buffer.byteLength(serializeDatum(d));
+      this.current = this.empty();
+    }
+    if (!this.exact) {
+      if (this.current.datums.length >= this.limits.maxDatums) this.closeBulk();
+      if (!this.exact) {
+        this.current.datums.push(d);
+        return;
+      }
+    }
+    this.addMeasured(d);
+  }
+
+  private addMeasured(d: MetricDatum): void {
     const json = serializeDatum(d);
     // Everything but the metric name is ASCII by construction (dimensions are made ASCII, numbers and units are).
     if (d.MetricName !== this.lastName) {
@@ -60,22 +91,43 @@ export class Packer {
     }
     let batch = this.current;
     if (batch.datums.length >= this.limits.maxDatums || batch.bytes + 1 + size > this.limits.maxBytes) {
-      this.close(batch);
-      batch = this.current = this.empty();
+      this.emit(batch);
+      batch = this.current = { datums: [], json: [], bytes: this.base };
     }
     batch.bytes += (batch.datums.length > 0 ? 1 : 0) + size;
     batch.datums.push(d);
-    batch.json.push(json);
+    batch.json!.push(json);
   }
 
-  private close(batch: Batch): void {
+  /** Serializes the current request in one go; if it is too large after all, packs its datums one by one. */
+  private closeBulk(): void {
+    const batch = this.current;
+    const body = serializeBody(this.namespace, batch.datums);
+    const bytes = Buffer.byteLength(body);
+    if (bytes <= this.limits.maxBytes) {
+      this.averageDatumBytes = (bytes - this.base) / batch.datums.length;
+      this.emit({ datums: batch.datums, body, bytes });
+      this.current = this.empty();
+      return;
+    }
+    // The datums were larger than expected: measure each, and stay measured for the rest of this packing.
+    this.averageDatumBytes = Math.max(this.averageDatumBytes, (bytes - this.base) / batch.datums.length);
+    this.exact = true;
+    this.current = { datums: [], json: [], bytes: this.base };
+    for (const d of batch.datums) this.addMeasured(d);
+  }
+
+  private emit(batch: Batch): void {
     this.batches.push(batch);
     this.onBatch?.(batch);
   }
 
   /** Closes the last request and returns them all. */
   finish(): Batch[] {
-    if (this.current.datums.length > 0) this.close(this.current);
+    if (this.current.datums.length > 0) {
+      if (!this.exact) this.closeBulk();
+      if (this.exact && this.current.datums.length > 0) this.emit(this.current);
+    }
     this.current = this.empty();
     return this.batches;
   }
@@ -91,9 +143,10 @@ export function packDatums(namespace: string, datums: readonly MetricDatum[], li
 
 /** Splits a batch into two halves, each with its exact size. */
 export function splitBatch(batch: Batch, base: number): [Batch, Batch] {
+  const all = batch.json ?? batch.datums.map(serializeDatum);
   const half = Math.ceil(batch.datums.length / 2);
   const part = (from: number, to: number): Batch => {
-    const json = batch.json.slice(from, to);
+    const json = all.slice(from, to);
     let bytes = base + Math.max(0, json.length - 1);
     for (const j of json) bytes += Buffer.byteLength(j);
     return { datums: batch.datums.slice(from, to), json, bytes };
@@ -103,8 +156,9 @@ export function splitBatch(batch: Batch, base: number): [Batch, Batch] {
 
 /** The request body of a batch, exactly as the SDK would serialize it. */
 export function batchBody(namespace: string, batch: Batch): string {
+  if (batch.body !== undefined) return batch.body;
   const { head, tail } = envelope(namespace);
-  return head + batch.json.join(',') + tail;
+  return head + (batch.json ?? batch.datums.map(serializeDatum)).join(',') + tail;
 }
 
 /** Size of the body around the datums. */

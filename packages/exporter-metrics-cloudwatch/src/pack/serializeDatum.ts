@@ -14,8 +14,13 @@ import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
  * also faster than building the string by hand, and its result is a flat string that joins cheaply.
  */
 export function serializeDatum(d: MetricDatum): string {
+  return JSON.stringify(wireObject(d));
+}
+
+/** The datum as a plain object in the SDK's wire shape: JSON.stringify of it (or of a list of them) is exact. */
+export function wireObject(d: MetricDatum): object {
   const st = d.StatisticValues;
-  return JSON.stringify({
+  return {
     MetricName: d.MetricName,
     Dimensions: d.Dimensions,
     Timestamp: d.Timestamp === undefined ? undefined : d.Timestamp.getTime() / 1000,
@@ -28,10 +33,15 @@ export function serializeDatum(d: MetricDatum): string {
     Counts: d.Counts,
     Unit: d.Unit,
     StorageResolution: d.StorageResolution,
-  });
+  };
 }
 
 /** The body around the datums: `{"Namespace":…,"MetricData":[` + datums joined by `,` + `]}`. */
 export function envelope(namespace: string): { head: string; tail: string } {
   return { head: `{"Namespace":${JSON.stringify(namespace)},"MetricData":[`, tail: ']}' };
+}
+
+/** The whole body of a request in one JSON.stringify call: the same bytes as the envelope around joined datums. */
+export function serializeBody(namespace: string, datums: readonly MetricDatum[]): string {
+  return `{"Namespace":${JSON.stringify(namespace)},"MetricData":${JSON.stringify(datums.map(wireObject))}}`;
 }

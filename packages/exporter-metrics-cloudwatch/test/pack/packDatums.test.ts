@@ -55,6 +55,32 @@ describe('packDatums', () => {
     }
   });
 
+  it('serializes small datums a whole request at a time, with the same bytes and exact sizes', async () => {
+    const datums = Array.from({ length: 2300 }, (_, i) => counter(i));
+    const { batches } = packDatums(NS, datums, { maxDatums: 1000, maxBytes: 1_000_000 });
+    expect(batches.map((b) => b.body !== undefined)).to.deep.equal([true, true, true]);
+    for (const b of batches) {
+      const body = await sdkBody(NS, b.datums);
+      expect(batchBody(NS, b)).to.equal(body);
+      expect(b.bytes).to.equal(Buffer.byteLength(body));
+    }
+  });
+
+  it('switches to measuring each datum when whole requests turn out too large, and stays greedy', () => {
+    const datums = Array.from({ length: 1500 }, (_, i) => histogram(i, 150));
+    const maxBytes = 1_000_000;
+    const { batches } = packDatums(NS, datums, { maxDatums: 1000, maxBytes });
+    expect(batches.every((b) => b.json !== undefined && b.bytes <= maxBytes)).to.equal(true);
+    let next = 0;
+    for (const b of batches) {
+      expect(b.bytes).to.equal(Buffer.byteLength(batchBody(NS, b)));
+      next += b.datums.length;
+      if (next < datums.length)
+        expect(b.bytes + 1 + Buffer.byteLength(serializeDatum(datums[next]!))).to.be.above(maxBytes);
+    }
+    expect(next).to.equal(1500);
+  });
+
   it('packs right up to the limit: a body of exactly maxBytes goes, one byte more does not', () => {
     const datums = Array.from({ length: 10 }, (_, i) => counter(i));
     const exact = packDatums(NS, datums, { maxDatums: 1000, maxBytes: Number.MAX_SAFE_INTEGER }).batches[0]!.bytes;

@@ -85,6 +85,21 @@ describe('CloudWatchMetricExporter delivery (packing, gzip, retries, isolation, 
     ).to.deep.equal([]);
   });
 
+  /** The stored Sum of each series of `calls`, in the order of `points`. */
+  async function readSums(namespace: string, points: Array<[number, Attributes]>): Promise<number[]> {
+    const client = cw().client();
+    try {
+      return await readMany(
+        client,
+        namespace,
+        'calls',
+        points.map(([, a]) => a as Record<string, string>),
+      );
+    } finally {
+      client.destroy();
+    }
+  }
+
   const seriesPoints = (count: number): Array<[number, Attributes]> =>
     Array.from({ length: count }, (_, i) => [i + 1, { customer: `c${i}`, plan: i % 2 ? 'pro' : 'free' }]);
 
@@ -98,15 +113,7 @@ describe('CloudWatchMetricExporter delivery (packing, gzip, retries, isolation, 
     const sizes = cw().puts.map((r) => (r.input as { MetricData: unknown[] }).MetricData.length);
     expect(sizes.sort((a, b) => b - a)).to.deep.equal([1000, 1000, 500]);
     expect(cw().violations).to.deep.equal([]);
-    const client = cw().client();
-    const sums = await readMany(
-      client,
-      namespace,
-      'calls',
-      points.map(([, a]) => a as Record<string, string>),
-    );
-    client.destroy();
-    expect(sums).to.deep.equal(points.map(([v]) => v));
+    expect(await readSums(namespace, points)).to.deep.equal(points.map(([v]) => v));
     const stats = e.getStats();
     expect(stats).to.include({ requests: 3, datumsExported: 2500, failedRequests: 0, retries: 0 });
   });
@@ -173,16 +180,8 @@ describe('CloudWatchMetricExporter delivery (packing, gzip, retries, isolation, 
     const statuses = cw().puts.map((r) => r.status);
     expect(statuses.slice(0, 4)).to.deep.equal([503, 400, 0, 200]);
     expect(statuses.slice(4).every((s) => s === 200)).to.equal(true);
-    const client = cw().client();
     // Every value is at least 1, so a datum stored twice would show in its sum.
-    const sums = await readMany(
-      client,
-      namespace,
-      'calls',
-      points.map(([, a]) => a as Record<string, string>),
-    );
-    client.destroy();
-    expect(sums).to.deep.equal(points.map(([v]) => v));
+    expect(await readSums(namespace, points)).to.deep.equal(points.map(([v]) => v));
     expect(e.getStats()).to.include({ retries: 3, requests: statuses.length - 3, failedRequests: 0 });
     expect(statuses.length - 3).to.be.at.least(3);
   });
@@ -212,15 +211,7 @@ describe('CloudWatchMetricExporter delivery (packing, gzip, retries, isolation, 
     diag.disable();
     expect(result.code).to.equal(ExportResultCode.SUCCESS);
     expect(errors.some((m) => m.includes('"poison"') && m.includes('poison is not allowed'))).to.equal(true);
-    const client = cw().client();
-    const sums = await readMany(
-      client,
-      namespace,
-      'calls',
-      points.map(([, a]) => a as Record<string, string>),
-    );
-    client.destroy();
-    expect(sums).to.deep.equal(points.map(([v]) => v));
+    expect(await readSums(namespace, points)).to.deep.equal(points.map(([v]) => v));
     const stats = e.getStats();
     expect(stats.dropped['rejected-by-cloudwatch']).to.equal(1);
     // About 2·log2(1000) extra requests, never more than the budget.

@@ -32,6 +32,7 @@ const BULK_HEADROOM = 0.75;
  * wide histograms), is each datum serialized and measured on its own as it arrives.
  */
 export class Packer {
+  /** The closed requests, kept only when no `onBatch` takes them (a large export should not hold every body). */
   readonly batches: Batch[] = [];
   /** Datums that cannot fit a request even alone (impossible within CloudWatch's own per-datum limits). */
   readonly oversized: MetricDatum[] = [];
@@ -118,11 +119,11 @@ export class Packer {
   }
 
   private emit(batch: Batch): void {
-    this.batches.push(batch);
-    this.onBatch?.(batch);
+    if (this.onBatch) this.onBatch(batch);
+    else this.batches.push(batch);
   }
 
-  /** Closes the last request and returns them all. */
+  /** Closes the last request and returns the requests kept (all of them, when there is no `onBatch`). */
   finish(): Batch[] {
     if (this.current.datums.length > 0) {
       if (!this.exact) this.closeBulk();

@@ -1,21 +1,17 @@
 import type { ExponentialHistogram, Histogram } from '@opentelemetry/sdk-metrics';
-import type { Bucket } from './toDistribution.js';
+import { BucketList } from './BucketList.js';
 
-/** Explicit-bucket histogram → buckets in value order; the first and last are open-ended. */
-export function explicitBuckets(h: Histogram): Bucket[] {
+/** Explicit-bucket histogram → its non-empty buckets in value order; the first and last are open-ended. */
+export function explicitBuckets(h: Histogram, into: BucketList = new BucketList()): BucketList {
   const { boundaries, counts } = h.buckets;
-  const out: Bucket[] = [];
+  into.clear();
   for (let i = 0; i < counts.length; i++) {
     const count = counts[i]!;
     if (count > 0) {
-      out.push({
-        lo: i === 0 ? -Infinity : boundaries[i - 1]!,
-        hi: i < boundaries.length ? boundaries[i]! : Infinity,
-        count,
-      });
+      into.push(i === 0 ? -Infinity : boundaries[i - 1]!, i < boundaries.length ? boundaries[i]! : Infinity, count);
     }
   }
-  return out;
+  return into;
 }
 
 // 2^(j / 2^scale) for j in [0, 2^scale), per scale: with them a bound is one multiplication by an exact power
@@ -66,33 +62,32 @@ function boundsFrom(index: number, scale: number): () => number {
   };
 }
 
-/** Base-2 exponential histogram → buckets in value order (negative, zero, positive). */
-export function exponentialBuckets(h: ExponentialHistogram): Bucket[] {
-  const out: Bucket[] = [];
+/** Base-2 exponential histogram → its non-empty buckets in value order (negative, zero, positive). */
+export function exponentialBuckets(h: ExponentialHistogram, into: BucketList = new BucketList()): BucketList {
+  into.clear();
   const { scale } = h;
   const neg = h.negative.bucketCounts;
   if (neg.length > 0) {
     // Negative buckets mirror the positive ones: walk them upwards in magnitude, then reverse into value order.
     const next = boundsFrom(h.negative.offset, scale);
-    const mirrored: Bucket[] = [];
     let lower = next();
     for (let k = 0; k < neg.length; k++) {
       const upper = next();
-      if (neg[k]! > 0) mirrored.push({ lo: -upper, hi: -lower, count: neg[k]! });
+      if (neg[k]! > 0) into.push(-upper, -lower, neg[k]!);
       lower = upper;
     }
-    for (let k = mirrored.length - 1; k >= 0; k--) out.push(mirrored[k]!);
+    into.reverseFrom(0);
   }
-  if (h.zeroCount > 0) out.push({ lo: 0, hi: 0, count: h.zeroCount });
+  if (h.zeroCount > 0) into.push(0, 0, h.zeroCount);
   const pos = h.positive.bucketCounts;
   if (pos.length > 0) {
     const next = boundsFrom(h.positive.offset, scale);
     let lower = next();
     for (let k = 0; k < pos.length; k++) {
       const upper = next();
-      if (pos[k]! > 0) out.push({ lo: lower, hi: upper, count: pos[k]! });
+      if (pos[k]! > 0) into.push(lower, upper, pos[k]!);
       lower = upper;
     }
   }
-  return out;
+  return into;
 }

@@ -1,11 +1,6 @@
-/**
- * A histogram bucket in value order: its samples lie in [lo, hi] (infinite bounds allowed for open ends).
- */
-export interface Bucket {
-  lo: number;
-  hi: number;
-  count: number;
-}
+import { BucketList, type Bucket } from './BucketList.js';
+
+export type { Bucket };
 
 /** What OpenTelemetry knows exactly about the samples of a histogram point. */
 export interface HistogramStats {
@@ -40,38 +35,46 @@ const finite = (x: number | undefined): x is number => x !== undefined && Number
  * sum. Percentiles read from the result land in the same bucket as the exact ones, near its middle.
  * Returns undefined for an empty histogram.
  */
-export function toDistribution(buckets: readonly Bucket[], stats: HistogramStats): Distribution | undefined {
+export function toDistribution(
+  buckets: BucketList | readonly Bucket[],
+  stats: HistogramStats,
+): Distribution | undefined {
+  const list = buckets instanceof BucketList ? buckets : BucketList.from(buckets);
   const lowBound = finite(stats.min) ? stats.min : -Infinity;
   const highBound = finite(stats.max) ? stats.max : Infinity;
-  // Parallel arrays, bucket order: the bounds after clamping, and the counts left for representatives.
-  const n = buckets.length;
-  const los = new Float64Array(n);
-  const his = new Float64Array(n);
-  const cs = new Float64Array(n);
+  // The bounds after clamping and the counts left for representatives, in bucket order (reused scratch).
+  const n = list.length;
+  if (scratch.lo.length < n) scratch = new BucketList(2 * n);
+  const los = scratch.lo;
+  const his = scratch.hi;
+  const cs = scratch.count;
   let live = 0;
   let total = 0;
-  for (const b of buckets) {
-    if (!(b.count > 0)) continue;
+  let unbounded = false;
+  for (let i = 0; i < n; i++) {
+    const count = list.count[i]!;
+    if (!(count > 0)) continue;
     // The extremes bound every bucket, which also closes the open ends of explicit histograms.
-    let lo = b.lo > lowBound ? b.lo : lowBound;
-    let hi = b.hi < highBound ? b.hi : highBound;
+    const blo = list.lo[i]!;
+    const bhi = list.hi[i]!;
+    let lo = blo > lowBound ? blo : lowBound;
+    let hi = bhi < highBound ? bhi : highBound;
     if (lo > hi) lo = hi = lo > highBound ? highBound : lowBound;
     if (!Number.isFinite(lo)) lo = hi;
     if (!Number.isFinite(hi)) hi = lo;
+    if (!Number.isFinite(lo)) unbounded = true;
     los[live] = lo;
     his[live] = hi;
-    cs[live] = b.count;
+    cs[live] = count;
     live++;
-    total += b.count;
+    total += count;
   }
   if (total === 0) return undefined;
-  for (let i = 0; i < live; i++) {
-    if (!Number.isFinite(los[i]!)) {
-      // One bucket open at both ends and nothing to bound it: all we know is the mean.
-      if (!finite(stats.sum)) return undefined;
-      const mean = stats.sum / total;
-      return { values: [mean], counts: [total], sampleCount: total, sum: stats.sum, min: mean, max: mean };
-    }
+  if (unbounded) {
+    // One bucket open at both ends and nothing to bound it: all we know is the mean.
+    if (!finite(stats.sum)) return undefined;
+    const mean = stats.sum / total;
+    return { values: [mean], counts: [total], sampleCount: total, sum: stats.sum, min: mean, max: mean };
   }
 
   const exact = stats.exactMinMax && finite(stats.min) && finite(stats.max);
@@ -101,23 +104,34 @@ export function toDistribution(buckets: readonly Bucket[], stats: HistogramStats
   // Pinned min, representatives in bucket order, pinned max: already ascending, so equal neighbours merge.
   const values: number[] = [];
   const counts: number[] = [];
-  const put = (v: number, c: number): void => {
-    const last = values.length - 1;
+  let last = -1;
+  if (exact) {
+    values.push(stats.min!);
+    counts.push(1);
+    last = 0;
+  }
+  for (let i = 0; i < live; i++) {
+    const c = cs[i]!;
+    if (c <= 0) continue;
+    const lo = los[i]!;
+    const hi = his[i]!;
+    let v = (lo + hi) / 2 + (shift * (hi - lo)) / 2;
+    // Rounding must not push a representative out of its bucket (or below the pinned minimum).
+    v = v < lo ? lo : v > hi ? hi : v;
     if (last >= 0 && values[last] === v) counts[last]! += c;
     else {
       values.push(v);
       counts.push(c);
+      last++;
     }
-  };
-  if (exact) put(stats.min!, 1);
-  for (let i = 0; i < live; i++) {
-    const c = cs[i]!;
-    if (c <= 0) continue;
-    const v = (los[i]! + his[i]!) / 2 + (shift * (his[i]! - los[i]!)) / 2;
-    // Rounding must not push a representative out of its bucket (or below the pinned minimum).
-    put(v < los[i]! ? los[i]! : v > his[i]! ? his[i]! : v, c);
   }
-  if (exact && total > 1) put(stats.max!, 1);
+  if (exact && total > 1) {
+    if (values[last] === stats.max) counts[last]! += 1;
+    else {
+      values.push(stats.max!);
+      counts.push(1);
+    }
+  }
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += values[i]! * counts[i]!;
   return {
@@ -129,6 +143,8 @@ export function toDistribution(buckets: readonly Bucket[], stats: HistogramStats
     max: exact ? stats.max! : values[values.length - 1]!,
   };
 }
+
+let scratch = new BucketList(64);
 
 /**
  * Splits a distribution into parts of at most `maxValues` values, each self-consistent (its statistics are

@@ -21,8 +21,10 @@ import type { DropReporter } from './DropReporter.js';
 import { explicitBuckets, exponentialBuckets } from './histogramBuckets.js';
 import { shorten } from './toAscii.js';
 import { toCloudWatchUnit } from './toCloudWatchUnit.js';
-import { toDimensions, toResourceDimensions } from './toDimensions.js';
-import { splitDistribution, toDistribution, type Bucket, type Distribution } from './toDistribution.js';
+import { toDimensions, toResourceDimensions, type DimensionsResult } from './toDimensions.js';
+import { DIMENSIONS_JSON, type TranslatedDatum } from './TranslatedDatum.js';
+import { BucketList } from './BucketList.js';
+import { splitDistribution, toDistribution, type Distribution } from './toDistribution.js';
 
 /** What translation needs besides the data: settings and the state that outlives one export. */
 export interface TranslateContext {
@@ -170,9 +172,9 @@ function timestamp(f: MetricFrame, p: DataPoint<unknown>): Date {
   return f.lastTimestamp;
 }
 
-function baseDatum(f: MetricFrame, p: DataPoint<unknown>): MetricDatum {
-  const { dimensions, truncated } = toDimensions(f.resourceDimensions, p.attributes);
-  if (truncated) {
+function dimensionsOf(f: MetricFrame, p: DataPoint<unknown>): DimensionsResult {
+  const dims = toDimensions(f.resourceDimensions, p.attributes);
+  if (dims.truncated) {
     f.ctx.drops.warnOnce(
       f.name,
       'dimensions',
@@ -180,31 +182,46 @@ function baseDatum(f: MetricFrame, p: DataPoint<unknown>): MetricDatum {
         'kept the resource dimensions, then attribute keys in sorted order',
     );
   }
-  const d: MetricDatum = { MetricName: f.name, Dimensions: dimensions, Timestamp: timestamp(f, p), Unit: f.unit };
-  if (f.ctx.storageResolution === 1) d.StorageResolution = 1;
-  return d;
+  return dims;
 }
 
 function pushValue(f: MetricFrame, p: DataPoint<number>, raw: number, out: MetricDatum[]): void {
   const value = raw * f.scale;
   if (!storable(f, value)) return;
-  const d = baseDatum(f, p);
-  d.Value = value;
+  const dims = dimensionsOf(f, p);
+  const d: TranslatedDatum = {
+    MetricName: f.name,
+    Dimensions: dims.dimensions,
+    Timestamp: timestamp(f, p),
+    Value: value,
+    Unit: f.unit,
+  };
+  if (f.ctx.storageResolution === 1) d.StorageResolution = 1;
+  d[DIMENSIONS_JSON] = dims.json;
   out.push(d);
 }
+
+// Translation is synchronous: one list serves every histogram point in turn.
+const bucketScratch = new BucketList();
 
 /** A histogram point (or its delta; undefined when it only set a baseline) → its datums. */
 function pushHistogram<H extends { sum?: number; min?: number; max?: number; count: number }>(
   f: MetricFrame,
   p: DataPoint<unknown>,
   h: H | undefined,
-  buckets: (h: H) => Bucket[],
+  buckets: (h: H, into: BucketList) => BucketList,
   fromCumulative: boolean,
   out: MetricDatum[],
 ): void {
   if (h === undefined || !storableStats(f, h)) return;
   // Deltas computed from cumulative points only know the lifetime extremes: they bound, but are not exact.
-  const dist = toDistribution(buckets(h), { ...h, exactMinMax: !fromCumulative });
+  const dist = toDistribution(buckets(h, bucketScratch), {
+    count: h.count,
+    sum: h.sum,
+    min: h.min,
+    max: h.max,
+    exactMinMax: !fromCumulative,
+  });
   if (dist) pushDistribution(f, p, dist, out);
 }
 
@@ -223,13 +240,20 @@ function pushDistribution(f: MetricFrame, p: DataPoint<unknown>, dist: Distribut
         };
   // The extremes bound every value, so checking them (and the sum) checks the whole point.
   if (!storable(f, scaled.min) || !storable(f, scaled.max) || !storable(f, scaled.sum)) return;
-  const base = baseDatum(f, p);
+  const dims = dimensionsOf(f, p);
+  const time = timestamp(f, p);
   for (const part of splitDistribution(scaled, MAX_VALUES_PER_DATUM)) {
-    out.push({
-      ...base,
+    const d: TranslatedDatum = {
+      MetricName: f.name,
+      Dimensions: dims.dimensions,
+      Timestamp: time,
       StatisticValues: { SampleCount: part.sampleCount, Sum: part.sum, Minimum: part.min, Maximum: part.max },
       Values: part.values,
       Counts: part.counts,
-    });
+      Unit: f.unit,
+    };
+    if (f.ctx.storageResolution === 1) d.StorageResolution = 1;
+    d[DIMENSIONS_JSON] = dims.json;
+    out.push(d);
   }
 }

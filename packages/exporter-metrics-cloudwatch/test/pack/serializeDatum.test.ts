@@ -1,6 +1,13 @@
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { expect } from 'chai';
 import { envelope, serializeDatum } from '../../src/pack/serializeDatum';
+import { ValueType } from '@opentelemetry/api';
+import { millisToHrTime } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AggregationTemporality, DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
+import { CumulativeToDelta } from '../../src/translate/CumulativeToDelta';
+import { DropReporter } from '../../src/translate/DropReporter';
+import { translateResourceMetrics } from '../../src/translate/translateResourceMetrics';
 import { rng } from '../helpers';
 import { sdkBody } from './captureSdkBody';
 
@@ -53,4 +60,59 @@ describe('serializeDatum', () => {
       expect(Buffer.byteLength(ours)).to.equal(Buffer.byteLength(theirs));
     });
   }
+});
+
+describe('serializeDatum of translated datums', () => {
+  it('writes byte for byte what the AWS SDK writes, with the dimensions translation already wrote', async () => {
+    const now = Date.now();
+    const attributeSets = [
+      {},
+      { route: '/api/orders/{id}', method: 'GET', code: 200 },
+      { quote: 'say "hi"', backslash: 'C:\\temp', unicode: 'Zürich 用户', ctl: 'a\tb', ok: true, list: ['x', 2] },
+      { long: 'v'.repeat(1500), ['n'.repeat(300)]: 1 },
+    ];
+    const metric = (name: string, type: DataPointType, value: (i: number) => unknown) =>
+      ({
+        descriptor: { name, unit: 'ms', description: '', valueType: ValueType.DOUBLE },
+        aggregationTemporality: AggregationTemporality.DELTA,
+        dataPointType: type,
+        isMonotonic: true,
+        dataPoints: attributeSets.map((attributes, i) => ({
+          startTime: millisToHrTime(now - 60_000),
+          endTime: millisToHrTime(now),
+          attributes,
+          value: value(i),
+        })),
+      }) as MetricData;
+    const datums = translateResourceMetrics(
+      {
+        resource: resourceFromAttributes({ 'service.name': 'checkout "eu"' }),
+        scopeMetrics: [
+          {
+            scope: { name: 's' },
+            metrics: [
+              metric('latency "p"', DataPointType.SUM, (i) => i * 1.25 - 1),
+              metric('größe', DataPointType.HISTOGRAM, (i) => ({
+                count: 4 + i,
+                sum: 40.5 + i,
+                min: 0.5,
+                max: 30,
+                buckets: { boundaries: [1, 10, 100], counts: [1, 1 + i, 2, 0] },
+              })),
+            ],
+          },
+        ],
+      },
+      {
+        storageResolution: 1,
+        resourceDimensions: ['service.name'],
+        deltas: new CumulativeToDelta(60_000),
+        drops: new DropReporter(),
+        now,
+      },
+    );
+    expect(datums).to.have.length(2 * attributeSets.length);
+    const { head, tail } = envelope('NS');
+    expect(head + datums.map(serializeDatum).join(',') + tail).to.equal(await sdkBody('NS', datums));
+  });
 });

@@ -63,9 +63,10 @@ describe('toDimensions', () => {
   ];
   for (const [name, attrs, expected] of table) {
     it(`turns attributes into dimensions: ${name}`, () => {
-      const { dimensions, truncated } = toDimensions([], attrs as never);
+      const { dimensions, truncated, json } = toDimensions([], attrs as never);
       expect(dimensions.map((d) => [d.Name, d.Value])).to.deep.equal(expected);
       expect(truncated).to.equal(false);
+      expect(json).to.equal(JSON.stringify(dimensions));
     });
   }
 
@@ -101,6 +102,24 @@ describe('toDimensions', () => {
   it('gives the same dimensions for the same input every time', () => {
     const attrs = { b: 'ü', a: '用户', c: 'x'.repeat(1500) };
     expect(toDimensions([], attrs)).to.deep.equal(toDimensions([], { ...attrs }));
+  });
+
+  it('writes the JSON of the dimensions as JSON.stringify would, whatever they hold', () => {
+    const resource = toResourceDimensions(['service.name'], { 'service.name': 'say "hi" \\ o/' });
+    const cases: Array<[typeof resource, Record<string, unknown>]> = [
+      [[], {}],
+      [resource, {}],
+      [resource, { 'service.name': 'again', q: 'a "quoted" \\ value', b: '\\', c: '"' }],
+      [[], { ctl: 'tab\there', uni: 'Zürich 用户 🚀', nl: 'a\u2028b', blank: ' ', lead: '  x', trail: 'x  ' }],
+      [[], { n: -1.5e-7, big: 2 ** 70, nan: NaN, t: false, arr: ['"', 1, null], long: 'y'.repeat(1500) }],
+      [[], { é: 'accent first', e: 'plain', ':e': 'colon', '_:e': 'escaped' }],
+      [resource, Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, `"v${i}"`]))],
+    ];
+    for (const [res, attrs] of cases) {
+      const { dimensions, json } = toDimensions(res, attrs as never);
+      expect(json).to.equal(JSON.stringify(dimensions));
+      expect(new Set(dimensions.map((d) => d.Name)).size).to.equal(dimensions.length);
+    }
   });
 
   it('refuses a dimension name with nothing printable', () => {

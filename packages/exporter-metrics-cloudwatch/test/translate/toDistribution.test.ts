@@ -87,7 +87,7 @@ describe('toDistribution', () => {
   for (const [name, samples] of cases) {
     it(`gives exact statistics for an explicit histogram: ${name}`, () => {
       const h = explicitOf(samples, [0, 10, 50, 100, 500]);
-      const buckets = explicitBuckets(h);
+      const buckets = explicitBuckets(h).toArray();
       const d = toDistribution(buckets, { ...h, exactMinMax: true })!;
       expectExact(d, samples);
       expect(insideBuckets(d, buckets, h.min, h.max)).to.equal(true);
@@ -96,7 +96,7 @@ describe('toDistribution', () => {
     });
     it(`gives exact statistics for an exponential histogram: ${name}`, () => {
       const h = exponentialOf(samples, 3);
-      const buckets = exponentialBuckets(h);
+      const buckets = exponentialBuckets(h).toArray();
       const d = toDistribution(buckets, { ...h, exactMinMax: true })!;
       expectExact(d, samples);
       expect(insideBuckets(d, buckets, h.min, h.max)).to.equal(true);
@@ -151,7 +151,7 @@ describe('toDistribution', () => {
         zeroCount: 1,
         positive: { offset, bucketCounts },
         negative: { offset, bucketCounts },
-      });
+      }).toArray();
       const exact = (i: number) => Math.pow(2, i / 2 ** scale);
       const positive = buckets.filter((b) => b.lo > 0);
       const negative = buckets.filter((b) => b.hi < 0);

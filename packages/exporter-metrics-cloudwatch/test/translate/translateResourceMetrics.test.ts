@@ -1,4 +1,3 @@
-import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { diag, DiagLogLevel, ValueType, type Attributes, type DiagLogger } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -11,6 +10,7 @@ import {
 import { expect } from 'chai';
 import { CumulativeToDelta } from '../../src/translate/CumulativeToDelta';
 import { DropReporter } from '../../src/translate/DropReporter';
+import { DIMENSIONS_JSON, type TranslatedDatum } from '../../src/translate/TranslatedDatum';
 import { translateResourceMetrics, type TranslateContext } from '../../src/translate/translateResourceMetrics';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -88,7 +88,9 @@ describe('translateResourceMetrics', () => {
       Timestamp: new Date(NOW - 1000),
       Unit: 'None',
       Value: 0.5,
-    } satisfies MetricDatum);
+      // The dimensions, already in the JSON the SDK would write for them.
+      [DIMENSIONS_JSON]: '[{"Name":"service.name","Value":"svc"},{"Name":"core","Value":"1"}]',
+    } satisfies TranslatedDatum);
   });
 
   it('scales values into the CloudWatch unit (ns → Microseconds)', () => {

@@ -21,7 +21,7 @@ import {
   inProcessClient,
   resourceMetrics,
   table,
-  timeIt,
+  timeInTurns,
   type Captured,
 } from './harness';
 
@@ -65,30 +65,35 @@ export async function exportCost(): Promise<string> {
   ];
   for (const [name, rm] of workloads) {
     const points = rm.scopeMetrics[0]!.metrics[0]!.dataPoints.length;
-    const repeats = points >= 50_000 ? 5 : points >= 10_000 ? 9 : 25;
+    const repeats = points >= 50_000 ? 7 : points >= 10_000 ? 9 : 25;
     const client = inProcessClient();
     const exporter = new CloudWatchMetricExporter({ namespace: NS, client });
-    const ours = await timeIt(() => exportOnce(exporter, rm), repeats);
-
     const datums = translate(rm);
     const batches = packDatums(NS, datums, { maxDatums: 1000, maxBytes: 1_000_000 }).batches;
-    // The SDK path: the same requests, serialized by the SDK, with the same concurrency (4).
-    const sdk = await timeIt(async () => {
-      const queue = batches.map((b) => b.datums);
-      await Promise.all(
-        Array.from({ length: 4 }, async () => {
-          for (let d = queue.shift(); d; d = queue.shift()) {
-            await client.send(new PutMetricDataCommand({ Namespace: NS, MetricData: d }));
-          }
-        }),
-      );
-    }, repeats);
-    // The floor: JSON.stringify and gzip of the final bodies, nothing else. The bodies are taken as plain objects
-    // in their wire shape (timestamps already epoch seconds), so the floor pays for no conversion at all.
+    // The floor's bodies are plain objects in their wire shape (timestamps already epoch seconds), so it pays for
+    // no conversion at all.
     const bodies = batches.map((b) => JSON.parse(batchBody(NS, b)) as unknown);
-    const floor = await timeIt(async () => {
-      await Promise.all(bodies.map((body) => gzipAsync(JSON.stringify(body))));
-    }, repeats);
+    const [ours, sdk, floor] = (await timeInTurns(
+      [
+        () => exportOnce(exporter, rm),
+        // The SDK path: the same requests, serialized by the SDK, with the same concurrency (4).
+        async () => {
+          const queue = batches.map((b) => b.datums);
+          await Promise.all(
+            Array.from({ length: 4 }, async () => {
+              for (let d = queue.shift(); d; d = queue.shift()) {
+                await client.send(new PutMetricDataCommand({ Namespace: NS, MetricData: d }));
+              }
+            }),
+          );
+        },
+        // The floor: JSON.stringify and gzip of the final bodies, nothing else.
+        async () => {
+          await Promise.all(bodies.map((body) => gzipAsync(JSON.stringify(body))));
+        },
+      ],
+      repeats,
+    )) as [number, number, number];
 
     const capture: Captured[] = [];
     const capturing = new CloudWatchMetricExporter({ namespace: NS, client: inProcessClient({ capture }) });
@@ -124,28 +129,30 @@ export async function stages(): Promise<string> {
   for (const [name, rm] of workloads) {
     const points = 10_000;
     let datums = translate(rm);
-    const translateMs = await timeIt(async () => (datums = translate(rm)), 7);
     let batches = packDatums(NS, datums, { maxDatums: 1000, maxBytes: 1_000_000 }).batches;
-    const packMs = await timeIt(
-      async () => (batches = packDatums(NS, datums, { maxDatums: 1000, maxBytes: 1_000_000 }).batches),
-      7,
-    );
+    const bodies = batches.map((b) => JSON.parse(batchBody(NS, b)) as unknown);
     const client = inProcessClient();
     const counters = newCounters();
-    const sendMs = await timeIt(async () => {
-      const queue = [...batches];
-      await Promise.all(
-        Array.from({ length: 4 }, async () => {
-          for (let b = queue.shift(); b; b = queue.shift())
-            await client.send(putMetricDataCommand(client, NS, b, counters));
-        }),
-      );
-    }, 7);
+    const [translateMs, packMs, sendMs, floorMs] = (await timeInTurns(
+      [
+        async () => (datums = translate(rm)),
+        async () => (batches = packDatums(NS, datums, { maxDatums: 1000, maxBytes: 1_000_000 }).batches),
+        async () => {
+          const queue = [...batches];
+          await Promise.all(
+            Array.from({ length: 4 }, async () => {
+              for (let b = queue.shift(); b; b = queue.shift())
+                await client.send(putMetricDataCommand(client, NS, b, counters));
+            }),
+          );
+        },
+        async () => {
+          await Promise.all(bodies.map((body) => gzipAsync(JSON.stringify(body))));
+        },
+      ],
+      7,
+    )) as [number, number, number, number];
     client.destroy();
-    const bodies = batches.map((b) => JSON.parse(batchBody(NS, b)) as unknown);
-    const floorMs = await timeIt(async () => {
-      await Promise.all(bodies.map((body) => gzipAsync(JSON.stringify(body))));
-    }, 7);
     const us = (ms: number) => ((ms * 1000) / points).toFixed(2);
     rows.push([name, us(translateMs), us(packMs), us(sendMs), us(floorMs)]);
   }

@@ -124,17 +124,21 @@ export function resourceMetrics(...metrics: MetricData[]): ResourceMetrics {
   };
 }
 
-/** Median of repeated timings of an async function, in ms. */
-export async function timeIt(fn: () => Promise<unknown>, repeats: number): Promise<number> {
-  await fn(); // warm-up
-  const times: number[] = [];
+/**
+ * Medians of several async functions timed in turns (a, b, c, a, b, c, …), in ms: on a machine whose speed drifts
+ * during a run, every function sees the same drift, so their ratios hold even when the absolute figures move.
+ */
+export async function timeInTurns(fns: Array<() => Promise<unknown>>, repeats: number): Promise<number[]> {
+  for (const fn of fns) await fn(); // warm-up
+  const times = fns.map((): number[] => []);
   for (let i = 0; i < repeats; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
+    for (let k = 0; k < fns.length; k++) {
+      const t0 = performance.now();
+      await fns[k]!();
+      times[k]!.push(performance.now() - t0);
+    }
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
 }
 
 export function table(rows: Array<Array<string | number>>): string {

@@ -14,6 +14,7 @@ import {
   PeriodicExportingMetricReader,
   type MetricData,
   type ResourceMetrics,
+  type ExponentialHistogram,
 } from '@opentelemetry/sdk-metrics';
 import { expect } from 'chai';
 import {
@@ -87,51 +88,34 @@ describe('reliability', function () {
         { label: 'future', value: 10, atMs: now + 3 * 3600_000, lands: false },
         { label: 'recent-past', value: 11, atMs: now - 13 * 86400_000, lands: true },
       ];
-      const emptyHistogram: MetricData = {
-        descriptor: { name: 'empty.histogram', unit: 'ms', description: '', valueType: ValueType.DOUBLE },
+      // One point of a delta exponential histogram, at now.
+      const exponential = (name: string, value: ExponentialHistogram): MetricData => ({
+        descriptor: { name, unit: 'ms', description: '', valueType: ValueType.DOUBLE },
         aggregationTemporality: AggregationTemporality.DELTA,
         dataPointType: DataPointType.EXPONENTIAL_HISTOGRAM,
-        dataPoints: [
-          {
-            startTime: millisToHrTime(now - 1000),
-            endTime: millisToHrTime(now),
-            attributes: {},
-            value: {
-              count: 0,
-              sum: 0,
-              scale: 20,
-              zeroCount: 0,
-              positive: { offset: 0, bucketCounts: [] },
-              negative: { offset: 0, bucketCounts: [] },
-            },
-          },
-        ],
-      };
+        dataPoints: [{ startTime: millisToHrTime(now - 1000), endTime: millisToHrTime(now), attributes: {}, value }],
+      });
+      const emptyHistogram = exponential('empty.histogram', {
+        count: 0,
+        sum: 0,
+        scale: 20,
+        zeroCount: 0,
+        positive: { offset: 0, bucketCounts: [] },
+        negative: { offset: 0, bucketCounts: [] },
+      });
       const bound = (k: number) => 2 ** (k / 32);
       let wideSum = 0;
       for (let k = 0; k < 400; k++) wideSum += (bound(k) + bound(k + 1)) / 2;
-      const wideHistogram: MetricData = {
-        descriptor: { name: 'wide.histogram', unit: 'ms', description: '', valueType: ValueType.DOUBLE },
-        aggregationTemporality: AggregationTemporality.DELTA,
-        dataPointType: DataPointType.EXPONENTIAL_HISTOGRAM,
-        dataPoints: [
-          {
-            startTime: millisToHrTime(now - 1000),
-            endTime: millisToHrTime(now),
-            attributes: {},
-            value: {
-              count: 400,
-              sum: wideSum,
-              scale: 5,
-              zeroCount: 0,
-              positive: { offset: 0, bucketCounts: Array.from({ length: 400 }, () => 1) },
-              negative: { offset: 0, bucketCounts: [] },
-              min: bound(0.5),
-              max: bound(399.5),
-            },
-          },
-        ],
-      };
+      const wideHistogram = exponential('wide.histogram', {
+        count: 400,
+        sum: wideSum,
+        scale: 5,
+        zeroCount: 0,
+        positive: { offset: 0, bucketCounts: Array.from({ length: 400 }, () => 1) },
+        negative: { offset: 0, bucketCounts: [] },
+        min: bound(0.5),
+        max: bound(399.5),
+      });
       const result = await exportOnce(
         e,
         rm(

@@ -1,4 +1,4 @@
-import { CloudWatchClient, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { diag } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type {
@@ -22,6 +22,7 @@ import { BatchSender } from './send/BatchSender.js';
 import { CumulativeToDelta } from './translate/CumulativeToDelta.js';
 import { DropReporter } from './translate/DropReporter.js';
 import { toResourceDimensions } from './translate/toDimensions.js';
+import type { TranslatedDatum } from './translate/TranslatedDatum.js';
 import { scopeKeyOf, translateMetric, type TranslateContext } from './translate/translateResourceMetrics.js';
 
 /** Points translated between two looks at the clock. */
@@ -121,7 +122,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
     );
     let failures: Error[];
     try {
-      const datums: MetricDatum[] = [];
+      const datums: TranslatedDatum[] = [];
       let sliceStart = performance.now();
       for (const sm of metrics.scopeMetrics) {
         const scopeKey = scopeKeyOf(sm.scope);

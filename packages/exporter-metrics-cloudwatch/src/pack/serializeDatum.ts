@@ -1,5 +1,5 @@
-import type { StatisticSet } from '@aws-sdk/client-cloudwatch';
-import { DIMENSIONS_JSON, type TranslatedDatum } from '../translate/TranslatedDatum.js';
+import type { MetricDatum, StatisticSet } from '@aws-sdk/client-cloudwatch';
+import { TranslatedDatum } from '../translate/TranslatedDatum.js';
 
 /*
  * The exact JSON the AWS SDK writes for a MetricDatum in an AWS JSON 1.0 PutMetricData body: members in the
@@ -12,14 +12,16 @@ import { DIMENSIONS_JSON, type TranslatedDatum } from '../translate/TranslatedDa
 /**
  * Serializes one datum exactly as the SDK's JSON 1.0 codec does. Written by hand, member by member in model
  * order, because JSON.stringify walked every dimension object again and was most of an export's time: the
- * dimensions come pre-serialized from translation (see {@link DIMENSIONS_JSON}), the parts datums share (name,
+ * dimensions come pre-serialized from translation (see {@link TranslatedDatum}), the parts datums share (name,
  * timestamp, unit) are written once and reused, and the result has few pieces for the final join to copy.
  */
-export function serializeDatum(d: TranslatedDatum): string {
-  // Translation always names its datums; anything else takes the plain road.
-  if (d.MetricName === undefined) return JSON.stringify(wireObject(d));
-  let s = d.Dimensions === undefined ? nameOnly(d.MetricName) : nameAndDimensions(d.MetricName);
-  if (d.Dimensions !== undefined) s += d[DIMENSIONS_JSON] ?? JSON.stringify(d.Dimensions);
+export function serializeDatum(d: MetricDatum): string {
+  let s: string;
+  if (d instanceof TranslatedDatum) s = nameAndDimensions(d.MetricName) + d.dimensionsJson;
+  // A datum without a name (never one of translation's) takes the plain road.
+  else if (d.MetricName === undefined) return JSON.stringify(wireObject(d));
+  else if (d.Dimensions === undefined) s = nameOnly(d.MetricName);
+  else s = nameAndDimensions(d.MetricName) + JSON.stringify(d.Dimensions);
   if (d.Timestamp !== undefined) s += timestampMember(d.Timestamp.getTime());
   if (d.Value !== undefined) s += `,"Value":${numberJson(d.Value)}`;
   const st = d.StatisticValues;
@@ -55,7 +57,7 @@ const timestampMember = lastOf((ms: number) => `,"Timestamp":${numberJson(ms / 1
 const unitMember = lastOf((unit: string) => `,"Unit":${JSON.stringify(unit)}`);
 
 /** The datum as a plain object in the SDK's wire shape: JSON.stringify of it is exact. */
-function wireObject(d: TranslatedDatum): object {
+function wireObject(d: MetricDatum): object {
   return {
     MetricName: d.MetricName,
     Dimensions: d.Dimensions,
@@ -80,7 +82,7 @@ export function envelope(namespace: string): { head: string; tail: string } {
 }
 
 /** The whole body of a request: the envelope around the datums joined (the join makes it one flat string). */
-export function serializeBody(namespace: string, datums: readonly TranslatedDatum[]): string {
+export function serializeBody(namespace: string, datums: readonly MetricDatum[]): string {
   const { head, tail } = envelope(namespace);
   return head + datums.map(serializeDatum).join(',') + tail;
 }

@@ -1,6 +1,7 @@
 import { PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { batchBody, type Batch } from '../pack/packDatums.js';
 import type { StatsCounters } from '../ExporterStats.js';
+import { toPlainDatum } from '../translate/TranslatedDatum.js';
 
 interface HttpRequestLike {
   body?: unknown;
@@ -38,7 +39,10 @@ export function putMetricDataCommand(
   counters: StatsCounters,
 ): PutMetricDataCommand {
   const prepared = speaksJson10(client);
-  const command = new PutMetricDataCommand({ Namespace: namespace, MetricData: prepared ? [] : batch.datums });
+  const command = new PutMetricDataCommand({
+    Namespace: namespace,
+    MetricData: prepared ? [] : batch.datums.map(toPlainDatum),
+  });
   if (prepared) {
     const body = batchBody(namespace, batch);
     command.middlewareStack.add(

@@ -3,12 +3,16 @@ import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import { MAX_DIMENSION_NAME_LENGTH, MAX_DIMENSION_VALUE_LENGTH, MAX_DIMENSIONS } from '../limits.js';
 import { shorten, toAscii } from './toAscii.js';
 
-/** Dimensions for one data point, and whether some had to be left out to stay within 30. */
-export interface DimensionsResult {
-  dimensions: Dimension[];
-  /** `JSON.stringify(dimensions)`, built alongside them for far less than serializing them afterwards. */
+/** One data point's dimensions as the JSON CloudWatch receives, and whether some were left out to stay within 30. */
+export interface DimensionsJson {
+  /** `JSON.stringify` of the Dimension list, in order. */
   json: string;
   truncated: boolean;
+}
+
+/** Dimensions for one data point, as objects (see {@link toDimensions}). */
+export interface DimensionsResult extends DimensionsJson {
+  dimensions: Dimension[];
 }
 
 function valueToString(v: AttributeValue): string {
@@ -85,52 +89,68 @@ export function toDimensions(
   attributes: Attributes,
   max: number = MAX_DIMENSIONS,
 ): DimensionsResult {
-  let dimensions: Dimension[];
-  let json: string; // the resource dimensions' JSON, without brackets
-  let truncated = false;
-  if (resourceDimensions.length === 0) {
-    dimensions = [];
-    json = '';
-  } else if (resourceDimensions.length <= max) {
-    dimensions = resourceDimensions.slice();
-    json = resourceJson(resourceDimensions);
-  } else {
-    dimensions = resourceDimensions.slice(0, max);
-    json = JSON.stringify(dimensions).slice(1, -1);
-    truncated = true;
-  }
+  const { json, truncated } = toDimensionsJson(resourceDimensions, attributes, max);
+  return { dimensions: JSON.parse(json) as Dimension[], json, truncated };
+}
+
+// The names taken so far for the point being translated (translation is synchronous: one list serves all).
+const taken: string[] = [];
+
+/**
+ * {@link toDimensions} as JSON only: what translation needs. No Dimension objects are made — they were most of
+ * the memory an export allocated, and a datum parses its JSON back into them only if someone asks (see
+ * {@link TranslatedDatum}).
+ */
+export function toDimensionsJson(
+  resourceDimensions: readonly Dimension[],
+  attributes: Attributes,
+  max: number = MAX_DIMENSIONS,
+): DimensionsJson {
+  let json: string;
+  let count = Math.min(resourceDimensions.length, max);
+  let truncated = resourceDimensions.length > max;
+  if (count === 0) json = '[';
+  else if (!truncated) json = `[${resourceJson(resourceDimensions)}`;
+  else json = `[${JSON.stringify(resourceDimensions.slice(0, max)).slice(1, -1)}`;
+  for (let i = 0; i < count; i++) taken[i] = resourceDimensions[i]!.Name!;
   // Names can only repeat when one of them was changed (made ASCII, escaped, shortened) or came with the resource.
-  let mayRepeat = dimensions.length > 0;
+  let mayRepeat = count > 0;
   const keys = sortedKeys(attributes);
   for (const key of keys) {
     const raw = attributes[key];
-    let value: string | undefined;
     let quoted: string;
     if (typeof raw === 'string' && raw.length <= MAX_DIMENSION_VALUE_LENGTH && PLAIN_VALUE.test(raw)) {
-      value = raw;
       quoted = `"${raw}"`;
     } else if (typeof raw === 'number' || typeof raw === 'boolean') {
       // Their text is digits, signs, '.', 'e', or a word: nothing to escape.
-      value = String(raw);
-      quoted = `"${value}"`;
+      quoted = `"${raw}"`;
     } else {
-      value = toDimensionValue(raw);
+      const value = toDimensionValue(raw);
       if (value === undefined) continue;
       quoted = JSON.stringify(value);
     }
     const entry = nameEntry(key);
     if (entry === null) continue;
     // At most 30 names: a scan is cheaper than a Set.
-    if ((mayRepeat || entry.changed) && dimensions.some((d) => d.Name === entry.name)) continue;
-    if (dimensions.length >= max) {
+    if ((mayRepeat || entry.changed) && isTaken(entry.name, count)) continue;
+    if (count >= max) {
       truncated = true;
       break;
     }
     if (entry.changed) mayRepeat = true;
-    json += json === '' ? `${entry.head}${quoted}}` : `,${entry.head}${quoted}}`;
-    dimensions.push({ Name: entry.name, Value: value });
+    json += count === 0 ? `${entry.head}${quoted}}` : `,${entry.head}${quoted}}`;
+    taken[count++] = entry.name;
   }
-  return { dimensions, json: `[${json}]`, truncated };
+  json += ']';
+  // Reading a character makes V8 copy the tree of small strings `+=` built into one flat string, while they are
+  // still fresh in the cache; joining thousands of such trees into a request body later costs more than this.
+  json.charCodeAt(0);
+  return { json, truncated };
+}
+
+function isTaken(name: string, count: number): boolean {
+  for (let i = 0; i < count; i++) if (taken[i] === name) return true;
+  return false;
 }
 
 /** The keys in code-unit order; points carry a handful, where an insertion sort beats Array.prototype.sort. */

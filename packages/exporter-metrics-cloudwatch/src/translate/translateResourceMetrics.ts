@@ -1,4 +1,4 @@
-import type { Dimension, MetricDatum, StandardUnit } from '@aws-sdk/client-cloudwatch';
+import type { Dimension, StandardUnit } from '@aws-sdk/client-cloudwatch';
 import type { Attributes } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import {
@@ -21,8 +21,8 @@ import type { DropReporter } from './DropReporter.js';
 import { explicitBuckets, exponentialBuckets } from './histogramBuckets.js';
 import { shorten } from './toAscii.js';
 import { toCloudWatchUnit } from './toCloudWatchUnit.js';
-import { toDimensions, toResourceDimensions, type DimensionsResult } from './toDimensions.js';
-import { DIMENSIONS_JSON, type TranslatedDatum } from './TranslatedDatum.js';
+import { toDimensionsJson, toResourceDimensions, type DimensionsJson } from './toDimensions.js';
+import { TranslatedDatum } from './TranslatedDatum.js';
 import { BucketList } from './BucketList.js';
 import { splitDistribution, toDistribution, type Distribution } from './toDistribution.js';
 
@@ -43,6 +43,8 @@ interface MetricFrame {
   scale: number;
   streamPrefix: string;
   resourceDimensions: readonly Dimension[];
+  /** 1 for high resolution; undefined (CloudWatch's default, 60) is left out of the datum. */
+  storageResolution: 1 | undefined;
   ctx: TranslateContext;
   lastTimestamp?: Date;
 }
@@ -51,9 +53,9 @@ interface MetricFrame {
  * Translates one export's ResourceMetrics into CloudWatch datums. Points CloudWatch would refuse are dropped one
  * by one (counted and reported through the DropReporter); their neighbours go out.
  */
-export function translateResourceMetrics(rm: ResourceMetrics, ctx: TranslateContext): MetricDatum[] {
+export function translateResourceMetrics(rm: ResourceMetrics, ctx: TranslateContext): TranslatedDatum[] {
   const resourceDimensions = toResourceDimensions(ctx.resourceDimensions, rm.resource.attributes);
-  const out: MetricDatum[] = [];
+  const out: TranslatedDatum[] = [];
   for (const sm of rm.scopeMetrics) {
     const scopeKey = scopeKeyOf(sm.scope);
     for (const metric of sm.metrics) translateMetric(metric, scopeKey, resourceDimensions, ctx, out);
@@ -75,7 +77,7 @@ export function translateMetric(
   scopeKey: string,
   resourceDimensions: readonly Dimension[],
   ctx: TranslateContext,
-  out: MetricDatum[],
+  out: TranslatedDatum[],
 ): void {
   const rawName = metric.descriptor.name;
   if (!/\S/.test(rawName)) {
@@ -89,6 +91,7 @@ export function translateMetric(
     scale,
     streamPrefix: `${scopeKey}\u0000${rawName}\u0000`,
     resourceDimensions,
+    storageResolution: ctx.storageResolution === 1 ? 1 : undefined,
     ctx,
   };
   const cumulative = metric.aggregationTemporality === AggregationTemporality.CUMULATIVE;
@@ -172,8 +175,8 @@ function timestamp(f: MetricFrame, p: DataPoint<unknown>): Date {
   return f.lastTimestamp;
 }
 
-function dimensionsOf(f: MetricFrame, p: DataPoint<unknown>): DimensionsResult {
-  const dims = toDimensions(f.resourceDimensions, p.attributes);
+function dimensionsOf(f: MetricFrame, p: DataPoint<unknown>): DimensionsJson {
+  const dims = toDimensionsJson(f.resourceDimensions, p.attributes);
   if (dims.truncated) {
     f.ctx.drops.warnOnce(
       f.name,
@@ -185,20 +188,11 @@ function dimensionsOf(f: MetricFrame, p: DataPoint<unknown>): DimensionsResult {
   return dims;
 }
 
-function pushValue(f: MetricFrame, p: DataPoint<number>, raw: number, out: MetricDatum[]): void {
+function pushValue(f: MetricFrame, p: DataPoint<number>, raw: number, out: TranslatedDatum[]): void {
   const value = raw * f.scale;
   if (!storable(f, value)) return;
   const dims = dimensionsOf(f, p);
-  const d: TranslatedDatum = {
-    MetricName: f.name,
-    Dimensions: dims.dimensions,
-    Timestamp: timestamp(f, p),
-    Value: value,
-    Unit: f.unit,
-  };
-  if (f.ctx.storageResolution === 1) d.StorageResolution = 1;
-  d[DIMENSIONS_JSON] = dims.json;
-  out.push(d);
+  out.push(new TranslatedDatum(f.name, dims.json, timestamp(f, p), f.unit, f.storageResolution, value));
 }
 
 // Translation is synchronous: one list serves every histogram point in turn.
@@ -211,7 +205,7 @@ function pushHistogram<H extends { sum?: number; min?: number; max?: number; cou
   h: H | undefined,
   buckets: (h: H, into: BucketList) => BucketList,
   fromCumulative: boolean,
-  out: MetricDatum[],
+  out: TranslatedDatum[],
 ): void {
   if (h === undefined || !storableStats(f, h)) return;
   // Deltas computed from cumulative points only know the lifetime extremes: they bound, but are not exact.
@@ -225,7 +219,7 @@ function pushHistogram<H extends { sum?: number; min?: number; max?: number; cou
   if (dist) pushDistribution(f, p, dist, out);
 }
 
-function pushDistribution(f: MetricFrame, p: DataPoint<unknown>, dist: Distribution, out: MetricDatum[]): void {
+function pushDistribution(f: MetricFrame, p: DataPoint<unknown>, dist: Distribution, out: TranslatedDatum[]): void {
   const s = f.scale;
   const scaled: Distribution =
     s === 1
@@ -243,17 +237,12 @@ function pushDistribution(f: MetricFrame, p: DataPoint<unknown>, dist: Distribut
   const dims = dimensionsOf(f, p);
   const time = timestamp(f, p);
   for (const part of splitDistribution(scaled, MAX_VALUES_PER_DATUM)) {
-    const d: TranslatedDatum = {
-      MetricName: f.name,
-      Dimensions: dims.dimensions,
-      Timestamp: time,
-      StatisticValues: { SampleCount: part.sampleCount, Sum: part.sum, Minimum: part.min, Maximum: part.max },
-      Values: part.values,
-      Counts: part.counts,
-      Unit: f.unit,
-    };
-    if (f.ctx.storageResolution === 1) d.StorageResolution = 1;
-    d[DIMENSIONS_JSON] = dims.json;
-    out.push(d);
+    out.push(
+      new TranslatedDatum(f.name, dims.json, time, f.unit, f.storageResolution, undefined, {
+        statistics: { SampleCount: part.sampleCount, Sum: part.sum, Minimum: part.min, Maximum: part.max },
+        values: part.values,
+        counts: part.counts,
+      }),
+    );
   }
 }

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { newCounters } from '../../src/ExporterStats';
 import { batchBody, packDatums } from '../../src/pack/packDatums';
 import { putMetricDataCommand, speaksJson10 } from '../../src/send/putMetricDataCommand';
+import { TranslatedDatum } from '../../src/translate/TranslatedDatum';
 
 const NS = 'CommandTest';
 const batch = () =>
@@ -58,5 +59,23 @@ describe('putMetricDataCommand', () => {
     expect(speaksJson10(other)).to.equal(false);
     const command: PutMetricDataCommand = putMetricDataCommand(other, NS, b, newCounters());
     expect(command.input.MetricData).to.have.length(50);
+  });
+
+  it('hands another protocol plain datums, dimensions included, for the ones translation made', () => {
+    const other = {
+      config: { protocol: { getShapeId: () => 'smithy.protocols#rpcv2Cbor' } },
+    } as unknown as CloudWatchClient;
+    const time = new Date(1795424209000);
+    const translated = new TranslatedDatum('m', '[{"Name":"k","Value":"v"}]', time, 'Count', undefined, 3);
+    const b = packDatums(NS, [translated], { maxDatums: 1000, maxBytes: 1_000_000 }).batches[0]!;
+    const [sent] = putMetricDataCommand(other, NS, b, newCounters()).input.MetricData!;
+    // Own properties only, so that code copying the datum member by member (a spread) keeps its dimensions.
+    expect({ ...sent }).to.deep.equal({
+      MetricName: 'm',
+      Dimensions: [{ Name: 'k', Value: 'v' }],
+      Timestamp: time,
+      Value: 3,
+      Unit: 'Count',
+    });
   });
 });

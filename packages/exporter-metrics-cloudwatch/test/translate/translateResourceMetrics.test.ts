@@ -10,7 +10,7 @@ import {
 import { expect } from 'chai';
 import { CumulativeToDelta } from '../../src/translate/CumulativeToDelta';
 import { DropReporter } from '../../src/translate/DropReporter';
-import { DIMENSIONS_JSON, type TranslatedDatum } from '../../src/translate/TranslatedDatum';
+import { toPlainDatum } from '../../src/translate/TranslatedDatum';
 import { translateResourceMetrics, type TranslateContext } from '../../src/translate/translateResourceMetrics';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -79,7 +79,7 @@ describe('translateResourceMetrics', () => {
       rm([gauge('cpu', [[0.5, { core: 1 }]], '1')]),
       context({ resourceDimensions: ['service.name'] }),
     );
-    expect(d).to.deep.equal({
+    expect(toPlainDatum(d!)).to.deep.equal({
       MetricName: 'cpu',
       Dimensions: [
         { Name: 'service.name', Value: 'svc' },
@@ -88,9 +88,9 @@ describe('translateResourceMetrics', () => {
       Timestamp: new Date(NOW - 1000),
       Unit: 'None',
       Value: 0.5,
-      // The dimensions, already in the JSON the SDK would write for them.
-      [DIMENSIONS_JSON]: '[{"Name":"service.name","Value":"svc"},{"Name":"core","Value":"1"}]',
-    } satisfies TranslatedDatum);
+    });
+    // The dimensions, already in the JSON the SDK would write for them.
+    expect(d!.dimensionsJson).to.equal('[{"Name":"service.name","Value":"svc"},{"Name":"core","Value":"1"}]');
   });
 
   it('scales values into the CloudWatch unit (ns → Microseconds)', () => {
@@ -112,7 +112,9 @@ describe('translateResourceMetrics', () => {
   }
 
   it('adds StorageResolution 1 only for high resolution', () => {
-    expect(translateResourceMetrics(rm([gauge('g', [1])]), context())[0]).to.not.have.property('StorageResolution');
+    expect(toPlainDatum(translateResourceMetrics(rm([gauge('g', [1])]), context())[0]!)).to.not.have.property(
+      'StorageResolution',
+    );
     expect(
       translateResourceMetrics(rm([gauge('g', [1])]), context({ storageResolution: 1 }))[0]!.StorageResolution,
     ).to.equal(1);

@@ -25,7 +25,18 @@ interface NameEntry {
   head: string;
   /** Whether the name differs from its key, so that it may collide with another key's name. */
   changed: boolean;
+  /** Whole `{"Name":…,"Value":…}` objects by attribute value; null once the key has shown too many values. */
+  fragments: Map<string | number | boolean, string> | null;
 }
+
+// Most attributes take a few values over and over (routes, methods, status codes): their dimension objects are
+// remembered whole, as flat strings, which spares the escaping test and most of the string building. A key that
+// shows more distinct values than FRAGMENTS_PER_NAME (an id, say) stops being remembered, and long values never
+// are: at most FRAGMENTS_LIMIT short strings (about 1 MB with typical names, under 6 MB with 255-character ones).
+const FRAGMENTS_PER_NAME = 64;
+const FRAGMENT_VALUE_LENGTH = 64;
+const FRAGMENTS_LIMIT = 16_384;
+let fragmentsCached = 0;
 
 // Attribute keys are few and repeat on every point: their dimension names are worth remembering.
 const NAME_CACHE_LIMIT = 4096;
@@ -35,9 +46,17 @@ function nameEntry(key: string): NameEntry | null {
   let entry = nameCache.get(key);
   if (entry === undefined) {
     const name = dimensionName(key);
+    const cached = nameCache.size < NAME_CACHE_LIMIT;
     entry =
-      name === undefined ? null : { name, head: `{"Name":${JSON.stringify(name)},"Value":`, changed: name !== key };
-    if (nameCache.size < NAME_CACHE_LIMIT) nameCache.set(key, entry);
+      name === undefined
+        ? null
+        : {
+            name,
+            head: `{"Name":${JSON.stringify(name)},"Value":`,
+            changed: name !== key,
+            fragments: cached ? new Map() : null,
+          };
+    if (cached) nameCache.set(key, entry);
   }
   return entry;
 }
@@ -117,20 +136,25 @@ export function toDimensionsJson(
   let mayRepeat = count > 0;
   const keys = sortedKeys(attributes);
   for (const key of keys) {
-    const raw = attributes[key];
-    let quoted: string;
-    if (typeof raw === 'string' && raw.length <= MAX_DIMENSION_VALUE_LENGTH && PLAIN_VALUE.test(raw)) {
-      quoted = `"${raw}"`;
-    } else if (typeof raw === 'number' || typeof raw === 'boolean') {
-      // Their text is digits, signs, '.', 'e', or a word: nothing to escape.
-      quoted = `"${raw}"`;
-    } else {
-      const value = toDimensionValue(raw);
-      if (value === undefined) continue;
-      quoted = JSON.stringify(value);
-    }
     const entry = nameEntry(key);
     if (entry === null) continue;
+    const raw = attributes[key];
+    let fragment = entry.fragments?.get(raw as string);
+    if (fragment === undefined) {
+      let quoted: string;
+      if (typeof raw === 'string' && raw.length <= MAX_DIMENSION_VALUE_LENGTH && PLAIN_VALUE.test(raw)) {
+        quoted = `"${raw}"`;
+      } else if (typeof raw === 'number' || typeof raw === 'boolean') {
+        // Their text is digits, signs, '.', 'e', or a word: nothing to escape.
+        quoted = `"${raw}"`;
+      } else {
+        const value = toDimensionValue(raw);
+        if (value === undefined) continue;
+        quoted = JSON.stringify(value);
+      }
+      fragment = `${entry.head}${quoted}}`;
+      remember(entry, raw, fragment);
+    }
     // At most 30 names: a scan is cheaper than a Set.
     if ((mayRepeat || entry.changed) && isTaken(entry.name, count)) continue;
     if (count >= max) {
@@ -138,7 +162,7 @@ export function toDimensionsJson(
       break;
     }
     if (entry.changed) mayRepeat = true;
-    json += count === 0 ? `${entry.head}${quoted}}` : `,${entry.head}${quoted}}`;
+    json += count === 0 ? fragment : `,${fragment}`;
     taken[count++] = entry.name;
   }
   json += ']';
@@ -146,6 +170,21 @@ export function toDimensionsJson(
   // still fresh in the cache; joining thousands of such trees into a request body later costs more than this.
   json.charCodeAt(0);
   return { json, truncated };
+}
+
+function remember(entry: NameEntry, raw: AttributeValue | undefined, fragment: string): void {
+  const fragments = entry.fragments;
+  if (fragments === null || fragmentsCached >= FRAGMENTS_LIMIT) return;
+  if (typeof raw === 'object' || raw === undefined) return;
+  if (typeof raw === 'string' && raw.length > FRAGMENT_VALUE_LENGTH) return;
+  if (fragments.size >= FRAGMENTS_PER_NAME) {
+    fragmentsCached -= fragments.size;
+    entry.fragments = null;
+    return;
+  }
+  fragment.charCodeAt(0); // flattened once here rather than in every request that copies it
+  fragments.set(raw, fragment);
+  fragmentsCached++;
 }
 
 function isTaken(name: string, count: number): boolean {

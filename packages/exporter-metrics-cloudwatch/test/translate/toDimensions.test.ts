@@ -1,6 +1,11 @@
 import { expect } from 'chai';
 import { shorten, toAscii } from '../../src/translate/toAscii';
-import { toDimensionName, toDimensions, toResourceDimensions } from '../../src/translate/toDimensions';
+import {
+  toDimensionName,
+  toDimensions,
+  toDimensionsJson,
+  toResourceDimensions,
+} from '../../src/translate/toDimensions';
 
 describe('toAscii', () => {
   const table: Array<[string, string]> = [
@@ -120,6 +125,21 @@ describe('toDimensions', () => {
       expect(json).to.equal(JSON.stringify(dimensions));
       expect(new Set(dimensions.map((d) => d.Name)).size).to.equal(dimensions.length);
     }
+  });
+
+  it('gives the same JSON from remembered values as from new ones, for keys with few values and many', () => {
+    const expected = (i: number) =>
+      `[{"Name":"b","Value":"${i % 2 === 0}"},{"Name":"id","Value":"u${i}"},` +
+      `{"Name":"n","Value":"${i % 3}"},{"Name":"q","Value":"say \\"${i % 5}\\""}]`;
+    // `id` takes more values than are remembered for one key; the others take a few, over and over.
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 150; i++) {
+        const attrs = { q: `say "${i % 5}"`, n: i % 3, id: `u${i}`, b: i % 2 === 0 };
+        expect(toDimensionsJson([], attrs).json).to.equal(expected(i));
+      }
+    }
+    // A number and a string with the same text are the same dimension value.
+    expect(toDimensionsJson([], { n: '1' }).json).to.equal(toDimensionsJson([], { n: 1 }).json);
   });
 
   it('refuses a dimension name with nothing printable', () => {

@@ -1,13 +1,13 @@
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
-import { envelope, serializeBody, serializeDatum } from './serializeDatum.js';
+import { envelope, serializeDatum } from './serializeDatum.js';
 
 /** One PutMetricData request: its datums, and the exact body the SDK would write for them. */
 export interface Batch {
   datums: MetricDatum[];
   /** The datums serialized one by one, when packing needed each one's size (see {@link Packer}). */
   json?: string[];
-  /** The whole body, when packing serialized it in one go. */
-  body?: string;
+  /** The whole body as UTF-8, when packing serialized it in one go. */
+  body?: Buffer;
   /** Uncompressed body size in bytes, envelope included. */
   bytes: number;
 }
@@ -103,8 +103,8 @@ export class Packer {
   /** Serializes the current request in one go; if it is too large after all, packs its datums one by one. */
   private closeBulk(): void {
     const batch = this.current;
-    const body = serializeBody(this.namespace, batch.datums);
-    const bytes = Buffer.byteLength(body);
+    const body = bodyBytes(this.namespace, batch.datums.map(serializeDatum));
+    const bytes = body.length;
     if (bytes <= this.limits.maxBytes) {
       this.averageDatumBytes = (bytes - this.base) / batch.datums.length;
       this.emit({ datums: batch.datums, body, bytes });
@@ -155,11 +155,34 @@ export function splitBatch(batch: Batch, base: number): [Batch, Batch] {
   return [part(0, half), part(half, batch.datums.length)];
 }
 
-/** The request body of a batch, exactly as the SDK would serialize it. */
+/** The request body of a batch, exactly as the SDK would serialize it, as the UTF-8 bytes the SDK sends. */
+export function batchBytes(namespace: string, batch: Batch): Buffer {
+  return batch.body ?? bodyBytes(namespace, batch.json ?? batch.datums.map(serializeDatum));
+}
+
+/** The request body of a batch as a string (see {@link batchBytes}). */
 export function batchBody(namespace: string, batch: Batch): string {
-  if (batch.body !== undefined) return batch.body;
+  return batchBytes(namespace, batch).toString('utf8');
+}
+
+/**
+ * The envelope around the serialized datums, as UTF-8 bytes. Handing the SDK bytes rather than a string spares it
+ * two passes over every body (measuring its UTF-8 length, then encoding it for gzip). Bodies are nearly always
+ * ASCII (translation makes dimensions ASCII; numbers, units and the namespace are): one quick length check tells,
+ * and then writing them is a plain copy rather than UTF-8 encoding.
+ */
+function bodyBytes(namespace: string, json: readonly string[]): Buffer {
   const { head, tail } = envelope(namespace);
-  return head + (batch.json ?? batch.datums.map(serializeDatum)).join(',') + tail;
+  const datums = json.join(',');
+  if (Buffer.byteLength(datums) !== datums.length || Buffer.byteLength(head) !== head.length) {
+    return Buffer.from(head + datums + tail, 'utf8');
+  }
+  const body = Buffer.allocUnsafeSlow(head.length + datums.length + tail.length);
+  let at = body.write(head, 0, 'latin1');
+  at += body.write(datums, at, 'latin1');
+  at += body.write(tail, at, 'latin1');
+  // Every byte must have been written: never send what an unfilled buffer held before.
+  return at === body.length ? body : Buffer.from(head + datums + tail, 'utf8');
 }
 
 /** Size of the body around the datums. */

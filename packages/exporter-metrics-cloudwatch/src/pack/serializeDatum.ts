@@ -80,9 +80,3 @@ function statisticValues(st: StatisticSet): object {
 export function envelope(namespace: string): { head: string; tail: string } {
   return { head: `{"Namespace":${JSON.stringify(namespace)},"MetricData":[`, tail: ']}' };
 }
-
-/** The whole body of a request: the envelope around the datums joined (the join makes it one flat string). */
-export function serializeBody(namespace: string, datums: readonly MetricDatum[]): string {
-  const { head, tail } = envelope(namespace);
-  return head + datums.map(serializeDatum).join(',') + tail;
-}

@@ -1,5 +1,5 @@
 import { PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { batchBody, type Batch } from '../pack/packDatums.js';
+import { batchBytes, type Batch } from '../pack/packDatums.js';
 import type { StatsCounters } from '../ExporterStats.js';
 import { toPlainDatum } from '../translate/TranslatedDatum.js';
 
@@ -44,7 +44,7 @@ export function putMetricDataCommand(
     MetricData: prepared ? [] : batch.datums.map(toPlainDatum),
   });
   if (prepared) {
-    const body = batchBody(namespace, batch);
+    const body = batchBytes(namespace, batch);
     command.middlewareStack.add(
       (next) => async (args) => {
         if (isHttpRequest(args.request)) {

@@ -17,7 +17,7 @@ import {
   type CloudWatchMetricExporterOptions,
   type ResolvedOptions,
 } from './options.js';
-import { envelopeBytes, Packer } from './pack/packDatums.js';
+import { Packer } from './pack/packDatums.js';
 import { BatchSender } from './send/BatchSender.js';
 import { CumulativeToDelta } from './translate/CumulativeToDelta.js';
 import { DropReporter } from './translate/DropReporter.js';
@@ -110,7 +110,6 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       namespace,
       concurrency: this.options.concurrency,
       isolationBudget: ISOLATION_BUDGET,
-      envelopeBytes: envelopeBytes(namespace),
       abortSignal: abort.signal,
       counters: this.counters,
       drops: this.drops,

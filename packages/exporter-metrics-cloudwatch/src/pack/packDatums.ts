@@ -1,13 +1,14 @@
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { BodyWriter } from './BodyWriter.js';
 import { envelope, serializeDatum } from './serializeDatum.js';
 
 /** One PutMetricData request: its datums, and the exact body the SDK would write for them. */
 export interface Batch {
   datums: MetricDatum[];
-  /** The datums serialized one by one, when packing needed each one's size (see {@link Packer}). */
-  json?: string[];
-  /** The whole body as UTF-8, when packing serialized it in one go. */
+  /** The whole body as UTF-8 (packing always sets it; a batch made by hand may leave it to {@link batchBytes}). */
   body?: Buffer;
+  /** Where each datum's JSON starts in `body`, when packing wrote them one by one (see {@link Packer}). */
+  starts?: number[];
   /** Uncompressed body size in bytes, envelope included. */
   bytes: number;
 }
@@ -27,9 +28,9 @@ const BULK_HEADROOM = 0.75;
  * Incremental (`add` then `finish`) so a large export can be packed in slices between event-loop turns.
  *
  * Sizes are always exact, and found the cheap way when possible: while full requests are expected to stay well
- * under the byte limit (small datums, such as counters), a request's datums are serialized in one JSON.stringify
- * call when it closes, and its size checked then; only if that check fails, or when datums are large (such as
- * wide histograms), is each datum serialized and measured on its own as it arrives.
+ * under the byte limit (small datums, such as counters), a request's datums are serialized together when it
+ * closes, and its size checked then; only if that check fails, or when datums are large (such as wide
+ * histograms), is each datum serialized, measured and written into the body on its own as it arrives.
  */
 export class Packer {
   /** The closed requests, kept only when no `onBatch` takes them (a large export should not hold every body). */
@@ -40,11 +41,10 @@ export class Packer {
   private current: Batch;
   /** Whether `current` is being packed one measured datum at a time. */
   private exact = false;
+  /** Where `current`'s body is being written, when it is packed one measured datum at a time. */
+  private writer: BodyWriter | undefined;
   /** Bytes per datum seen so far (0 until the first request closes). */
   private averageDatumBytes = 0;
-
-  private lastName: string | undefined;
-  private lastNameAscii = true;
 
   /** `onBatch` receives each request as soon as it is full, so sending can start while packing goes on. */
   constructor(
@@ -59,7 +59,8 @@ export class Packer {
 
   private empty(): Batch {
     this.exact = this.averageDatumBytes * this.limits.maxDatums > BULK_HEADROOM * (this.limits.maxBytes - this.base);
-    return this.exact ? { datums: [], json: [], bytes: this.base } : { datums: [], bytes: this.base };
+    this.writer = undefined;
+    return { datums: [], bytes: this.base };
   }
 
   add(d: MetricDatum): void {
@@ -80,24 +81,29 @@ export class Packer {
 
   private addMeasured(d: MetricDatum): void {
     const json = serializeDatum(d);
-    // Everything but the metric name is ASCII by construction (dimensions are made ASCII, numbers and units are).
-    if (d.MetricName !== this.lastName) {
-      this.lastName = d.MetricName;
-      this.lastNameAscii = d.MetricName === undefined || Buffer.byteLength(d.MetricName) === d.MetricName.length;
-    }
-    const size = this.lastNameAscii ? json.length : Buffer.byteLength(json);
+    const size = Buffer.byteLength(json);
     if (this.base + size > this.limits.maxBytes) {
       this.oversized.push(d);
       return;
     }
-    let batch = this.current;
-    if (batch.datums.length >= this.limits.maxDatums || batch.bytes + 1 + size > this.limits.maxBytes) {
-      this.emit(batch);
-      batch = this.current = { datums: [], json: [], bytes: this.base };
+    if (this.current.datums.length >= this.limits.maxDatums || this.current.bytes + 1 + size > this.limits.maxBytes) {
+      this.closeMeasured();
+      this.current = { datums: [], bytes: this.base };
     }
+    const batch = this.current;
     batch.bytes += (batch.datums.length > 0 ? 1 : 0) + size;
     batch.datums.push(d);
-    batch.json!.push(json);
+    (this.writer ??= new BodyWriter(this.namespace)).add(json, size);
+  }
+
+  /** Closes the current request when it was packed one measured datum at a time. */
+  private closeMeasured(): void {
+    const batch = this.current;
+    if (this.writer === undefined || batch.datums.length === 0) return;
+    batch.body = this.writer.finish();
+    batch.starts = this.writer.starts;
+    this.writer = undefined;
+    this.emit(batch);
   }
 
   /** Serializes the current request in one go; if it is too large after all, packs its datums one by one. */
@@ -114,7 +120,7 @@ export class Packer {
     // The datums were larger than expected: measure each, and stay measured for the rest of this packing.
     this.averageDatumBytes = Math.max(this.averageDatumBytes, (bytes - this.base) / batch.datums.length);
     this.exact = true;
-    this.current = { datums: [], json: [], bytes: this.base };
+    this.current = { datums: [], bytes: this.base };
     for (const d of batch.datums) this.addMeasured(d);
   }
 
@@ -127,7 +133,7 @@ export class Packer {
   finish(): Batch[] {
     if (this.current.datums.length > 0) {
       if (!this.exact) this.closeBulk();
-      if (this.exact && this.current.datums.length > 0) this.emit(this.current);
+      if (this.exact) this.closeMeasured();
     }
     this.current = this.empty();
     return this.batches;
@@ -142,22 +148,39 @@ export function packDatums(namespace: string, datums: readonly MetricDatum[], li
   return packer;
 }
 
-/** Splits a batch into two halves, each with its exact size. */
-export function splitBatch(batch: Batch, base: number): [Batch, Batch] {
-  const all = batch.json ?? batch.datums.map(serializeDatum);
-  const half = Math.ceil(batch.datums.length / 2);
+/** Splits a batch into two halves, each with its exact body and size. */
+export function splitBatch(namespace: string, batch: Batch): [Batch, Batch] {
+  const n = batch.datums.length;
+  const half = Math.ceil(n / 2);
+  if (batch.body === undefined || batch.starts === undefined) {
+    const part = (from: number, to: number): Batch => {
+      const datums = batch.datums.slice(from, to);
+      const body = bodyBytes(namespace, datums.map(serializeDatum));
+      return { datums, body, bytes: body.length };
+    };
+    return [part(0, half), part(half, n)];
+  }
+  // Written datum by datum: the halves are cut from the body itself.
+  const { body, starts } = batch;
+  const { head, tail } = envelope(namespace);
+  const headBytes = Buffer.byteLength(head);
+  const end = (i: number) => (i < n ? starts[i]! - 1 : body.length - Buffer.byteLength(tail));
   const part = (from: number, to: number): Batch => {
-    const json = all.slice(from, to);
-    let bytes = base + Math.max(0, json.length - 1);
-    for (const j of json) bytes += Buffer.byteLength(j);
-    return { datums: batch.datums.slice(from, to), json, bytes };
+    const cut = Buffer.concat([body.subarray(0, headBytes), body.subarray(starts[from]!, end(to)), Buffer.from(tail)]);
+    const shift = headBytes - starts[from]!;
+    return {
+      datums: batch.datums.slice(from, to),
+      body: cut,
+      starts: starts.slice(from, to).map((s) => s + shift),
+      bytes: cut.length,
+    };
   };
-  return [part(0, half), part(half, batch.datums.length)];
+  return [part(0, half), part(half, n)];
 }
 
 /** The request body of a batch, exactly as the SDK would serialize it, as the UTF-8 bytes the SDK sends. */
 export function batchBytes(namespace: string, batch: Batch): Buffer {
-  return batch.body ?? bodyBytes(namespace, batch.json ?? batch.datums.map(serializeDatum));
+  return batch.body ?? bodyBytes(namespace, batch.datums.map(serializeDatum));
 }
 
 /** The request body of a batch as a string (see {@link batchBytes}). */
@@ -183,10 +206,4 @@ function bodyBytes(namespace: string, json: readonly string[]): Buffer {
   at += body.write(tail, at, 'latin1');
   // Every byte must have been written: never send what an unfilled buffer held before.
   return at === body.length ? body : Buffer.from(head + datums + tail, 'utf8');
-}
-
-/** Size of the body around the datums. */
-export function envelopeBytes(namespace: string): number {
-  const { head, tail } = envelope(namespace);
-  return Buffer.byteLength(head) + Buffer.byteLength(tail);
 }

@@ -13,8 +13,6 @@ export interface SendContext {
   concurrency: number;
   /** Extra requests allowed, per export, to isolate datums CloudWatch refuses. */
   isolationBudget: number;
-  /** Size of the body around the datums (to size split batches exactly). */
-  envelopeBytes: number;
   abortSignal?: AbortSignal;
   counters: StatsCounters;
   drops: DropReporter;
@@ -125,7 +123,7 @@ export class BatchSender {
     this.budget -= 2;
     ctx.counters.isolationRequests += 2;
     // Front of the queue: finish isolating before starting on other batches.
-    this.queue.unshift(...splitBatch(batch, ctx.envelopeBytes));
+    this.queue.unshift(...splitBatch(ctx.namespace, batch));
     this.wake();
   }
 }

@@ -1,6 +1,6 @@
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { expect } from 'chai';
-import { batchBody, envelopeBytes, packDatums, splitBatch } from '../../src/pack/packDatums';
+import { batchBody, packDatums, splitBatch } from '../../src/pack/packDatums';
 import { serializeDatum } from '../../src/pack/serializeDatum';
 import { sdkBody } from './captureSdkBody';
 
@@ -70,7 +70,7 @@ describe('packDatums', () => {
     const datums = Array.from({ length: 1500 }, (_, i) => histogram(i, 150));
     const maxBytes = 1_000_000;
     const { batches } = packDatums(NS, datums, { maxDatums: 1000, maxBytes });
-    expect(batches.every((b) => b.json !== undefined && b.bytes <= maxBytes)).to.equal(true);
+    expect(batches.every((b) => b.starts !== undefined && b.bytes <= maxBytes)).to.equal(true);
     let next = 0;
     for (const b of batches) {
       expect(b.bytes).to.equal(Buffer.byteLength(batchBody(NS, b)));
@@ -114,14 +114,34 @@ describe('packDatums', () => {
     expect(packer.batches.flatMap((b) => b.datums.map((d) => d.Value))).to.deep.equal([1, 3]);
   });
 
-  it('splits a batch into halves whose sizes are exact', () => {
-    const { batches } = packDatums(
+  it('splits a batch into halves with exact bodies and sizes, whichever way it was packed', async () => {
+    const bulk = packDatums(
       NS,
       Array.from({ length: 7 }, (_, i) => counter(i)),
-      { maxDatums: 1000, maxBytes: 1_000_000 },
+      { maxDatums: 1000, maxBytes: 1e6 },
     );
-    const [a, b] = splitBatch(batches[0]!, envelopeBytes(NS));
-    expect([a.datums.length, b.datums.length]).to.deep.equal([4, 3]);
-    for (const half of [a, b]) expect(half.bytes).to.equal(Buffer.byteLength(batchBody(NS, half)));
+    const measured = packDatums(
+      NS,
+      Array.from({ length: 5 }, (_, i) => histogram(i, 150)),
+      {
+        maxDatums: 1000,
+        maxBytes: 1e6,
+      },
+    );
+    expect(measured.batches[0]!.starts).to.have.length(5);
+    for (const [batch, sizes] of [
+      [bulk.batches[0]!, [4, 3]],
+      [measured.batches[0]!, [3, 2]],
+    ] as const) {
+      const halves = splitBatch(NS, batch);
+      expect(halves.map((h) => h.datums.length)).to.deep.equal(sizes);
+      for (const half of halves) {
+        expect(batchBody(NS, half)).to.equal(await sdkBody(NS, half.datums));
+        expect(half.bytes).to.equal(Buffer.byteLength(batchBody(NS, half)));
+      }
+      // Halves of halves, down to single datums, stay exact too.
+      const [quarter] = splitBatch(NS, halves[0]);
+      expect(batchBody(NS, quarter)).to.equal(await sdkBody(NS, quarter.datums));
+    }
   });
 });

@@ -10,7 +10,7 @@ export function compressionTable(): string[][] {
   const rows: string[][] = [['body (datums)', 'raw bytes', 'gzip bytes', 'saved', 'gzip µs']];
   for (const n of [1, 2, 4, 8, 16, 32, 64, 128, 1000]) {
     const [batch] = packDatums('MyService', counterDatums(n), { maxDatums: 1000, maxBytes: 1_000_000 }).batches;
-    const body = batchBody('MyService', batch!);
+    const body = batchBody(batch!);
     const reps = Math.max(20, Math.floor(20000 / n));
     let size = 0;
     const t0 = process.hrtime.bigint();

@@ -72,13 +72,13 @@ export async function exportCost(): Promise<string> {
     const batches = packDatums(NS, datums, { maxDatums: 1000, maxBytes: 1_000_000 }).batches;
     // The floor's bodies are plain objects in their wire shape (timestamps already epoch seconds), so it pays for
     // no conversion at all.
-    const bodies = batches.map((b) => JSON.parse(batchBody(NS, b)) as unknown);
+    const bodies = batches.map((b) => JSON.parse(batchBody(b)) as unknown);
     const [ours, sdk, floor] = (await timeInTurns(
       [
         () => exportOnce(exporter, rm),
         // The SDK path: the same requests, serialized by the SDK, with the same concurrency (4).
         async () => {
-          const queue = batches.map((b) => b.datums);
+          const queue = batches.map((b) => b.datums!);
           await Promise.all(
             Array.from({ length: 4 }, async () => {
               for (let d = queue.shift(); d; d = queue.shift()) {
@@ -130,7 +130,7 @@ export async function stages(): Promise<string> {
     const points = 10_000;
     let datums = translate(rm);
     let batches = packDatums(NS, datums, { maxDatums: 1000, maxBytes: 1_000_000 }).batches;
-    const bodies = batches.map((b) => JSON.parse(batchBody(NS, b)) as unknown);
+    const bodies = batches.map((b) => JSON.parse(batchBody(b)) as unknown);
     const client = inProcessClient();
     const counters = newCounters();
     const [translateMs, packMs, sendMs, floorMs] = (await timeInTurns(

@@ -19,6 +19,7 @@ import {
 } from './options.js';
 import { Packer } from './pack/packDatums.js';
 import { BatchSender } from './send/BatchSender.js';
+import { speaksJson10 } from './send/putMetricDataCommand.js';
 import { CumulativeToDelta } from './translate/CumulativeToDelta.js';
 import { DropReporter } from './translate/DropReporter.js';
 import { toResourceDimensions } from './translate/toDimensions.js';
@@ -118,6 +119,8 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       namespace,
       { maxDatums: MAX_DATUMS_PER_REQUEST, maxBytes: this.options.maxRequestBytes },
       (batch) => sender.push(batch),
+      // A JSON 1.0 client is sent the prepared body alone; any other needs the datums to serialize them itself.
+      !speaksJson10(this.client),
     );
     let failures: Error[];
     try {

@@ -2,14 +2,20 @@ import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { BodyWriter } from './BodyWriter.js';
 import { envelope, serializeDatum } from './serializeDatum.js';
 
-/** One PutMetricData request: its datums, and the exact body the SDK would write for them. */
+/** One PutMetricData request: the exact body the SDK would write for its datums. */
 export interface Batch {
-  datums: MetricDatum[];
-  /** The whole body as UTF-8 (packing always sets it; a batch made by hand may leave it to {@link batchBytes}). */
-  body?: Buffer;
-  /** Where each datum's JSON starts in `body`, when packing wrote them one by one (see {@link Packer}). */
-  starts?: number[];
-  /** Uncompressed body size in bytes, envelope included. */
+  /** How many datums the request carries. */
+  count: number;
+  /**
+   * The datums themselves, only when packing was asked to keep them (see {@link Packer}): the body is all a
+   * JSON 1.0 client needs, and holding every datum until its request is answered only fed the garbage collector.
+   */
+  datums?: MetricDatum[];
+  /** The whole body, UTF-8. */
+  body: Buffer;
+  /** Where each datum's JSON starts in `body`, so that a refused request can be cut in halves. */
+  starts: number[];
+  /** Uncompressed body size in bytes, envelope included (the length of `body`). */
   bytes: number;
 }
 
@@ -38,7 +44,8 @@ export class Packer {
   /** Datums that cannot fit a request even alone (impossible within CloudWatch's own per-datum limits). */
   readonly oversized: MetricDatum[] = [];
   private readonly base: number;
-  private current: Batch;
+  /** The open request: its datums and its size so far. */
+  private current: { datums: MetricDatum[]; bytes: number };
   /** Whether `current` is being packed one measured datum at a time. */
   private exact = false;
   /** Where `current`'s body is being written, when it is packed one measured datum at a time. */
@@ -46,18 +53,22 @@ export class Packer {
   /** Bytes per datum seen so far (0 until the first request closes). */
   private averageDatumBytes = 0;
 
-  /** `onBatch` receives each request as soon as it is full, so sending can start while packing goes on. */
+  /**
+   * `onBatch` receives each request as soon as it is full, so sending can start while packing goes on.
+   * `keepDatums`: whether requests keep their datums (needed only to let the SDK serialize them itself).
+   */
   constructor(
     private readonly namespace: string,
     private readonly limits: PackLimits,
     private readonly onBatch?: (batch: Batch) => void,
+    private readonly keepDatums = true,
   ) {
     const { head, tail } = envelope(namespace);
     this.base = Buffer.byteLength(head) + Buffer.byteLength(tail);
     this.current = this.empty();
   }
 
-  private empty(): Batch {
+  private empty(): { datums: MetricDatum[]; bytes: number } {
     this.exact = this.averageDatumBytes * this.limits.maxDatums > BULK_HEADROOM * (this.limits.maxBytes - this.base);
     this.writer = undefined;
     return { datums: [], bytes: this.base };
@@ -98,33 +109,34 @@ export class Packer {
 
   /** Closes the current request when it was packed one measured datum at a time. */
   private closeMeasured(): void {
-    const batch = this.current;
-    if (this.writer === undefined || batch.datums.length === 0) return;
-    batch.body = this.writer.finish();
-    batch.starts = this.writer.starts;
+    const { datums } = this.current;
+    if (this.writer === undefined || datums.length === 0) return;
+    const body = this.writer.finish();
+    this.emit(datums, body, this.writer.starts);
     this.writer = undefined;
-    this.emit(batch);
   }
 
   /** Serializes the current request in one go; if it is too large after all, packs its datums one by one. */
   private closeBulk(): void {
-    const batch = this.current;
-    const body = bodyBytes(this.namespace, batch.datums.map(serializeDatum));
+    const { datums } = this.current;
+    const { body, starts } = writeBody(this.namespace, datums.map(serializeDatum));
     const bytes = body.length;
     if (bytes <= this.limits.maxBytes) {
-      this.averageDatumBytes = (bytes - this.base) / batch.datums.length;
-      this.emit({ datums: batch.datums, body, bytes });
+      this.averageDatumBytes = (bytes - this.base) / datums.length;
+      this.emit(datums, body, starts);
       this.current = this.empty();
       return;
     }
     // The datums were larger than expected: measure each, and stay measured for the rest of this packing.
-    this.averageDatumBytes = Math.max(this.averageDatumBytes, (bytes - this.base) / batch.datums.length);
+    this.averageDatumBytes = Math.max(this.averageDatumBytes, (bytes - this.base) / datums.length);
     this.exact = true;
     this.current = { datums: [], bytes: this.base };
-    for (const d of batch.datums) this.addMeasured(d);
+    for (const d of datums) this.addMeasured(d);
   }
 
-  private emit(batch: Batch): void {
+  private emit(datums: MetricDatum[], body: Buffer, starts: number[]): void {
+    const batch: Batch = { count: datums.length, body, starts, bytes: body.length };
+    if (this.keepDatums) batch.datums = datums;
     if (this.onBatch) this.onBatch(batch);
     else this.batches.push(batch);
   }
@@ -148,62 +160,64 @@ export function packDatums(namespace: string, datums: readonly MetricDatum[], li
   return packer;
 }
 
-/** Splits a batch into two halves, each with its exact body and size. */
+/** Splits a batch into two halves, each with its exact body and size, cut from the batch's body. */
 export function splitBatch(namespace: string, batch: Batch): [Batch, Batch] {
-  const n = batch.datums.length;
-  const half = Math.ceil(n / 2);
-  if (batch.body === undefined || batch.starts === undefined) {
-    const part = (from: number, to: number): Batch => {
-      const datums = batch.datums.slice(from, to);
-      const body = bodyBytes(namespace, datums.map(serializeDatum));
-      return { datums, body, bytes: body.length };
-    };
-    return [part(0, half), part(half, n)];
-  }
-  // Written datum by datum: the halves are cut from the body itself.
-  const { body, starts } = batch;
+  const { body, starts, count } = batch;
   const { head, tail } = envelope(namespace);
   const headBytes = Buffer.byteLength(head);
-  const end = (i: number) => (i < n ? starts[i]! - 1 : body.length - Buffer.byteLength(tail));
+  const tailBytes = Buffer.from(tail);
+  const end = (i: number) => (i < count ? starts[i]! - 1 : body.length - tailBytes.length);
   const part = (from: number, to: number): Batch => {
-    const cut = Buffer.concat([body.subarray(0, headBytes), body.subarray(starts[from]!, end(to)), Buffer.from(tail)]);
+    const cut = Buffer.concat([body.subarray(0, headBytes), body.subarray(starts[from]!, end(to)), tailBytes]);
     const shift = headBytes - starts[from]!;
-    return {
-      datums: batch.datums.slice(from, to),
+    const half: Batch = {
+      count: to - from,
       body: cut,
       starts: starts.slice(from, to).map((s) => s + shift),
       bytes: cut.length,
     };
+    if (batch.datums) half.datums = batch.datums.slice(from, to);
+    return half;
   };
-  return [part(0, half), part(half, n)];
+  const half = Math.ceil(count / 2);
+  return [part(0, half), part(half, count)];
 }
 
-/** The request body of a batch, exactly as the SDK would serialize it, as the UTF-8 bytes the SDK sends. */
-export function batchBytes(namespace: string, batch: Batch): Buffer {
-  return batch.body ?? bodyBytes(namespace, batch.datums.map(serializeDatum));
+/** The request body of a batch as a string (for tests and benchmarks; requests go out as bytes). */
+export function batchBody(batch: Batch): string {
+  return batch.body.toString('utf8');
 }
 
-/** The request body of a batch as a string (see {@link batchBytes}). */
-export function batchBody(namespace: string, batch: Batch): string {
-  return batchBytes(namespace, batch).toString('utf8');
+/** The name of a batch's first datum, read back from its body when the batch kept no datums (a rare need). */
+export function firstMetricName(batch: Batch): string {
+  const first = batch.datums?.[0];
+  if (first) return first.MetricName ?? '';
+  const end = batch.count > 1 ? batch.starts[1]! - 1 : batch.body.lastIndexOf(']}');
+  const datum = JSON.parse(batch.body.subarray(batch.starts[0], end).toString('utf8')) as MetricDatum;
+  return datum.MetricName ?? '';
 }
 
 /**
- * The envelope around the serialized datums, as UTF-8 bytes. Handing the SDK bytes rather than a string spares it
- * two passes over every body (measuring its UTF-8 length, then encoding it for gzip). Bodies are nearly always
- * ASCII (translation makes dimensions ASCII; numbers, units and the namespace are): one quick length check tells,
- * and then writing them is a plain copy rather than UTF-8 encoding.
+ * A request body from its serialized datums: the envelope around them, as UTF-8 bytes, and where each starts.
+ * Handing the SDK bytes rather than a string spares it two passes over every body (measuring its UTF-8 length,
+ * then encoding it for gzip). Bodies are nearly always ASCII (translation makes dimensions ASCII; numbers, units
+ * and the namespace are): one quick length check tells, and then writing them is a plain copy.
  */
-function bodyBytes(namespace: string, json: readonly string[]): Buffer {
+function writeBody(namespace: string, json: readonly string[]): { body: Buffer; starts: number[] } {
   const { head, tail } = envelope(namespace);
   const datums = json.join(',');
-  if (Buffer.byteLength(datums) !== datums.length || Buffer.byteLength(head) !== head.length) {
-    return Buffer.from(head + datums + tail, 'utf8');
+  const ascii = Buffer.byteLength(datums) === datums.length && Buffer.byteLength(head) === head.length;
+  const starts: number[] = new Array<number>(json.length);
+  let at = Buffer.byteLength(head);
+  for (let i = 0; i < json.length; i++) {
+    starts[i] = at;
+    at += (ascii ? json[i]!.length : Buffer.byteLength(json[i]!)) + 1;
   }
+  if (!ascii) return { body: Buffer.from(head + datums + tail, 'utf8'), starts };
   const body = Buffer.allocUnsafeSlow(head.length + datums.length + tail.length);
-  let at = body.write(head, 0, 'latin1');
+  at = body.write(head, 0, 'latin1');
   at += body.write(datums, at, 'latin1');
   at += body.write(tail, at, 'latin1');
   // Every byte must have been written: never send what an unfilled buffer held before.
-  return at === body.length ? body : Buffer.from(head + datums + tail, 'utf8');
+  return { body: at === body.length ? body : Buffer.from(head + datums + tail, 'utf8'), starts };
 }

@@ -1,7 +1,7 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { diag } from '@opentelemetry/api';
 import type { StatsCounters } from '../ExporterStats.js';
-import { splitBatch, type Batch } from '../pack/packDatums.js';
+import { firstMetricName, splitBatch, type Batch } from '../pack/packDatums.js';
 import type { DropReporter } from '../translate/DropReporter.js';
 import { describeError, isInvalidRequestError } from './isInvalidRequestError.js';
 import { putMetricDataCommand } from './putMetricDataCommand.js';
@@ -89,7 +89,7 @@ export class BatchSender {
         abortSignal: ctx.abortSignal,
       });
       counters.retries += retriesOf(out);
-      counters.datumsExported += batch.datums.length;
+      counters.datumsExported += batch.count;
     } catch (err) {
       counters.retries += retriesOf(err);
       this.refused(batch, err);
@@ -103,18 +103,18 @@ export class BatchSender {
       this.failures.push(err instanceof Error ? err : new Error(String(err)));
       return;
     }
-    if (batch.datums.length === 1) {
-      const name = batch.datums[0]!.MetricName ?? '';
+    if (batch.count === 1) {
+      const name = firstMetricName(batch);
       ctx.drops.dropped['rejected-by-cloudwatch']++;
       diag.error(`CloudWatchMetricExporter: CloudWatch refused a datum of metric "${name}": ${describeError(err)}`);
       return;
     }
     if (this.budget < 2) {
       ctx.counters.failedRequests++;
-      ctx.drops.dropped['rejected-by-cloudwatch'] += batch.datums.length;
+      ctx.drops.dropped['rejected-by-cloudwatch'] += batch.count;
       this.failures.push(
         new Error(
-          `CloudWatch refused a request of ${batch.datums.length} datums (${describeError(err)}) and the ` +
+          `CloudWatch refused a request of ${batch.count} datums (${describeError(err)}) and the ` +
             'budget of requests to isolate the bad datums is spent; they were dropped',
         ),
       );

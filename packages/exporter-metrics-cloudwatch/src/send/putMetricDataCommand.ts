@@ -1,5 +1,5 @@
 import { PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { batchBytes, type Batch } from '../pack/packDatums.js';
+import type { Batch } from '../pack/packDatums.js';
 import type { StatsCounters } from '../ExporterStats.js';
 import { toPlainDatum } from '../translate/TranslatedDatum.js';
 
@@ -39,12 +39,15 @@ export function putMetricDataCommand(
   counters: StatsCounters,
 ): PutMetricDataCommand {
   const prepared = speaksJson10(client);
+  if (!prepared && batch.datums === undefined) {
+    throw new Error('CloudWatchMetricExporter: a request for a client that does not speak JSON 1.0 lost its datums');
+  }
   const command = new PutMetricDataCommand({
     Namespace: namespace,
-    MetricData: prepared ? [] : batch.datums.map(toPlainDatum),
+    MetricData: prepared ? [] : batch.datums!.map(toPlainDatum),
   });
   if (prepared) {
-    const body = batchBytes(namespace, batch);
+    const body = batch.body;
     command.middlewareStack.add(
       (next) => async (args) => {
         if (isHttpRequest(args.request)) {

@@ -1,6 +1,6 @@
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { expect } from 'chai';
-import { batchBody, packDatums, splitBatch } from '../../src/pack/packDatums';
+import { batchBody, firstMetricName, packDatums, Packer, splitBatch, type Batch } from '../../src/pack/packDatums';
 import { serializeDatum } from '../../src/pack/serializeDatum';
 import { sdkBody } from './captureSdkBody';
 
@@ -22,6 +22,16 @@ const histogram = (i: number, values: number): MetricDatum => ({
   Unit: 'Milliseconds',
 });
 
+/** Each datum's JSON is where `starts` says, and parses back to that datum's name and value. */
+function expectStarts(b: Batch): void {
+  expect(b.starts).to.have.length(b.count);
+  b.starts.forEach((start, i) => {
+    const end = i + 1 < b.count ? b.starts[i + 1]! - 1 : b.body.length - 2;
+    const datum = JSON.parse(b.body.subarray(start, end).toString('utf8')) as MetricDatum;
+    expect([datum.MetricName, datum.Value]).to.deep.equal([b.datums![i]!.MetricName, b.datums![i]!.Value]);
+  });
+}
+
 describe('packDatums', () => {
   const counts: Array<[number, number[]]> = [
     [0, []],
@@ -37,7 +47,7 @@ describe('packDatums', () => {
         Array.from({ length: n }, (_, i) => counter(i)),
         { maxDatums: 1000, maxBytes: 1_000_000 },
       );
-      expect(batches.map((b) => b.datums.length)).to.deep.equal(sizes);
+      expect(batches.map((b) => b.datums!.length)).to.deep.equal(sizes);
     });
   }
 
@@ -49,19 +59,20 @@ describe('packDatums', () => {
     const { batches } = packDatums(NS, datums, { maxDatums: 1000, maxBytes: 5_000 });
     expect(batches.length).to.be.above(1);
     for (const b of batches) {
-      const body = await sdkBody(NS, b.datums);
+      const body = await sdkBody(NS, b.datums!);
       expect(Buffer.byteLength(body)).to.equal(b.bytes);
-      expect(batchBody(NS, b)).to.equal(body);
+      expect(batchBody(b)).to.equal(body);
     }
   });
 
   it('serializes small datums a whole request at a time, with the same bytes and exact sizes', async () => {
     const datums = Array.from({ length: 2300 }, (_, i) => counter(i));
     const { batches } = packDatums(NS, datums, { maxDatums: 1000, maxBytes: 1_000_000 });
-    expect(batches.map((b) => b.body !== undefined)).to.deep.equal([true, true, true]);
+    expect(batches.map((b) => b.count)).to.deep.equal([1000, 1000, 300]);
     for (const b of batches) {
-      const body = await sdkBody(NS, b.datums);
-      expect(batchBody(NS, b)).to.equal(body);
+      expectStarts(b);
+      const body = await sdkBody(NS, b.datums!);
+      expect(batchBody(b)).to.equal(body);
       expect(b.bytes).to.equal(Buffer.byteLength(body));
     }
   });
@@ -70,11 +81,12 @@ describe('packDatums', () => {
     const datums = Array.from({ length: 1500 }, (_, i) => histogram(i, 150));
     const maxBytes = 1_000_000;
     const { batches } = packDatums(NS, datums, { maxDatums: 1000, maxBytes });
-    expect(batches.every((b) => b.starts !== undefined && b.bytes <= maxBytes)).to.equal(true);
+    expect(batches.every((b) => b.bytes <= maxBytes)).to.equal(true);
     let next = 0;
     for (const b of batches) {
-      expect(b.bytes).to.equal(Buffer.byteLength(batchBody(NS, b)));
-      next += b.datums.length;
+      expectStarts(b);
+      expect(b.bytes).to.equal(Buffer.byteLength(batchBody(b)));
+      next += b.datums!.length;
       if (next < datums.length)
         expect(b.bytes + 1 + Buffer.byteLength(serializeDatum(datums[next]!))).to.be.above(maxBytes);
     }
@@ -86,7 +98,7 @@ describe('packDatums', () => {
     const exact = packDatums(NS, datums, { maxDatums: 1000, maxBytes: Number.MAX_SAFE_INTEGER }).batches[0]!.bytes;
     expect(packDatums(NS, datums, { maxDatums: 1000, maxBytes: exact }).batches).to.have.length(1);
     const tighter = packDatums(NS, datums, { maxDatums: 1000, maxBytes: exact - 1 }).batches;
-    expect(tighter.map((b) => b.datums.length)).to.deep.equal([9, 1]);
+    expect(tighter.map((b) => b.datums!.length)).to.deep.equal([9, 1]);
     expect(tighter.every((b) => b.bytes <= exact - 1)).to.equal(true);
   });
 
@@ -97,7 +109,7 @@ describe('packDatums', () => {
     let next = 0;
     for (const b of batches) {
       expect(b.bytes).to.be.at.most(maxBytes);
-      next += b.datums.length;
+      next += b.datums!.length;
       if (next < datums.length)
         expect(b.bytes + 1 + Buffer.byteLength(serializeDatum(datums[next]!))).to.be.above(maxBytes);
     }
@@ -111,7 +123,7 @@ describe('packDatums', () => {
   it('sets aside a datum too large for any request instead of sending it', () => {
     const packer = packDatums(NS, [counter(1), histogram(2, 150), counter(3)], { maxDatums: 1000, maxBytes: 1000 });
     expect(packer.oversized.map((d) => d.MetricName)).to.deep.equal(['latency']);
-    expect(packer.batches.flatMap((b) => b.datums.map((d) => d.Value))).to.deep.equal([1, 3]);
+    expect(packer.batches.flatMap((b) => b.datums!.map((d) => d.Value))).to.deep.equal([1, 3]);
   });
 
   it('splits a batch into halves with exact bodies and sizes, whichever way it was packed', async () => {
@@ -134,14 +146,27 @@ describe('packDatums', () => {
       [measured.batches[0]!, [3, 2]],
     ] as const) {
       const halves = splitBatch(NS, batch);
-      expect(halves.map((h) => h.datums.length)).to.deep.equal(sizes);
+      expect(halves.map((h) => h.datums!.length)).to.deep.equal(sizes);
       for (const half of halves) {
-        expect(batchBody(NS, half)).to.equal(await sdkBody(NS, half.datums));
-        expect(half.bytes).to.equal(Buffer.byteLength(batchBody(NS, half)));
+        expect(batchBody(half)).to.equal(await sdkBody(NS, half.datums!));
+        expect(half.bytes).to.equal(Buffer.byteLength(batchBody(half)));
       }
       // Halves of halves, down to single datums, stay exact too.
       const [quarter] = splitBatch(NS, halves[0]);
-      expect(batchBody(NS, quarter)).to.equal(await sdkBody(NS, quarter.datums));
+      expect(batchBody(quarter)).to.equal(await sdkBody(NS, quarter.datums!));
     }
+  });
+
+  it('keeps no datums when asked not to, and can still name the first one from the body', () => {
+    const kept: Batch[] = [];
+    const packer = new Packer(NS, { maxDatums: 3, maxBytes: 1_000_000 }, (b) => kept.push(b), false);
+    for (let i = 0; i < 4; i++) packer.add({ ...counter(i), MetricName: `größe ${i}` });
+    packer.finish();
+    expect(kept.map((b) => [b.count, b.datums])).to.deep.equal([
+      [3, undefined],
+      [1, undefined],
+    ]);
+    expect(kept.map(firstMetricName)).to.deep.equal(['größe 0', 'größe 3']);
+    expect(splitBatch(NS, kept[0]!).map(firstMetricName)).to.deep.equal(['größe 0', 'größe 2']);
   });
 });

@@ -46,7 +46,7 @@ describe('putMetricDataCommand', () => {
     expect(command.input.MetricData).to.deep.equal([]);
     await client.send(command).catch(() => undefined);
     client.destroy();
-    expect(sent[0]!.body).to.equal(batchBody(NS, b));
+    expect(sent[0]!.body).to.equal(batchBody(b));
     expect(sent[0]!.headers['content-length']).to.equal(String(b.bytes));
     expect([counters.uncompressedBytes, counters.wireBytes]).to.deep.equal([b.bytes, b.bytes]);
   });
@@ -59,6 +59,8 @@ describe('putMetricDataCommand', () => {
     expect(speaksJson10(other)).to.equal(false);
     const command: PutMetricDataCommand = putMetricDataCommand(other, NS, b, newCounters());
     expect(command.input.MetricData).to.have.length(50);
+    // Such a client needs the datums: a batch packed without them is a bug, said loudly rather than sent empty.
+    expect(() => putMetricDataCommand(other, NS, { ...b, datums: undefined }, newCounters())).to.throw(/datums/);
   });
 
   it('hands another protocol plain datums, dimensions included, for the ones translation made', () => {

@@ -25,7 +25,7 @@ export function serializeDatum(d: MetricDatum): string {
   if (d.Timestamp !== undefined) s += timestampMember(d.Timestamp.getTime());
   if (d.Value !== undefined) s += `,"Value":${numberJson(d.Value)}`;
   const st = d.StatisticValues;
-  if (st !== undefined) s += `,"StatisticValues":${JSON.stringify(statisticValues(st))}`;
+  if (st !== undefined) s += statisticValuesMember(st);
   if (d.Values !== undefined) s += `,"Values":${JSON.stringify(d.Values)}`;
   if (d.Counts !== undefined) s += `,"Counts":${JSON.stringify(d.Counts)}`;
   if (d.Unit !== undefined) s += unitMember(d.Unit);
@@ -55,6 +55,15 @@ const nameOnly = lastOf((name: string) => `{"MetricName":${JSON.stringify(name)}
 const nameAndDimensions = lastOf((name: string) => `{"MetricName":${JSON.stringify(name)},"Dimensions":`);
 const timestampMember = lastOf((ms: number) => `,"Timestamp":${numberJson(ms / 1000)}`);
 const unitMember = lastOf((unit: string) => `,"Unit":${JSON.stringify(unit)}`);
+
+/** `,"StatisticValues":{…}` as JSON.stringify writes it, members in model order, absent ones left out. */
+function statisticValuesMember(st: StatisticSet): string {
+  if (st.SampleCount === undefined || st.Sum === undefined || st.Minimum === undefined || st.Maximum === undefined) {
+    return `,"StatisticValues":${JSON.stringify(statisticValues(st))}`;
+  }
+  const { SampleCount, Sum, Minimum, Maximum } = st;
+  return `,"StatisticValues":{"SampleCount":${numberJson(SampleCount)},"Sum":${numberJson(Sum)},"Minimum":${numberJson(Minimum)},"Maximum":${numberJson(Maximum)}}`;
+}
 
 /** The datum as a plain object in the SDK's wire shape: JSON.stringify of it is exact. */
 function wireObject(d: MetricDatum): object {

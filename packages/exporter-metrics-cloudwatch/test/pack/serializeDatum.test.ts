@@ -42,6 +42,8 @@ function randomDatums(n: number, seed: number): MetricDatum[] {
       const k = 1 + Math.floor(r() * 150);
       d.Counts = Array.from({ length: k }, () => 1 + Math.floor(r() * 1000));
       d.StatisticValues = { Maximum: pick(numbers), SampleCount: 3, Minimum: pick(numbers), Sum: pick(numbers) };
+      // An incomplete set (CloudWatch refuses it, but serializing it must still match).
+      if (r() < 0.1) delete d.StatisticValues.Minimum;
       d.Values = Array.from({ length: k }, () => pick(numbers) * r());
     }
     out.push(d);

@@ -2,6 +2,7 @@ import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { expect } from 'chai';
 import { batchBody, firstMetricName, packDatums, Packer, splitBatch, type Batch } from '../../src/pack/packDatums';
 import { serializeDatum } from '../../src/pack/serializeDatum';
+import { TranslatedDatum } from '../../src/translate/TranslatedDatum';
 import { sdkBody } from './captureSdkBody';
 
 const NS = 'PackTest';
@@ -168,5 +169,28 @@ describe('packDatums', () => {
     ]);
     expect(kept.map(firstMetricName)).to.deep.equal(['größe 0', 'größe 3']);
     expect(splitBatch(NS, kept[0]!).map(firstMetricName)).to.deep.equal(['größe 0', 'größe 2']);
+  });
+
+  it('measures translated datums with non-ASCII names in UTF-8 bytes, not characters', async () => {
+    const time = new Date(1795424209000);
+    const wide = (name: string, i: number) =>
+      new TranslatedDatum(name, `[{"Name":"i","Value":"${i}"}]`, time, 'Milliseconds', undefined, undefined, {
+        statistics: { SampleCount: 150, Sum: 150 * i, Minimum: i, Maximum: i + 149 },
+        values: Array.from({ length: 150 }, (_, k) => i + k),
+        counts: Array.from({ length: 150 }, () => 1),
+      });
+    // Three-byte characters: counting characters would let requests grow past the limit.
+    const datums = Array.from({ length: 60 }, (_, i) => wide(i < 30 ? 'latency' : '延迟'.repeat(40), i));
+    const maxBytes = 20_000;
+    const { batches } = packDatums(NS, datums, { maxDatums: 1000, maxBytes });
+    let next = 0;
+    for (const b of batches) {
+      expect(b.bytes).to.be.at.most(maxBytes);
+      expect(batchBody(b)).to.equal(await sdkBody(NS, b.datums!));
+      next += b.count;
+      if (next < datums.length)
+        expect(b.bytes + 1 + Buffer.byteLength(serializeDatum(datums[next]!))).to.be.above(maxBytes);
+    }
+    expect(next).to.equal(60);
   });
 });

@@ -65,7 +65,7 @@ export async function exportCost(): Promise<string> {
   ];
   for (const [name, rm] of workloads) {
     const points = rm.scopeMetrics[0]!.metrics[0]!.dataPoints.length;
-    const repeats = points >= 50_000 ? 7 : points >= 10_000 ? 9 : 25;
+    const repeats = points >= 50_000 ? 9 : points >= 10_000 ? 15 : 25;
     const client = inProcessClient();
     const exporter = new CloudWatchMetricExporter({ namespace: NS, client });
     const datums = translate(rm);

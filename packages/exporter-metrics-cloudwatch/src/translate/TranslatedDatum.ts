@@ -3,8 +3,9 @@ import type { Dimension, MetricDatum, StandardUnit, StatisticSet } from '@aws-sd
 /**
  * A MetricDatum as translation makes it. Its dimensions exist only as the JSON translation wrote
  * (`dimensionsJson`), which packing copies into the request body as is: building a Dimension object per attribute
- * of every point, only for serialization to walk them again, was a third of an export's cost. `Dimensions` is
- * there for anyone else who reads the datum (the SDK's own serializers, for instance), parsed on first use.
+ * of every point, only for serialization to walk them again, cost over a microsecond per point (allocation and
+ * garbage collection). `Dimensions` is there for anyone else who reads the datum (the SDK's own serializers, for
+ * instance), parsed on first use.
  *
  * Every member is set in the constructor, in one order, so all datums share one shape; absent members are
  * undefined, which the SDK and JSON.stringify both leave out.

@@ -32,7 +32,8 @@ interface NameEntry {
 // Most attributes take a few values over and over (routes, methods, status codes): their dimension objects are
 // remembered whole, as flat strings, which spares the escaping test and most of the string building. A key that
 // shows more distinct values than FRAGMENTS_PER_NAME (an id, say) stops being remembered, and long values never
-// are: at most FRAGMENTS_LIMIT short strings (about 1 MB with typical names, under 6 MB with 255-character ones).
+// are: at most FRAGMENTS_LIMIT short strings (about 1 MB with typical names, 7 MB at worst with 255-character
+// ones).
 const FRAGMENTS_PER_NAME = 64;
 const FRAGMENT_VALUE_LENGTH = 64;
 const FRAGMENTS_LIMIT = 16_384;

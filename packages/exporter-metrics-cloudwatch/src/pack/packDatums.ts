@@ -25,6 +25,12 @@ export interface PackLimits {
   maxBytes: number;
 }
 
+interface OpenRequest {
+  datums: MetricDatum[];
+  count: number;
+  bytes: number;
+}
+
 /** Keep serializing whole requests at once while a full request is expected to use at most this share of the limit. */
 const BULK_HEADROOM = 0.75;
 
@@ -45,8 +51,11 @@ export class Packer {
   /** Datums that cannot fit a request even alone (impossible within CloudWatch's own per-datum limits). */
   readonly oversized: MetricDatum[] = [];
   private readonly base: number;
-  /** The open request: its datums and its size so far. */
-  private current: { datums: MetricDatum[]; bytes: number };
+  /**
+   * The open request: how many datums, its size so far, and the datums themselves while they are still needed
+   * (until the request is serialized, or for good when `keepDatums`).
+   */
+  private current: OpenRequest;
   /** Whether `current` is being packed one measured datum at a time. */
   private exact = false;
   /** Where `current`'s body is being written, when it is packed one measured datum at a time. */
@@ -71,10 +80,10 @@ export class Packer {
     this.current = this.empty();
   }
 
-  private empty(): { datums: MetricDatum[]; bytes: number } {
+  private empty(): OpenRequest {
     this.exact = this.averageDatumBytes * this.limits.maxDatums > BULK_HEADROOM * (this.limits.maxBytes - this.base);
     this.writer = undefined;
-    return { datums: [], bytes: this.base };
+    return { datums: [], count: 0, bytes: this.base };
   }
 
   add(d: MetricDatum): void {
@@ -84,9 +93,10 @@ export class Packer {
       this.current = this.empty();
     }
     if (!this.exact) {
-      if (this.current.datums.length >= this.limits.maxDatums) this.closeBulk();
+      if (this.current.count >= this.limits.maxDatums) this.closeBulk();
       if (!this.exact) {
         this.current.datums.push(d);
+        this.current.count++;
         return;
       }
     }
@@ -100,22 +110,24 @@ export class Packer {
       this.oversized.push(d);
       return;
     }
-    if (this.current.datums.length >= this.limits.maxDatums || this.current.bytes + 1 + size > this.limits.maxBytes) {
+    if (this.current.count >= this.limits.maxDatums || this.current.bytes + 1 + size > this.limits.maxBytes) {
       this.closeMeasured();
-      this.current = { datums: [], bytes: this.base };
+      this.current = { datums: [], count: 0, bytes: this.base };
     }
     const batch = this.current;
-    batch.bytes += (batch.datums.length > 0 ? 1 : 0) + size;
-    batch.datums.push(d);
+    batch.bytes += (batch.count > 0 ? 1 : 0) + size;
+    batch.count++;
+    // Written into the body: unless they are to be kept, a wide datum is garbage from here on.
+    if (this.keepDatums) batch.datums.push(d);
     (this.writer ??= new BodyWriter(this.namespace)).add(json, size);
   }
 
   /** Closes the current request when it was packed one measured datum at a time. */
   private closeMeasured(): void {
-    const { datums } = this.current;
-    if (this.writer === undefined || datums.length === 0) return;
+    const { datums, count } = this.current;
+    if (this.writer === undefined || count === 0) return;
     const body = this.writer.finish();
-    this.emit(datums, body, this.writer.starts);
+    this.emit(count, datums, body, this.writer.starts);
     this.writer = undefined;
   }
 
@@ -126,14 +138,14 @@ export class Packer {
     const bytes = body.length;
     if (bytes <= this.limits.maxBytes) {
       this.averageDatumBytes = (bytes - this.base) / datums.length;
-      this.emit(datums, body, starts);
+      this.emit(datums.length, datums, body, starts);
       this.current = this.empty();
       return;
     }
     // The datums were larger than expected: measure each, and stay measured for the rest of this packing.
     this.averageDatumBytes = Math.max(this.averageDatumBytes, (bytes - this.base) / datums.length);
     this.exact = true;
-    this.current = { datums: [], bytes: this.base };
+    this.current = { datums: [], count: 0, bytes: this.base };
     for (const d of datums) this.addMeasured(d);
   }
 
@@ -150,8 +162,8 @@ export class Packer {
     return this.lastNameAscii;
   }
 
-  private emit(datums: MetricDatum[], body: Buffer, starts: number[]): void {
-    const batch: Batch = { count: datums.length, body, starts, bytes: body.length };
+  private emit(count: number, datums: MetricDatum[], body: Buffer, starts: number[]): void {
+    const batch: Batch = { count, body, starts, bytes: body.length };
     if (this.keepDatums) batch.datums = datums;
     if (this.onBatch) this.onBatch(batch);
     else this.batches.push(batch);
@@ -159,7 +171,7 @@ export class Packer {
 
   /** Closes the last request and returns the requests kept (all of them, when there is no `onBatch`). */
   finish(): Batch[] {
-    if (this.current.datums.length > 0) {
+    if (this.current.count > 0) {
       if (!this.exact) this.closeBulk();
       if (this.exact) this.closeMeasured();
     }

@@ -169,6 +169,17 @@ describe('packDatums', () => {
     ]);
     expect(kept.map(firstMetricName)).to.deep.equal(['größe 0', 'größe 3']);
     expect(splitBatch(NS, kept[0]!).map(firstMetricName)).to.deep.equal(['größe 0', 'größe 2']);
+    // Wide datums, packed one by one, make the same requests whether or not they are kept.
+    const wide = Array.from({ length: 9 }, (_, i) => histogram(i, 150));
+    const limits = { maxDatums: 1000, maxBytes: 8_000 };
+    const withDatums = packDatums(NS, wide, limits).batches;
+    const without: Batch[] = [];
+    const lean = new Packer(NS, limits, (b) => without.push(b), false);
+    for (const d of wide) lean.add(d);
+    lean.finish();
+    expect(without.map((b) => [b.count, b.datums])).to.deep.equal(withDatums.map((b) => [b.count, undefined]));
+    expect(without.map(batchBody)).to.deep.equal(withDatums.map(batchBody));
+    expect(withDatums.length).to.be.above(1);
   });
 
   it('measures translated datums with non-ASCII names in UTF-8 bytes, not characters', async () => {

@@ -9,7 +9,7 @@ import type {
   PushMetricExporter,
   ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { newCounters, type ExporterStats, type StatsCounters } from './ExporterStats.js';
+import { addCounters, newCounters, type ExporterStats, type StatsCounters } from './ExporterStats.js';
 import { MAX_DATUMS_PER_REQUEST } from './limits.js';
 import {
   ISOLATION_BUDGET,
@@ -18,7 +18,12 @@ import {
   type ResolvedOptions,
 } from './options.js';
 import { Packer } from './pack/packDatums.js';
-import { BatchSender } from './send/BatchSender.js';
+import { BatchSender, type SendOutcome } from './send/BatchSender.js';
+import { describeOutcome } from './send/describeOutcome.js';
+import { describeError } from './send/isInvalidRequestError.js';
+import { RequestSlots } from './send/RequestSlots.js';
+import { RetryBuffer, type DiscardReason, type PendingRequest } from './send/RetryBuffer.js';
+import { ServiceHealth } from './send/ServiceHealth.js';
 import { speaksJson10 } from './send/putMetricDataCommand.js';
 import { CumulativeToDelta } from './translate/CumulativeToDelta.js';
 import { DropReporter } from './translate/DropReporter.js';
@@ -42,21 +47,39 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * through the AWS SDK, which compresses, signs and retries.
  */
 export class CloudWatchMetricExporter implements PushMetricExporter {
-  private readonly options: ResolvedOptions;
+  private readonly options: Omit<ResolvedOptions, 'clientConfig'>;
   private readonly client: CloudWatchClient;
   private readonly ownsClient: boolean;
   private readonly deltas: CumulativeToDelta;
   private readonly drops = new DropReporter();
   private readonly counters: StatsCounters = newCounters();
+  /** The counters of exports still running; `getStats()` adds them in. */
+  private readonly running = new Set<StatsCounters>();
+  private readonly discarded: Record<DiscardReason, number> = {
+    overflow: 0,
+    expired: 0,
+    shutdown: 0,
+    'unknown-outcome': 0,
+    fatal: 0,
+  };
+  private readonly buffer: RetryBuffer;
+  private readonly slots: RequestSlots;
+  private readonly health = new ServiceHealth();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Whether the current run of discards was reported; a warning goes out once per run. */
+  private discardReported = false;
   private shutdownPromise: Promise<void> | undefined;
 
   /** @throws Error naming the option when an option breaks a rule (e.g. a namespace under `AWS/`). */
   constructor(options: CloudWatchMetricExporterOptions) {
-    this.options = resolveOptions(options);
-    this.ownsClient = this.options.client === undefined;
-    this.client = this.options.client ?? new CloudWatchClient(this.options.clientConfig);
-    this.deltas = new CumulativeToDelta(this.options.deltaStateTtlMillis);
+    // The client configuration (credentials, maybe) is not kept: nothing here needs it after this.
+    const { clientConfig, ...resolved } = resolveOptions(options);
+    this.options = resolved;
+    this.ownsClient = resolved.client === undefined;
+    this.client = resolved.client ?? new CloudWatchClient(clientConfig);
+    this.deltas = new CumulativeToDelta(resolved.deltaStateTtlMillis);
+    this.slots = new RequestSlots(resolved.concurrency);
+    this.buffer = new RetryBuffer(resolved.retryBuffer, (reason, request) => this.onDiscard(reason, request));
   }
 
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
@@ -86,8 +109,12 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
           diag.error('CloudWatchMetricExporter: the export result callback threw', err);
         }
       });
-    this.inFlight.add(done);
-    void done.finally(() => this.inFlight.delete(done));
+    this.track(done);
+  }
+
+  private track(p: Promise<void>): void {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
   }
 
   private async exportAsync(metrics: ResourceMetrics): Promise<void> {
@@ -101,20 +128,8 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       now: started,
     };
     const resourceDimensions = toResourceDimensions(this.options.resourceDimensions, metrics.resource.attributes);
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), this.options.timeoutMillis);
-    timer.unref?.();
-    const before = { ...this.counters };
     // Requests go out as soon as they are full, so compression and signing overlap with translating the rest.
-    const sender = new BatchSender({
-      client: this.client,
-      namespace,
-      concurrency: this.options.concurrency,
-      isolationBudget: ISOLATION_BUDGET,
-      abortSignal: abort.signal,
-      counters: this.counters,
-      drops: this.drops,
-    });
+    const { sender, counters, finish } = this.startSending(started + this.options.timeoutMillis, started);
     const packer = new Packer(
       namespace,
       { maxDatums: MAX_DATUMS_PER_REQUEST, maxBytes: this.options.maxRequestBytes },
@@ -122,7 +137,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       // A JSON 1.0 client is sent the prepared body alone; any other needs the datums to serialize them itself.
       !speaksJson10(this.client),
     );
-    let failures: Error[];
+    let outcome: SendOutcome;
     try {
       const datums: TranslatedDatum[] = [];
       let sliceStart = performance.now();
@@ -151,46 +166,136 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
         this.drops.drop(d.MetricName ?? '', 'rejected-by-cloudwatch', 'the datum alone is larger than maxRequestBytes');
       }
     } finally {
-      // Even if translation threw, what was queued is sent (or fails) before the export ends.
-      failures = await sender.close();
-      clearTimeout(timer);
+      // Even if translation threw, what was queued is sent (or kept) before the export ends.
+      outcome = await finish();
     }
-    const c = this.counters;
     diag.debug(
-      `CloudWatchMetricExporter: ${c.datumsExported - before.datumsExported} datums in ` +
-        `${c.requests - before.requests} requests (${c.retries - before.retries} retries), ` +
-        `${c.uncompressedBytes - before.uncompressedBytes} bytes → ${c.wireBytes - before.wireBytes} on the wire, ` +
-        `${failures.length} failed, ${Date.now() - started} ms`,
+      `CloudWatchMetricExporter: ${counters.datumsExported} datums in ${counters.requests} requests ` +
+        `(${counters.retries} retries, ${counters.resentRequests} from the retry buffer), ` +
+        `${counters.uncompressedBytes} bytes → ${counters.wireBytes} on the wire, ` +
+        `${outcome.kept} kept for later, ${this.buffer.requests} in the retry buffer, ${Date.now() - started} ms`,
     );
-    if (failures.length > 0) {
-      const first = failures[0]!;
-      throw new Error(
-        `${failures.length} of ${c.requests - before.requests} PutMetricData requests failed: ${first.message}`,
-        { cause: first },
+    const problem = describeOutcome(outcome, counters, this.buffer);
+    if (problem) throw problem;
+  }
+
+  /**
+   * A sender for work that must end by `deadline`, with its own counters (added to the exporter's when it ends)
+   * and its deadline timer. `finish` closes it and returns how its requests ended.
+   */
+  private startSending(
+    deadline: number,
+    createdAt: number,
+  ): { sender: BatchSender; counters: StatsCounters; finish: () => Promise<SendOutcome> } {
+    const abort = new AbortController();
+    // Unreferenced: the requests themselves keep the process alive while they run, and nothing else should.
+    const timer = setTimeout(() => abort.abort(), Math.max(0, deadline - Date.now()));
+    timer.unref?.();
+    const counters = newCounters();
+    this.running.add(counters);
+    const sender = new BatchSender({
+      client: this.client,
+      namespace: this.options.namespace,
+      slots: this.slots,
+      concurrency: this.options.concurrency,
+      health: this.health,
+      buffer: this.buffer,
+      retry: this.options.retry,
+      resendUnknownOutcome: this.options.resendUnknownOutcome,
+      isolationBudget: ISOLATION_BUDGET,
+      deadline,
+      abortSignal: abort.signal,
+      createdAt,
+      counters,
+      drops: this.drops,
+      discard: (reason, request) => this.onDiscard(reason, request),
+    });
+    sender.start();
+    const finish = async (): Promise<SendOutcome> => {
+      try {
+        return await sender.close();
+      } finally {
+        clearTimeout(timer);
+        this.running.delete(counters);
+        addCounters(this.counters, counters);
+        // A run of discards ends when the buffer has emptied: the next discard is news again.
+        if (this.buffer.requests === 0) this.discardReported = false;
+      }
+    };
+    return { sender, counters, finish };
+  }
+
+  private onDiscard(reason: DiscardReason, request: PendingRequest): void {
+    this.discarded[reason] += request.batch.count;
+    if (this.discardReported) return;
+    this.discardReported = true;
+    diag.warn(
+      `CloudWatchMetricExporter: gave up ${request.batch.count} datums kept for a later attempt (${reason}); ` +
+        'further losses are counted in getStats().discarded and reported again once the retry buffer has emptied',
+    );
+  }
+
+  /** Sends what the retry buffer holds, until it is empty or `deadline`; not while CloudWatch is known down. */
+  private async drain(deadline: number): Promise<void> {
+    if (this.buffer.requests === 0 || this.health.down) return;
+    const outcome = await this.startSending(deadline, Date.now()).finish();
+    if (outcome.kept > 0) {
+      diag.warn(
+        `CloudWatchMetricExporter: ${this.buffer.requests} requests are still in the retry buffer ` +
+          `(${outcome.lastError ? describeError(outcome.lastError) : 'deadline'})`,
       );
     }
   }
 
   /** A snapshot of what the exporter has done since it was created. Cheap; safe to call at any time. */
   getStats(): ExporterStats {
-    return { ...this.counters, dropped: { ...this.drops.dropped }, deltaStreams: this.deltas.size };
-  }
-
-  /** Waits for every export in flight. */
-  async forceFlush(): Promise<void> {
-    await Promise.all([...this.inFlight]);
+    const counters = { ...this.counters };
+    for (const running of this.running) addCounters(counters, running);
+    return {
+      ...counters,
+      dropped: { ...this.drops.dropped },
+      discarded: { ...this.discarded },
+      retryBuffer: { requests: this.buffer.requests, bytes: this.buffer.bytes },
+      deltaStreams: this.deltas.size,
+    };
   }
 
   /**
-   * Waits for exports in flight, then releases the client the exporter created (never one you passed in).
-   * Later exports answer FAILED. Idempotent.
+   * Waits for every export in flight, then sends what the retry buffer holds, all within `timeoutMillis` (it
+   * sends nothing more while the last attempt to reach CloudWatch failed).
+   */
+  async forceFlush(): Promise<void> {
+    const deadline = Date.now() + this.options.timeoutMillis;
+    await Promise.all([...this.inFlight]);
+    await this.drain(deadline);
+  }
+
+  /**
+   * Within `timeoutMillis`: waits for exports in flight, sends what the retry buffer holds as far as the time
+   * allows (nothing, if the last attempt to reach CloudWatch failed), gives up the rest (counted as `shutdown` in
+   * `getStats().discarded`), then releases the client the exporter created (never one you passed in). Later
+   * exports answer FAILED. Idempotent.
    */
   shutdown(): Promise<void> {
     this.shutdownPromise ??= (async () => {
-      await this.forceFlush();
+      const deadline = Date.now() + this.options.timeoutMillis;
+      // Exports started before now end by their own deadlines, which are no later than this one.
+      await Promise.all([...this.inFlight]);
+      await this.drain(deadline);
+      this.buffer.clear('shutdown');
       if (this.ownsClient) this.client.destroy();
     })();
     return this.shutdownPromise;
+  }
+
+  /** What `util.inspect` and `console.log` show: the settings that matter, never the client or its credentials. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `CloudWatchMetricExporter { namespace: ${JSON.stringify(this.options.namespace)} }`;
+  }
+
+  /** What `JSON.stringify` shows: see the inspect method. */
+  toJSON(): { namespace: string } {
+    return { namespace: this.options.namespace };
   }
 
   selectAggregationTemporality(instrumentType: InstrumentType): AggregationTemporality {

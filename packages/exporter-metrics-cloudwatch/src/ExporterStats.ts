@@ -1,3 +1,4 @@
+import type { DiscardReason } from './send/RetryBuffer.js';
 import type { DropReason } from './translate/DropReporter.js';
 
 /** What the exporter has done since it was created: a cheap snapshot from `getStats()`. */
@@ -9,10 +10,13 @@ export interface ExporterStats {
   datumsExported: number;
   /** Data points (or datums, for `rejected-by-cloudwatch`) left out, by reason. */
   dropped: Record<DropReason, number>;
-  /** PutMetricData requests (not counting the SDK's retries of them) and those that failed after retries. */
+  /**
+   * PutMetricData requests (not counting retries of them; a request sent again from the retry buffer counts
+   * again), and those that did not land within the export that sent them.
+   */
   requests: number;
   failedRequests: number;
-  /** Extra attempts the SDK's retry strategy made (throttling, 5xx, dropped connections). */
+  /** Extra attempts within an export (throttling, 5xx, dropped connections). */
   retries: number;
   /** Extra requests made to isolate datums CloudWatch refused. */
   isolationRequests: number;
@@ -21,12 +25,24 @@ export interface ExporterStats {
   wireBytes: number;
   /** Attempts whose body went out gzip-compressed. */
   compressedRequests: number;
+  /** Requests put in the retry buffer (every time), and requests from it that landed later. */
+  bufferedRequests: number;
+  resentRequests: number;
+  /**
+   * Attempts that ended with no answer after the body may have reached CloudWatch (connection reset, deadline).
+   * When they are sent again (the default), these are the only requests that can be stored twice.
+   */
+  unknownOutcomes: number;
+  /** Datums given up after they were packed, by reason (see the README's delivery guarantee). */
+  discarded: Record<DiscardReason, number>;
+  /** What the retry buffer holds now. */
+  retryBuffer: { requests: number; bytes: number };
   /** Streams whose cumulative state is kept to compute deltas. */
   deltaStreams: number;
 }
 
 /** The counters behind {@link ExporterStats}, shared by the stages that update them. */
-export type StatsCounters = Omit<ExporterStats, 'dropped' | 'deltaStreams'>;
+export type StatsCounters = Omit<ExporterStats, 'dropped' | 'deltaStreams' | 'discarded' | 'retryBuffer'>;
 
 export function newCounters(): StatsCounters {
   return {
@@ -40,5 +56,13 @@ export function newCounters(): StatsCounters {
     uncompressedBytes: 0,
     wireBytes: 0,
     compressedRequests: 0,
+    bufferedRequests: 0,
+    resentRequests: 0,
+    unknownOutcomes: 0,
   };
+}
+
+/** Adds every counter of `from` to `into`. */
+export function addCounters(into: StatsCounters, from: StatsCounters): void {
+  for (const key of Object.keys(from) as Array<keyof StatsCounters>) into[key] += from[key];
 }

@@ -5,11 +5,15 @@ export {
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_MAX_REQUEST_BYTES,
   DEFAULT_MIN_COMPRESSION_BYTES,
+  DEFAULT_RETRY,
+  DEFAULT_RETRY_BUFFER,
   DEFAULT_STORAGE_RESOLUTION,
   DEFAULT_TIMEOUT_MS,
   type CloudWatchMetricExporterOptions,
 } from './options.js';
 export type { ExporterStats } from './ExporterStats.js';
+export type { DiscardReason, RetryBufferLimits } from './send/RetryBuffer.js';
+export type { RetryPolicy } from './send/retryPolicy.js';
 export { DEFAULT_EXPONENTIAL_MAX_SIZE, defaultAggregationSelector, defaultTemporalitySelector } from './selectors.js';
 export { toCloudWatchUnit, type UnitMapping } from './translate/toCloudWatchUnit.js';
 export type { DropReason } from './translate/DropReporter.js';

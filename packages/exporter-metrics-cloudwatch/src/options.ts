@@ -2,18 +2,24 @@ import type { CloudWatchClient, CloudWatchClientConfig } from '@aws-sdk/client-c
 import type { AggregationSelector, AggregationTemporalitySelector } from '@opentelemetry/sdk-metrics';
 import { MAX_NAMESPACE_LENGTH, MAX_REQUEST_BYTES } from './limits.js';
 import { defaultAggregationSelector, defaultTemporalitySelector } from './selectors.js';
+import type { RetryBufferLimits } from './send/RetryBuffer.js';
+import type { RetryPolicy } from './send/retryPolicy.js';
 
 /** Options of {@link CloudWatchMetricExporter}. Every default is stated here and in the README. */
 export interface CloudWatchMetricExporterOptions {
   /** CloudWatch namespace for every metric (required). 1–255 ASCII characters; `AWS/` is reserved. */
   namespace: string;
   /**
-   * Configuration for the `CloudWatchClient` the exporter creates (region, endpoint, credentials, maxAttempts,
+   * Configuration for the `CloudWatchClient` the exporter creates (region, endpoint, credentials,
    * requestMinCompressionSizeBytes…). Ignored when `client` is given. Default: the SDK's own defaults, except
-   * `requestMinCompressionSizeBytes`, see {@link DEFAULT_MIN_COMPRESSION_BYTES}.
+   * `requestMinCompressionSizeBytes` ({@link DEFAULT_MIN_COMPRESSION_BYTES}) and `maxAttempts: 1`: the exporter
+   * retries itself (see `retry`); a `maxAttempts` set here multiplies its attempts.
    */
   clientConfig?: CloudWatchClientConfig;
-  /** A client of your own. The exporter never destroys it; its compression settings are respected. */
+  /**
+   * A client of your own. The exporter never destroys it; its compression settings are respected, and so is its
+   * retry strategy, inside each of the exporter's attempts (give it `maxAttempts: 1` to leave retries to `retry`).
+   */
   client?: CloudWatchClient;
   /** 1 for high-resolution (per-second) storage, 60 for standard. Default 60. */
   storageResolution?: 1 | 60;
@@ -28,7 +34,7 @@ export interface CloudWatchMetricExporterOptions {
    * Default 30 minutes.
    */
   deltaStateTtlMillis?: number;
-  /** PutMetricData requests in flight at once during one export. Default 4. */
+  /** PutMetricData requests in flight at once, across all exports running at once. Default 4. */
   concurrency?: number;
   /**
    * Largest uncompressed request body in bytes. Default 1,000,000 (CloudWatch's 1 MB, counted uncompressed
@@ -36,16 +42,41 @@ export interface CloudWatchMetricExporterOptions {
    */
   maxRequestBytes?: number;
   /**
-   * Time one export may take, retries included, before its requests are aborted (ms). Default 30,000, the
-   * reader's default `exportTimeoutMillis`: keep it no larger than the reader's.
+   * Time one export may take, retries and resent requests included (ms); also the longest `forceFlush()` and
+   * `shutdown()` take. At the deadline, requests in flight are aborted and whatever did not land goes to the retry
+   * buffer. Default 30,000, the reader's default `exportTimeoutMillis`: keep it no larger than the reader's.
    */
   timeoutMillis?: number;
+  /** Attempts and backoff within one export. Defaults: {@link DEFAULT_RETRY}. */
+  retry?: Partial<RetryPolicy>;
+  /**
+   * Requests that did not land for a transient reason are kept and sent again at later exports, oldest first,
+   * within these bounds; `false` keeps none. Defaults: {@link DEFAULT_RETRY_BUFFER}.
+   */
+  retryBuffer?: Partial<RetryBufferLimits> | false;
+  /**
+   * Whether a request with no answer after its body may have reached CloudWatch (a connection reset, the deadline)
+   * is sent again: at least once (it may be stored twice) rather than at most once (it may be lost). Default true.
+   */
+  resendUnknownOutcome?: boolean;
 }
 
 /** Below this size a gzip of a PutMetricData body saves too little to pay for itself (see README). */
 export const DEFAULT_MIN_COMPRESSION_BYTES = 1024;
-/** Attempts per request for a client the exporter creates (the SDK's standard retry strategy). */
+/** Attempts per request within one export. */
 export const DEFAULT_MAX_ATTEMPTS = 4;
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: DEFAULT_MAX_ATTEMPTS,
+  baseDelayMillis: 100,
+  throttlingFactor: 5,
+  maxDelayMillis: 20_000,
+};
+export const DEFAULT_RETRY_BUFFER: RetryBufferLimits = {
+  maxBytes: 32 * 1024 * 1024,
+  maxAgeMillis: 6 * 3600_000,
+};
+/** Kept requests must reach CloudWatch inside its two-week timestamp window, with time to spare. */
+export const MAX_RETRY_BUFFER_AGE_MS = 13 * 24 * 3600_000;
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_MAX_REQUEST_BYTES = MAX_REQUEST_BYTES;
 export const MIN_REQUEST_BYTES = 65_536;
@@ -68,6 +99,9 @@ export interface ResolvedOptions {
   concurrency: number;
   maxRequestBytes: number;
   timeoutMillis: number;
+  retry: RetryPolicy;
+  retryBuffer: RetryBufferLimits;
+  resendUnknownOutcome: boolean;
 }
 
 const NON_PRINTABLE_ASCII = /[^\x20-\x7e]/;
@@ -116,11 +150,17 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
   if (!Number.isFinite(timeoutMillis) || timeoutMillis <= 0) {
     throw new RangeError('CloudWatchMetricExporter: timeoutMillis must be a positive number');
   }
+  const retry = resolveRetry(options.retry);
+  const retryBuffer = resolveRetryBuffer(options.retryBuffer);
+  const resendUnknownOutcome = options.resendUnknownOutcome ?? true;
+  if (typeof resendUnknownOutcome !== 'boolean') {
+    throw new TypeError('CloudWatchMetricExporter: resendUnknownOutcome must be a boolean');
+  }
   return {
     namespace: ns,
     clientConfig: {
       requestMinCompressionSizeBytes: DEFAULT_MIN_COMPRESSION_BYTES,
-      maxAttempts: DEFAULT_MAX_ATTEMPTS,
+      maxAttempts: 1,
       ...options.clientConfig,
     },
     client: options.client,
@@ -132,5 +172,46 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
     concurrency,
     maxRequestBytes,
     timeoutMillis,
+    retry,
+    retryBuffer,
+    resendUnknownOutcome,
   };
+}
+
+function resolveRetry(retry: Partial<RetryPolicy> | undefined): RetryPolicy {
+  if (retry !== undefined && (retry === null || typeof retry !== 'object')) {
+    throw new TypeError('CloudWatchMetricExporter: retry must be an object');
+  }
+  const resolved = { ...DEFAULT_RETRY, ...retry };
+  if (!Number.isInteger(resolved.maxAttempts) || resolved.maxAttempts < 1 || resolved.maxAttempts > 20) {
+    throw new RangeError('CloudWatchMetricExporter: retry.maxAttempts must be an integer from 1 to 20');
+  }
+  for (const key of ['baseDelayMillis', 'throttlingFactor', 'maxDelayMillis'] as const) {
+    if (!Number.isFinite(resolved[key]) || resolved[key] < 0) {
+      throw new RangeError(`CloudWatchMetricExporter: retry.${key} must be a number ≥ 0`);
+    }
+  }
+  return resolved;
+}
+
+function resolveRetryBuffer(buffer: Partial<RetryBufferLimits> | false | undefined): RetryBufferLimits {
+  if (buffer === false) return { maxBytes: 0, maxAgeMillis: 0 };
+  if (buffer !== undefined && (buffer === null || typeof buffer !== 'object')) {
+    throw new TypeError('CloudWatchMetricExporter: retryBuffer must be an object or false');
+  }
+  const resolved = { ...DEFAULT_RETRY_BUFFER, ...buffer };
+  if (!Number.isInteger(resolved.maxBytes) || resolved.maxBytes < 0) {
+    throw new RangeError('CloudWatchMetricExporter: retryBuffer.maxBytes must be an integer ≥ 0');
+  }
+  if (
+    !Number.isFinite(resolved.maxAgeMillis) ||
+    resolved.maxAgeMillis < 0 ||
+    resolved.maxAgeMillis > MAX_RETRY_BUFFER_AGE_MS
+  ) {
+    throw new RangeError(
+      'CloudWatchMetricExporter: retryBuffer.maxAgeMillis must be from 0 to 13 days (CloudWatch refuses ' +
+        'timestamps older than two weeks)',
+    );
+  }
+  return resolved;
 }

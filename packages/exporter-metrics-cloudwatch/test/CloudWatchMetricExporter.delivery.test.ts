@@ -186,13 +186,19 @@ describe('CloudWatchMetricExporter delivery (packing, gzip, retries, isolation, 
     expect(statuses.length - 3).to.be.at.least(3);
   });
 
-  it('reports FAILED with the error when a request still fails after every retry', async () => {
-    const { exporter: e } = exporter({ clientConfig: cw().clientConfig({ maxAttempts: 2 }) });
+  it('reports FAILED when a request still fails after every attempt, keeps it, and lands it at the next export', async () => {
+    const { namespace, exporter: e } = exporter({ retry: { maxAttempts: 2, baseDelayMillis: 1 } });
     cw().injectFaults({ status: 503, code: 'ServiceUnavailable' }, { status: 503, code: 'ServiceUnavailable' });
-    const result = await exportOnce(e, resourceMetrics(counterMetric('calls', seriesPoints(3))));
+    const points = seriesPoints(3);
+    const result = await exportOnce(e, resourceMetrics(counterMetric('calls', points)));
     expect(result.code).to.equal(ExportResultCode.FAILED);
-    expect(result.error!.message).to.match(/1 of 1 PutMetricData requests failed/);
-    expect(e.getStats()).to.include({ failedRequests: 1, failedExports: 1 });
+    expect(result.error!.message).to.match(/1 requests \(3 datums\) did not land yet \(ServiceUnavailable/);
+    expect(e.getStats()).to.include({ failedRequests: 1, failedExports: 1, retries: 1, bufferedRequests: 1 });
+    expect(e.getStats().retryBuffer.requests).to.equal(1);
+    const next = await exportOnce(e, resourceMetrics(counterMetric('other', [[1, {}]])));
+    expect(next.code).to.equal(ExportResultCode.SUCCESS);
+    expect(e.getStats()).to.include({ resentRequests: 1, datumsExported: 4 });
+    expect(await readSums(namespace, points)).to.deep.equal(points.map(([v]) => v));
   });
 
   it('isolates a datum CloudWatch refuses: the others land, a diag error names it', async () => {

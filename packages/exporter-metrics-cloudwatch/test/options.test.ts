@@ -1,6 +1,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { AggregationTemporality, AggregationType, InstrumentType } from '@opentelemetry/sdk-metrics';
 import { expect } from 'chai';
+import { inspect } from 'node:util';
 import { CloudWatchMetricExporter } from '../src';
 import { resolveOptions, type CloudWatchMetricExporterOptions } from '../src/options';
 
@@ -17,6 +18,16 @@ describe('resolveOptions', () => {
     ['storageResolution 30', { namespace: 'N', storageResolution: 30 }, /storageResolution/],
     ['resourceDimensions not an array', { namespace: 'N', resourceDimensions: 'service.name' }, /resourceDimensions/],
     ['deltaStateTtlMillis 0', { namespace: 'N', deltaStateTtlMillis: 0 }, /deltaStateTtlMillis/],
+    ['retry.maxAttempts 0', { namespace: 'N', retry: { maxAttempts: 0 } }, /retry\.maxAttempts/],
+    ['a negative retry.baseDelayMillis', { namespace: 'N', retry: { baseDelayMillis: -1 } }, /retry\.baseDelay/],
+    ['retryBuffer true', { namespace: 'N', retryBuffer: true }, /retryBuffer/],
+    ['retryBuffer.maxBytes 1.5', { namespace: 'N', retryBuffer: { maxBytes: 1.5 } }, /retryBuffer\.maxBytes/],
+    [
+      'retryBuffer.maxAgeMillis of 14 days',
+      { namespace: 'N', retryBuffer: { maxAgeMillis: 14 * 86400_000 } },
+      /two weeks/,
+    ],
+    ['resendUnknownOutcome "no"', { namespace: 'N', resendUnknownOutcome: 'no' }, /resendUnknownOutcome/],
   ];
   for (const [name, options, message] of invalid) {
     it(`throws for ${name}, naming the option`, () => {
@@ -30,6 +41,20 @@ describe('resolveOptions', () => {
     expect(r.resourceDimensions).to.deep.equal([]);
     expect(r.deltaStateTtlMillis).to.equal(30 * 60_000);
     expect(r.client).to.equal(undefined);
+  });
+
+  it('states the delivery defaults: 4 attempts, a 32 MiB / 6 h retry buffer, at-least-once, SDK retries off', () => {
+    const r = resolveOptions({ namespace: 'MyService' });
+    expect(r.retry).to.deep.equal({
+      maxAttempts: 4,
+      baseDelayMillis: 100,
+      throttlingFactor: 5,
+      maxDelayMillis: 20_000,
+    });
+    expect(r.retryBuffer).to.deep.equal({ maxBytes: 32 * 1024 * 1024, maxAgeMillis: 6 * 3600_000 });
+    expect(r.resendUnknownOutcome).to.equal(true);
+    expect(r.clientConfig.maxAttempts).to.equal(1);
+    expect(resolveOptions({ namespace: 'N', retryBuffer: false }).retryBuffer.maxBytes).to.equal(0);
   });
 
   it('chooses DELTA for counters and histograms, CUMULATIVE for up-down counters and gauges', () => {
@@ -89,6 +114,21 @@ describe('CloudWatchMetricExporter lifecycle', () => {
     await exporter.shutdown();
     expect(called).to.equal(1);
     expect(unhandled).to.deep.equal([]);
+  });
+
+  it('shows neither its client nor its credentials to util.inspect or JSON.stringify', () => {
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    const exporter = new CloudWatchMetricExporter({
+      namespace: 'N',
+      clientConfig: { region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: secret } },
+    });
+    const shown = [inspect(exporter, { depth: 10, showHidden: true }), JSON.stringify(exporter), String(exporter)];
+    for (const s of shown) {
+      expect(s).not.to.include(secret);
+      expect(s).not.to.include('AKIDEXAMPLE');
+    }
+    expect(shown[0]).to.include('namespace');
+    void exporter.shutdown();
   });
 
   it('never destroys a client it was given', async () => {

@@ -35,8 +35,15 @@ export interface Fault {
   operation?: string;
   /** Wait this long before doing anything else. */
   delayMs?: number;
-  /** Close the connection without answering. */
+  /** Never answer, never store: the request ends when the client gives up. */
+  hang?: boolean;
+  /** Close the connection without answering (before the request reaches moto: nothing is stored). */
   drop?: boolean;
+  /**
+   * Forward the request to moto (so it is stored), then close the connection without answering: the client
+   * cannot know whether its request landed.
+   */
+  dropAfterStoring?: boolean;
   /** Answer with this status and error code instead of forwarding. */
   status?: number;
   code?: string;
@@ -61,6 +68,10 @@ const TARGET_PREFIX = 'GraniteServiceVersion20100801.';
 export class FrontDoor {
   readonly requests: RecordedRequest[] = [];
   private readonly faults: Fault[] = [];
+  private outage: Fault | undefined;
+  private inProgress = 0;
+  /** The most requests this front door has had in progress at once (since it started or was cleared). */
+  maxInProgress = 0;
   private refusal: ((datum: Record<string, unknown>) => string | undefined) | undefined;
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
@@ -69,7 +80,7 @@ export class FrontDoor {
   constructor(private readonly options: FrontDoorOptions) {}
 
   /** Starts listening on a free loopback port. */
-  async start(): Promise<void> {
+  async start(port = 0): Promise<void> {
     const server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) this.sendError(res, 500, 'InternalServiceError', String(err));
@@ -81,7 +92,7 @@ export class FrontDoor {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(port, '127.0.0.1', () => resolve());
     });
     this.server = server;
     this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -103,6 +114,14 @@ export class FrontDoor {
   }
 
   /**
+   * Applies `fault` to every matching request until called again with undefined: an outage, a throttling storm, a
+   * service that never answers. Queued one-off faults go first.
+   */
+  setOutage(fault: Fault | undefined): void {
+    this.outage = fault;
+  }
+
+  /**
    * Refuses, with InvalidParameterValue, every PutMetricData holding a datum for which `why` returns a message,
    * as CloudWatch does with a bad datum: the whole request fails and nothing in it is stored. For testing how a
    * client isolates a datum CloudWatch refuses; these refusals are not counted as violations.
@@ -115,7 +134,27 @@ export class FrontDoor {
   clear(): void {
     this.requests.length = 0;
     this.faults.length = 0;
+    this.outage = undefined;
+    this.maxInProgress = this.inProgress;
     this.refusal = undefined;
+  }
+
+  /**
+   * Stops listening, so that connections are refused (ECONNREFUSED), until `acceptConnections`; open
+   * connections are closed. Recorded requests and faults are kept.
+   */
+  refuseConnections(): void {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.close();
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  /** Listens again, on the same port, after `refuseConnections`. */
+  async acceptConnections(): Promise<void> {
+    if (this.server) return;
+    await this.start(Number(new URL(this.url).port));
   }
 
   async stop(): Promise<void> {
@@ -128,10 +167,21 @@ export class FrontDoor {
 
   private takeFault(operation: string): Fault | undefined {
     const i = this.faults.findIndex((f) => (f.operation ?? 'PutMetricData') === operation);
-    return i < 0 ? undefined : this.faults.splice(i, 1)[0];
+    if (i >= 0) return this.faults.splice(i, 1)[0];
+    const outage = this.outage;
+    return outage && (outage.operation ?? 'PutMetricData') === operation ? outage : undefined;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.maxInProgress = Math.max(this.maxInProgress, ++this.inProgress);
+    try {
+      await this.handleRequest(req, res);
+    } finally {
+      this.inProgress--;
+    }
+  }
+
+  private async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks);
@@ -158,6 +208,10 @@ export class FrontDoor {
     const fault = this.takeFault(operation);
     if (fault) {
       record.fault = fault;
+      if (fault.hang) {
+        await this.untilClosed(req);
+        return;
+      }
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
       if (fault.drop) {
         req.socket.destroy();
@@ -238,6 +292,15 @@ export class FrontDoor {
       }
     }
     await this.forward(req, headers, body, res, record);
+    if (fault?.dropAfterStoring) req.socket.destroy();
+  }
+
+  /** Resolves when the client closes the connection (or the front door stops). */
+  private untilClosed(req: IncomingMessage): Promise<void> {
+    return new Promise((resolve) => {
+      if (req.socket.destroyed) resolve();
+      else req.socket.once('close', () => resolve());
+    });
   }
 
   private refused(input: unknown): string | undefined {
@@ -268,6 +331,11 @@ export class FrontDoor {
           const payload = Buffer.concat(parts);
           record.status = upRes.statusCode ?? 502;
           if (record.status >= 400) record.errorCode = upRes.headers['x-amzn-query-error']?.toString().split(';')[0];
+          if (record.fault?.dropAfterStoring) {
+            record.status = 0;
+            resolve();
+            return;
+          }
           const { connection: _c, 'transfer-encoding': _t, ...rest } = upRes.headers;
           res.writeHead(record.status, { ...rest, 'content-length': String(payload.length) });
           res.end(payload);

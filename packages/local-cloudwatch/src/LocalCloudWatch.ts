@@ -71,6 +71,11 @@ export class LocalCloudWatch {
     this.frontDoor.injectFaults(...faults);
   }
 
+  /** Applies `fault` to every request until called with undefined (see FrontDoor.setOutage). */
+  setOutage(fault: Fault | undefined): void {
+    this.frontDoor.setOutage(fault);
+  }
+
   /** Forgets stored metrics, recorded requests and pending faults. */
   async reset(): Promise<void> {
     this.frontDoor.clear();

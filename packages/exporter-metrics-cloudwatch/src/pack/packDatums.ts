@@ -18,6 +18,11 @@ export interface Batch {
   starts: number[];
   /** Uncompressed body size in bytes, envelope included (the length of `body`). */
   bytes: number;
+  /**
+   * The earliest datum timestamp in the request (epoch ms; Infinity when none has one): a request kept for a
+   * later attempt must go before CloudWatch's two-week window closes on it.
+   */
+  oldest: number;
 }
 
 export interface PackLimits {
@@ -29,6 +34,7 @@ interface OpenRequest {
   datums: MetricDatum[];
   count: number;
   bytes: number;
+  oldest: number;
 }
 
 /** Keep serializing whole requests at once while a full request is expected to use at most this share of the limit. */
@@ -83,7 +89,7 @@ export class Packer {
   private empty(): OpenRequest {
     this.exact = this.averageDatumBytes * this.limits.maxDatums > BULK_HEADROOM * (this.limits.maxBytes - this.base);
     this.writer = undefined;
-    return { datums: [], count: 0, bytes: this.base };
+    return { datums: [], count: 0, bytes: this.base, oldest: Infinity };
   }
 
   add(d: MetricDatum): void {
@@ -97,6 +103,7 @@ export class Packer {
       if (!this.exact) {
         this.current.datums.push(d);
         this.current.count++;
+        this.current.oldest = older(this.current.oldest, d);
         return;
       }
     }
@@ -112,11 +119,12 @@ export class Packer {
     }
     if (this.current.count >= this.limits.maxDatums || this.current.bytes + 1 + size > this.limits.maxBytes) {
       this.closeMeasured();
-      this.current = { datums: [], count: 0, bytes: this.base };
+      this.current = { datums: [], count: 0, bytes: this.base, oldest: Infinity };
     }
     const batch = this.current;
     batch.bytes += (batch.count > 0 ? 1 : 0) + size;
     batch.count++;
+    batch.oldest = older(batch.oldest, d);
     // Written into the body: unless they are to be kept, a wide datum is garbage from here on.
     if (this.keepDatums) batch.datums.push(d);
     (this.writer ??= new BodyWriter(this.namespace)).add(json, size);
@@ -124,28 +132,28 @@ export class Packer {
 
   /** Closes the current request when it was packed one measured datum at a time. */
   private closeMeasured(): void {
-    const { datums, count } = this.current;
+    const { datums, count, oldest } = this.current;
     if (this.writer === undefined || count === 0) return;
     const body = this.writer.finish();
-    this.emit(count, datums, body, this.writer.starts);
+    this.emit(count, datums, body, this.writer.starts, oldest);
     this.writer = undefined;
   }
 
   /** Serializes the current request in one go; if it is too large after all, packs its datums one by one. */
   private closeBulk(): void {
-    const { datums } = this.current;
+    const { datums, oldest } = this.current;
     const { body, starts } = writeBody(this.namespace, datums.map(serializeDatum));
     const bytes = body.length;
     if (bytes <= this.limits.maxBytes) {
       this.averageDatumBytes = (bytes - this.base) / datums.length;
-      this.emit(datums.length, datums, body, starts);
+      this.emit(datums.length, datums, body, starts, oldest);
       this.current = this.empty();
       return;
     }
     // The datums were larger than expected: measure each, and stay measured for the rest of this packing.
     this.averageDatumBytes = Math.max(this.averageDatumBytes, (bytes - this.base) / datums.length);
     this.exact = true;
-    this.current = { datums: [], count: 0, bytes: this.base };
+    this.current = { datums: [], count: 0, bytes: this.base, oldest: Infinity };
     for (const d of datums) this.addMeasured(d);
   }
 
@@ -162,8 +170,8 @@ export class Packer {
     return this.lastNameAscii;
   }
 
-  private emit(count: number, datums: MetricDatum[], body: Buffer, starts: number[]): void {
-    const batch: Batch = { count, body, starts, bytes: body.length };
+  private emit(count: number, datums: MetricDatum[], body: Buffer, starts: number[], oldest: number): void {
+    const batch: Batch = { count, body, starts, bytes: body.length, oldest };
     if (this.keepDatums) batch.datums = datums;
     if (this.onBatch) this.onBatch(batch);
     else this.batches.push(batch);
@@ -178,6 +186,12 @@ export class Packer {
     this.current = this.empty();
     return this.batches;
   }
+}
+
+/** The earlier of `oldest` and the datum's timestamp (datums of one metric share one Date: no allocation). */
+function older(oldest: number, d: MetricDatum): number {
+  const t = d.Timestamp?.getTime();
+  return t !== undefined && t < oldest ? t : oldest;
 }
 
 /** Packs a whole list at once (see {@link Packer}). */
@@ -203,6 +217,7 @@ export function splitBatch(namespace: string, batch: Batch): [Batch, Batch] {
       body: cut,
       starts: starts.slice(from, to).map((s) => s + shift),
       bytes: cut.length,
+      oldest: batch.oldest,
     };
     if (batch.datums) half.datums = batch.datums.slice(from, to);
     return half;

@@ -3,110 +3,261 @@ import { diag } from '@opentelemetry/api';
 import type { StatsCounters } from '../ExporterStats.js';
 import { firstMetricName, splitBatch, type Batch } from '../pack/packDatums.js';
 import type { DropReporter } from '../translate/DropReporter.js';
-import { describeError, isInvalidRequestError } from './isInvalidRequestError.js';
+import { describeError } from './isInvalidRequestError.js';
 import { putMetricDataCommand } from './putMetricDataCommand.js';
+import type { RequestSlots } from './RequestSlots.js';
+import { classifyFailure, retryDelay, type FailureKind, type RetryPolicy } from './retryPolicy.js';
+import type { DiscardReason, PendingRequest, RetryBuffer } from './RetryBuffer.js';
+import type { ServiceHealth } from './ServiceHealth.js';
 
 export interface SendContext {
   client: CloudWatchClient;
   namespace: string;
-  /** Requests in flight at once. */
+  /** Requests in flight at once, shared with every other export. */
+  slots: RequestSlots;
+  /** How many workers this sender runs (at most the slots' size). */
   concurrency: number;
+  health: ServiceHealth;
+  buffer: RetryBuffer;
+  retry: RetryPolicy;
+  /** Whether a request that may have been stored (no answer) is sent again: at least once, rather than at most. */
+  resendUnknownOutcome: boolean;
   /** Extra requests allowed, per export, to isolate datums CloudWatch refuses. */
   isolationBudget: number;
-  abortSignal?: AbortSignal;
+  /** When this export must be over (epoch ms); `abortSignal` fires then. */
+  deadline: number;
+  abortSignal: AbortSignal;
+  /** When the data of new batches was collected, for their place in the retry buffer. */
+  createdAt: number;
+  /** This export's counters. */
   counters: StatsCounters;
   drops: DropReporter;
+  /** Gives up a request for good (counted and reported by the exporter). */
+  discard: (reason: DiscardReason, request: PendingRequest) => void;
 }
 
-interface Metadata {
-  $metadata?: { attempts?: number };
+/** How one export's requests ended. */
+export interface SendOutcome {
+  /** Requests that failed for good (not retryable, or refused and past the isolation budget). */
+  failures: Error[];
+  /** Requests put in the retry buffer, and the datums they hold. */
+  kept: number;
+  keptDatums: number;
+  /** Datums given up by this export (not retryable, or no outcome and resending is off). */
+  discardedDatums: number;
+  /** The last transient error seen, if any. */
+  lastError: Error | undefined;
 }
-const retriesOf = (x: unknown): number => Math.max(0, ((x as Metadata)?.$metadata?.attempts ?? 1) - 1);
+
+interface Item extends PendingRequest {
+  /** Taken from the retry buffer (a request sent again). */
+  resent: boolean;
+  /** A half made to isolate a refused datum: sent before anything else. */
+  half: boolean;
+}
+
+const toError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+
+/** Waits `ms`, unless `signal` aborts first: resolves whether the whole wait passed. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 /**
- * Sends the batches of one export with at most `concurrency` requests in flight, starting as soon as the first
- * batch is pushed (so sending overlaps with the packing of the rest). The SDK retries throttling, 5xx and dropped
- * connections itself. A request CloudWatch refuses as invalid is split in halves and the halves resent, until the
- * refused datums stand alone and are dropped (each with a diag error naming its metric); the extra requests are
- * bounded by `isolationBudget`. A batch CloudWatch accepted is never sent again.
+ * Sends the requests of one export, and what the retry buffer holds, oldest data first: buffered requests before
+ * new ones. Workers start as soon as the first batch is pushed, so sending overlaps with packing.
+ *
+ * Each request gets up to `retry.maxAttempts` attempts within the export, with backoff, never waiting past the
+ * deadline. A request that still fails for a transient reason goes to the retry buffer, and CloudWatch is taken to
+ * be down: this export sends nothing more, and later exports send one probe at a time until one lands. At the
+ * deadline, requests in flight are aborted (their outcome is unknown) and what was not sent goes to the buffer.
+ * A request CloudWatch refuses as invalid is split in halves until the refused datums stand alone and are dropped,
+ * within `isolationBudget` extra requests. A request CloudWatch accepted is never sent again.
  */
 export class BatchSender {
-  private readonly queue: Batch[] = [];
+  private readonly queue: Item[] = [];
   private readonly failures: Error[] = [];
-  private readonly workers: Array<Promise<void>> = [];
   private readonly idle: Array<() => void> = [];
+  private active = 0;
+  private allIdle: (() => void) | undefined;
   private budget: number;
   private closed = false;
+  /** Set once this export has seen CloudWatch fail: it stops sending, and leaves probing to later exports. */
+  private stopped = false;
+  private kept = 0;
+  private keptDatums = 0;
+  private discardedDatums = 0;
+  private lastError: Error | undefined;
 
   constructor(private readonly ctx: SendContext) {
     this.budget = ctx.isolationBudget;
   }
 
-  /** Queues a batch; a worker picks it up at once if one is free. */
+  /** Starts sending what the retry buffer holds, before any new batch arrives. */
+  start(): void {
+    for (let i = Math.min(this.ctx.buffer.requests, this.ctx.concurrency); i > 0; i--) this.wake();
+  }
+
+  /** Queues a batch of this export; a worker picks it up at once if one is free. */
   push(batch: Batch): void {
-    this.queue.push(batch);
+    this.queue.push({ batch, createdAt: this.ctx.createdAt, resent: false, half: false });
     this.wake();
   }
 
-  /** No more batches: resolves, once all are sent, with the errors of requests that failed for good. */
-  async close(): Promise<Error[]> {
+  /** No more batches: resolves once every request has landed, failed, or been kept for later. */
+  async close(): Promise<SendOutcome> {
     this.closed = true;
     while (this.idle.length > 0) this.idle.shift()!();
-    // Workers can start more workers while we wait (a split refills the queue).
-    for (let i = 0; i < this.workers.length; i++) await this.workers[i];
-    return this.failures;
+    if (this.active > 0) await new Promise<void>((resolve) => (this.allIdle = resolve));
+    // Whatever was not sent (CloudWatch down, or the deadline passed) waits in the buffer for a later export.
+    for (const item of this.queue.splice(0)) this.keep(item);
+    return {
+      failures: this.failures,
+      kept: this.kept,
+      keptDatums: this.keptDatums,
+      discardedDatums: this.discardedDatums,
+      lastError: this.lastError ?? (this.kept > 0 ? this.ctx.health.lastError : undefined),
+    };
   }
 
   private wake(): void {
     const waiting = this.idle.shift();
-    if (waiting) waiting();
-    else if (this.workers.length < this.ctx.concurrency) this.workers.push(this.work());
+    if (waiting) return waiting();
+    if (this.active >= this.ctx.concurrency) return;
+    this.active++;
+    void this.work().finally(() => {
+      if (--this.active === 0 && this.allIdle) this.allIdle();
+    });
   }
 
   private async work(): Promise<void> {
     for (;;) {
-      const batch = this.queue.shift();
-      if (batch) {
-        await this.send(batch);
+      if (this.stopped || this.ctx.abortSignal.aborted) return;
+      const probe = this.ctx.health.down;
+      if (probe && !this.ctx.health.claimProbe()) return;
+      const item = this.next();
+      if (item === undefined) {
+        if (probe) this.ctx.health.releaseProbe();
+        if (this.closed) return;
+        await new Promise<void>((resolve) => this.idle.push(resolve));
         continue;
       }
-      if (this.closed) return;
-      await new Promise<void>((resolve) => this.idle.push(resolve));
+      try {
+        await this.send(item);
+      } catch (err) {
+        // Never expected; the request must not be lost for it.
+        diag.error('CloudWatchMetricExporter: unexpected error while sending', err);
+        this.keep(item);
+      } finally {
+        if (probe) this.ctx.health.releaseProbe();
+      }
     }
   }
 
-  private async send(batch: Batch): Promise<void> {
+  /** Halves being isolated first, then the oldest kept request, then this export's own. */
+  private next(): Item | undefined {
+    if (this.queue[0]?.half) return this.queue.shift();
+    const kept = this.ctx.buffer.take(Date.now());
+    if (kept) return { ...kept, resent: true, half: false };
+    return this.queue.shift();
+  }
+
+  private async send(item: Item): Promise<void> {
     const { ctx } = this;
-    const { counters } = ctx;
-    if (ctx.abortSignal?.aborted) {
-      counters.failedRequests++;
-      this.failures.push(new Error('CloudWatchMetricExporter: export timed out before this request was sent'));
-      return;
-    }
-    counters.requests++;
+    const { counters, abortSignal: signal } = ctx;
+    if (!(await ctx.slots.acquire(signal))) return this.keep(item);
     try {
-      const out = await ctx.client.send(putMetricDataCommand(ctx.client, ctx.namespace, batch, counters), {
-        abortSignal: ctx.abortSignal,
-      });
-      counters.retries += retriesOf(out);
-      counters.datumsExported += batch.count;
-    } catch (err) {
-      counters.retries += retriesOf(err);
-      this.refused(batch, err);
+      for (let attempt = 1; ; attempt++) {
+        if (attempt === 1) counters.requests++;
+        else counters.retries++;
+        try {
+          await ctx.client.send(putMetricDataCommand(ctx.client, ctx.namespace, item.batch, counters), {
+            abortSignal: signal,
+          });
+          counters.datumsExported += item.batch.count;
+          if (item.resent) counters.resentRequests++;
+          if (ctx.health.down) {
+            ctx.health.markUp();
+            // Back up: the other workers may go again.
+            for (let i = 1; i < ctx.concurrency; i++) this.wake();
+          }
+          return;
+        } catch (err) {
+          const kind = classifyFailure(err, signal.aborted);
+          if (kind === 'invalid') return this.refused(item, err);
+          if (this.failedFor(kind, item, err)) return;
+          if (signal.aborted || attempt >= ctx.retry.maxAttempts) return this.giveUpForNow(item, err);
+          const delay = retryDelay(ctx.retry, attempt, kind);
+          // Never wait past the deadline: the request is better off in the buffer than aborted mid-wait.
+          if (Date.now() + delay >= ctx.deadline) return this.giveUpForNow(item, err);
+          if (!(await sleep(delay, signal))) return this.giveUpForNow(item, err);
+        }
+      }
+    } finally {
+      ctx.slots.release();
     }
   }
 
-  private refused(batch: Batch, err: unknown): void {
+  /** Handles failures that end a request's attempts at once; true if it did. */
+  private failedFor(kind: FailureKind, item: Item, err: unknown): boolean {
     const { ctx } = this;
-    if (!isInvalidRequestError(err)) {
-      ctx.counters.failedRequests++;
-      this.failures.push(err instanceof Error ? err : new Error(String(err)));
-      return;
+    if (kind === 'unknown-outcome') {
+      ctx.counters.unknownOutcomes++;
+      if (!ctx.resendUnknownOutcome) {
+        ctx.counters.failedRequests++;
+        this.discardedDatums += item.batch.count;
+        ctx.discard('unknown-outcome', item);
+        this.lastError = toError(err);
+        return true;
+      }
     }
+    if (kind === 'fatal') {
+      ctx.counters.failedRequests++;
+      this.discardedDatums += item.batch.count;
+      this.failures.push(toError(err));
+      ctx.discard('fatal', item);
+      return true;
+    }
+    return false;
+  }
+
+  /** A transient failure outlasted the attempts this export can give: CloudWatch is down; keep the request. */
+  private giveUpForNow(item: Item, err: unknown): void {
+    const error = toError(err);
+    this.ctx.counters.failedRequests++;
+    this.lastError = error;
+    this.ctx.health.markDown(error);
+    this.stopped = true;
+    this.keep(item);
+  }
+
+  private keep(item: Item): void {
+    this.kept++;
+    this.keptDatums += item.batch.count;
+    this.ctx.counters.bufferedRequests++;
+    this.ctx.buffer.add({ batch: item.batch, createdAt: item.createdAt });
+  }
+
+  private refused(item: Item, err: unknown): void {
+    const { ctx } = this;
+    const { batch } = item;
     if (batch.count === 1) {
-      const name = firstMetricName(batch);
       ctx.drops.dropped['rejected-by-cloudwatch']++;
-      diag.error(`CloudWatchMetricExporter: CloudWatch refused a datum of metric "${name}": ${describeError(err)}`);
+      diag.error(
+        `CloudWatchMetricExporter: CloudWatch refused a datum of metric "${firstMetricName(batch)}": ` +
+          describeError(err),
+      );
       return;
     }
     if (this.budget < 2) {
@@ -122,8 +273,9 @@ export class BatchSender {
     }
     this.budget -= 2;
     ctx.counters.isolationRequests += 2;
-    // Front of the queue: finish isolating before starting on other batches.
-    this.queue.unshift(...splitBatch(ctx.namespace, batch));
+    const [a, b] = splitBatch(ctx.namespace, batch);
+    const half = (h: Batch): Item => ({ batch: h, createdAt: item.createdAt, resent: item.resent, half: true });
+    this.queue.unshift(half(a), half(b));
     this.wake();
   }
 }

@@ -1,0 +1,214 @@
+import { readMany, useLocalCloudWatch, type Fault } from '@otel-cloudwatch/local-cloudwatch';
+import { diag, DiagLogLevel, ValueType } from '@opentelemetry/api';
+import { ExportResultCode, millisToHrTime, type ExportResult } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AggregationTemporality,
+  DataPointType,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type MetricData,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+import { expect } from 'chai';
+import { CloudWatchMetricExporter, type CloudWatchMetricExporterOptions } from '../src';
+
+/** One delta counter point per series, each with `value`, timestamped now. */
+function calls(series: number, value: number): ResourceMetrics {
+  const now = Date.now();
+  const metric: MetricData = {
+    descriptor: { name: 'calls', unit: '{call}', description: '', valueType: ValueType.INT },
+    aggregationTemporality: AggregationTemporality.DELTA,
+    dataPointType: DataPointType.SUM,
+    isMonotonic: true,
+    dataPoints: Array.from({ length: series }, (_, s) => ({
+      startTime: millisToHrTime(now - 1000),
+      endTime: millisToHrTime(now),
+      attributes: { series: `s${s}` },
+      value,
+    })),
+  };
+  return {
+    resource: resourceFromAttributes({ 'service.name': 'outage' }),
+    scopeMetrics: [{ scope: { name: 'outage-test' }, metrics: [metric] }],
+  };
+}
+
+const exportOnce = (exporter: CloudWatchMetricExporter, rm: ResourceMetrics) =>
+  new Promise<ExportResult>((resolve) => exporter.export(rm, resolve));
+
+/** Short waits, so that a test of many exports stays quick; the policy is the same. */
+const FAST: Partial<CloudWatchMetricExporterOptions> = {
+  retry: { baseDelayMillis: 5, maxDelayMillis: 40 },
+  timeoutMillis: 5_000,
+  // About 540 counter datums a request: 600 series make two requests an export.
+  maxRequestBytes: 65_536,
+};
+
+describe('CloudWatchMetricExporter through outages (retry buffer, retries, one deadline)', function () {
+  this.timeout(120_000);
+  const cw = useLocalCloudWatch();
+  let n = 0;
+  const exporters: CloudWatchMetricExporter[] = [];
+  function exporter(extra: Partial<CloudWatchMetricExporterOptions> = {}) {
+    const namespace = `Outage${++n}`;
+    const e = new CloudWatchMetricExporter({ namespace, clientConfig: cw().clientConfig(), ...FAST, ...extra });
+    exporters.push(e);
+    return { namespace, exporter: e };
+  }
+  beforeEach(() => cw().reset());
+  afterEach(async () => {
+    await cw().frontDoor.acceptConnections();
+    await Promise.all(exporters.splice(0).map((e) => e.shutdown()));
+    expect(
+      cw().violations.map((r) => r.violation),
+      'front-door violations',
+    ).to.deep.equal([]);
+  });
+
+  /** Sum and SampleCount of `calls` for each of `series` series. */
+  async function readBack(namespace: string, series: number): Promise<{ sums: number[]; counts: number[] }> {
+    const client = cw().client();
+    const dims = Array.from({ length: series }, (_, s) => ({ series: `s${s}` }));
+    try {
+      const sums = await readMany(client, namespace, 'calls', dims, 'Sum');
+      const counts = await readMany(client, namespace, 'calls', dims, 'SampleCount');
+      return { sums, counts };
+    } finally {
+      client.destroy();
+    }
+  }
+
+  const outages: Array<[string, Fault | 'refused']> = [
+    ['503', { status: 503, code: 'ServiceUnavailable' }],
+    ['429', { status: 429, code: 'TooManyRequestsException', message: 'Too many requests' }],
+    ['Throttling', { status: 400, code: 'Throttling', message: 'Rate exceeded' }],
+    ['connection reset', { drop: true }],
+    ['connection refused', 'refused'],
+  ];
+  for (const [name, fault] of outages) {
+    it(`lands every value exactly once through 15 exports of ${name}, recovery, then a 503 on every request`, async () => {
+      const SERIES = 600;
+      const { namespace, exporter: e } = exporter();
+      if (fault === 'refused') cw().frontDoor.refuseConnections();
+      else cw().setOutage(fault);
+      let value = 0;
+      for (let i = 0; i < 15; i++) {
+        const result = await exportOnce(e, calls(SERIES, ++value));
+        expect(result.code, `export ${value} during the outage`).to.equal(ExportResultCode.FAILED);
+        expect(result.error!.message).to.match(/kept in the retry buffer/);
+      }
+      const during = e.getStats();
+      expect(during.retryBuffer.requests, 'two requests kept per export').to.equal(30);
+      // CloudWatch down: one probe per export, not every request with every retry.
+      expect(during.requests).to.be.at.most(15 + 1);
+
+      if (fault === 'refused') await cw().frontDoor.acceptConnections();
+      else cw().setOutage(undefined);
+      const recovered = await exportOnce(e, calls(SERIES, ++value));
+      expect(recovered.code, 'first export after recovery').to.equal(ExportResultCode.SUCCESS);
+      expect(e.getStats().retryBuffer).to.deep.equal({ requests: 0, bytes: 0 });
+
+      // One 503 on the first attempt of every request: each is retried, nothing is kept.
+      cw().injectFaults({ status: 503, code: 'ServiceUnavailable' }, { status: 503, code: 'ServiceUnavailable' });
+      const blip = await exportOnce(e, calls(SERIES, ++value));
+      expect(blip.code, 'export with a 503 per request').to.equal(ExportResultCode.SUCCESS);
+
+      const { sums, counts } = await readBack(namespace, SERIES);
+      const expectedSum = (value * (value + 1)) / 2;
+      expect(new Set(sums), 'every series: the sum of every value recorded').to.deep.equal(new Set([expectedSum]));
+      expect(new Set(counts), 'every series: one datum per export, none twice').to.deep.equal(new Set([value]));
+      const stats = e.getStats();
+      expect(stats.resentRequests).to.be.at.least(30);
+      expect(Object.values(stats.discarded).every((d) => d === 0)).to.equal(true);
+      expect(stats.retries, 'the two 503s were retried').to.be.at.least(2);
+    });
+  }
+
+  it('keeps at most retryBuffer.maxBytes: the oldest requests go first, counted and reported once', async () => {
+    const warnings: string[] = [];
+    diag.setLogger(
+      { error: () => {}, warn: (m) => void warnings.push(m), info: () => {}, debug: () => {}, verbose: () => {} },
+      DiagLogLevel.WARN,
+    );
+    try {
+      const SERIES = 100; // one request of ~12 KB an export
+      const { namespace, exporter: e } = exporter({ retryBuffer: { maxBytes: 30_000 } });
+      cw().setOutage({ status: 503, code: 'ServiceUnavailable' });
+      for (let i = 1; i <= 5; i++) await exportOnce(e, calls(SERIES, 10 ** (i - 1)));
+      const kept = e.getStats().retryBuffer;
+      expect(kept.requests).to.equal(2);
+      expect(kept.bytes).to.be.at.most(30_000);
+      cw().setOutage(undefined);
+      expect((await exportOnce(e, calls(SERIES, 100_000))).code).to.equal(ExportResultCode.SUCCESS);
+      const { sums } = await readBack(namespace, SERIES);
+      // Exports 1–3 (values 1, 10, 100) were given up; 4, 5 and 6 landed.
+      expect(new Set(sums)).to.deep.equal(new Set([1_000 + 10_000 + 100_000]));
+      expect(e.getStats().discarded.overflow).to.equal(3 * SERIES);
+      expect(warnings.filter((w) => w.includes('gave up'))).to.have.length(1);
+    } finally {
+      diag.disable();
+    }
+  });
+
+  it('gives up requests older than retryBuffer.maxAgeMillis, counted as expired', async () => {
+    const { namespace, exporter: e } = exporter({ retryBuffer: { maxAgeMillis: 300 } });
+    cw().setOutage({ status: 503, code: 'ServiceUnavailable' });
+    await exportOnce(e, calls(10, 1));
+    cw().setOutage(undefined);
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await exportOnce(e, calls(10, 2))).code).to.equal(ExportResultCode.SUCCESS);
+    expect(e.getStats().discarded.expired).to.equal(10);
+    expect(new Set((await readBack(namespace, 10)).sums)).to.deep.equal(new Set([2]));
+  });
+
+  it('keeps nothing with retryBuffer: false', async () => {
+    const { exporter: e } = exporter({ retryBuffer: false });
+    cw().setOutage({ status: 503, code: 'ServiceUnavailable' });
+    expect((await exportOnce(e, calls(10, 1))).code).to.equal(ExportResultCode.FAILED);
+    expect(e.getStats().retryBuffer.requests).to.equal(0);
+    expect(e.getStats().discarded.overflow).to.equal(10);
+  });
+
+  it('sends a request with an unknown outcome again by default (at least once), and counts it', async () => {
+    const { namespace, exporter: e } = exporter();
+    cw().injectFaults({ dropAfterStoring: true });
+    expect((await exportOnce(e, calls(10, 1))).code).to.equal(ExportResultCode.SUCCESS);
+    expect(e.getStats().unknownOutcomes).to.equal(1);
+    // moto stored the first attempt, whose answer was lost, and the second: this is the duplicate the stats name.
+    expect(new Set((await readBack(namespace, 10)).counts)).to.deep.equal(new Set([2]));
+  });
+
+  it('with resendUnknownOutcome: false, does not send it again (at most once), and counts it', async () => {
+    const { namespace, exporter: e } = exporter({ resendUnknownOutcome: false });
+    cw().injectFaults({ dropAfterStoring: true });
+    const result = await exportOnce(e, calls(10, 1));
+    expect(result.code).to.equal(ExportResultCode.FAILED);
+    expect(e.getStats().discarded['unknown-outcome']).to.equal(10);
+    expect(new Set((await readBack(namespace, 10)).counts)).to.deep.equal(new Set([1]));
+  });
+
+  it('a CloudWatch that never answers: provider.shutdown() ends within timeoutMillis, requests in flight ≤ concurrency', async () => {
+    const TIMEOUT = 2_000;
+    const { exporter: e } = exporter({ timeoutMillis: TIMEOUT, concurrency: 2, maxRequestBytes: 65_536 });
+    cw().setOutage({ hang: true });
+    const provider = new MeterProvider({
+      // The reader gives up on each export long before the exporter does: exports overlap.
+      readers: [
+        new PeriodicExportingMetricReader({ exporter: e, exportIntervalMillis: 250, exportTimeoutMillis: 250 }),
+      ],
+    });
+    const counter = provider.getMeter('hang').createCounter('calls');
+    const recording = setInterval(() => {
+      for (let s = 0; s < 1500; s++) counter.add(1, { series: `s${s}` });
+    }, 50);
+    await new Promise((r) => setTimeout(r, 1_500));
+    clearInterval(recording);
+    const t0 = Date.now();
+    await provider.shutdown();
+    const took = Date.now() - t0;
+    expect(took, 'shutdown time').to.be.below(TIMEOUT + 1_000);
+    expect(cw().frontDoor.maxInProgress, 'requests in flight at once').to.be.within(1, 2);
+    expect(e.getStats().discarded.shutdown, 'what could not be sent is counted').to.be.above(0);
+  });
+});

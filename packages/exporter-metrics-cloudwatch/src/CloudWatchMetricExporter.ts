@@ -26,6 +26,7 @@ import { RetryBuffer, type DiscardReason, type PendingRequest } from './send/Ret
 import { ServiceHealth } from './send/ServiceHealth.js';
 import { speaksJson10 } from './send/putMetricDataCommand.js';
 import { CumulativeToDelta } from './translate/CumulativeToDelta.js';
+import { DimensionCache } from './translate/DimensionCache.js';
 import { DropReporter } from './translate/DropReporter.js';
 import { toResourceDimensions } from './translate/toDimensions.js';
 import type { TranslatedDatum } from './translate/TranslatedDatum.js';
@@ -52,6 +53,8 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
   private readonly ownsClient: boolean;
   private readonly deltas: CumulativeToDelta;
   private readonly drops = new DropReporter();
+  /** Dimension names and values seen before; the exporter's own, so it goes when the exporter does. */
+  private readonly dimensionCache = new DimensionCache();
   private readonly counters: StatsCounters = newCounters();
   /** The counters of exports still running; `getStats()` adds them in. */
   private readonly running = new Set<StatsCounters>();
@@ -126,6 +129,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       deltas: this.deltas,
       drops: this.drops,
       now: started,
+      dimensionCache: this.dimensionCache,
     };
     const resourceDimensions = toResourceDimensions(this.options.resourceDimensions, metrics.resource.attributes);
     // Requests go out as soon as they are full, so compression and signing overlap with translating the rest.

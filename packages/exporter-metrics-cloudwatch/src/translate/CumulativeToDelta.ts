@@ -5,6 +5,16 @@ type Previous =
   | { kind: 'histogram'; start: number; value: Histogram; seen: number }
   | { kind: 'exponential'; start: number; value: ExponentialHistogram; seen: number };
 
+/** How many cumulative streams {@link CumulativeToDelta} keeps state for, unless told otherwise. */
+export const DEFAULT_MAX_DELTA_STREAMS = 100_000;
+
+/**
+ * What a delta method answers for a stream it could not admit because the state is full and whose point cannot be
+ * published whole: the point is lost, and the caller should say so.
+ */
+export const STATE_FULL: unique symbol = Symbol('cumulative-state-full');
+export type StateFull = typeof STATE_FULL;
+
 /**
  * Turns cumulative streams into deltas, which is what CloudWatch adds up. One entry per stream (metric +
  * attribute set), evicted after `ttlMillis` without a point so memory stays bounded.
@@ -15,27 +25,25 @@ type Previous =
  *   publishing it would count its past twice.
  * - Reset: a changed start time, or a value (a count, any bucket) that went down. The new cumulative value is
  *   then the delta since the restart.
+ * - Full: at `maxStreams`, streams that have state keep it and new ones are refused. Evicting a live stream to make
+ *   room would not help: when more streams are live than fit, each would be evicted before its next point and
+ *   every point would only set a baseline. Refused, a stream new since the previous export is still published
+ *   whole (that is its delta); any other point of it is answered {@link STATE_FULL}.
  */
 export class CumulativeToDelta {
-  // Map order is recency order: every update deletes and re-inserts its key, so the oldest come first.
+  // Entries are updated in place, so the map's order is admission order, not recency: nothing relies on it.
   private readonly streams = new Map<string, Previous>();
   private previousExportEnd: number | undefined;
   private currentExportEnd: number | undefined;
 
   /**
    * @param ttlMillis forget a stream after this long without a point
-   * @param maxStreams forget the least recently updated streams beyond this many, whatever their age
+   * @param maxStreams keep state for at most this many streams; past it, new streams are refused
    */
   constructor(
     private readonly ttlMillis: number,
-    private readonly maxStreams = 100_000,
+    readonly maxStreams = DEFAULT_MAX_DELTA_STREAMS,
   ) {}
-
-  private remember(key: string, state: Previous): void {
-    this.streams.delete(key);
-    this.streams.set(key, state);
-    if (this.streams.size > this.maxStreams) this.streams.delete(this.streams.keys().next().value!);
-  }
 
   /** Number of streams with state (for the self-report and memory tests). */
   get size(): number {
@@ -48,27 +56,49 @@ export class CumulativeToDelta {
     return this.previousExportEnd === undefined || start >= this.previousExportEnd;
   }
 
-  /** Delta of a monotonic cumulative sum, or undefined when the point only sets a baseline. */
-  sum(key: string, start: number, end: number, value: number, now: number): number | undefined {
+  /**
+   * The first point of a stream without state (or whose state was of another kind): kept as the baseline if there
+   * is room, and published whole if the stream is new since the previous export.
+   */
+  private admit<T>(key: string, replacing: boolean, state: Previous, value: T, end: number): T | undefined | StateFull {
+    const isNew = this.isNewStream(state.start, end);
+    if (replacing || this.streams.size < this.maxStreams) {
+      this.streams.set(key, state);
+      return isNew ? value : undefined;
+    }
+    return isNew ? value : STATE_FULL;
+  }
+
+  /** Delta of a monotonic cumulative sum; undefined when the point only sets a baseline. */
+  sum(key: string, start: number, end: number, value: number, now: number): number | undefined | StateFull {
     const prev = this.streams.get(key);
-    this.remember(key, { kind: 'sum', start, value, seen: now });
-    if (prev === undefined || prev.kind !== 'sum') return this.isNewStream(start, end) ? value : undefined;
+    if (prev === undefined || prev.kind !== 'sum') {
+      return this.admit(key, prev !== undefined, { kind: 'sum', start, value, seen: now }, value, end);
+    }
     this.isNewStream(start, end);
-    if (prev.start !== start || value < prev.value) return value;
-    return value - prev.value;
+    const delta = prev.start !== start || value < prev.value ? value : value - prev.value;
+    prev.start = start;
+    prev.value = value;
+    prev.seen = now;
+    return delta;
   }
 
   /** Delta of a cumulative explicit-bucket histogram (min/max are the stream's lifetime ones). */
-  histogram(key: string, start: number, end: number, value: Histogram, now: number): Histogram | undefined {
+  histogram(key: string, start: number, end: number, value: Histogram, now: number): Histogram | undefined | StateFull {
     const prev = this.streams.get(key);
-    this.remember(key, { kind: 'histogram', start, value, seen: now });
-    if (prev === undefined || prev.kind !== 'histogram') return this.isNewStream(start, end) ? value : undefined;
+    if (prev === undefined || prev.kind !== 'histogram') {
+      return this.admit(key, prev !== undefined, { kind: 'histogram', start, value, seen: now }, value, end);
+    }
     this.isNewStream(start, end);
     const p = prev.value;
+    const prevStart = prev.start;
+    prev.start = start;
+    prev.value = value;
+    prev.seen = now;
     const sameLayout =
       p.buckets.boundaries.length === value.buckets.boundaries.length &&
       p.buckets.boundaries.every((b, i) => b === value.buckets.boundaries[i]);
-    if (prev.start !== start || !sameLayout || value.count < p.count) return value;
+    if (prevStart !== start || !sameLayout || value.count < p.count) return value;
     const counts = value.buckets.counts.map((c, i) => c - (p.buckets.counts[i] ?? 0));
     if (counts.some((c) => c < 0)) return value;
     return {
@@ -87,13 +117,18 @@ export class CumulativeToDelta {
     end: number,
     value: ExponentialHistogram,
     now: number,
-  ): ExponentialHistogram | undefined {
+  ): ExponentialHistogram | undefined | StateFull {
     const prev = this.streams.get(key);
-    this.remember(key, { kind: 'exponential', start, value, seen: now });
-    if (prev === undefined || prev.kind !== 'exponential') return this.isNewStream(start, end) ? value : undefined;
+    if (prev === undefined || prev.kind !== 'exponential') {
+      return this.admit(key, prev !== undefined, { kind: 'exponential', start, value, seen: now }, value, end);
+    }
     this.isNewStream(start, end);
     const p = prev.value;
-    if (prev.start !== start || value.count < p.count || value.scale > p.scale) return value;
+    const prevStart = prev.start;
+    prev.start = start;
+    prev.value = value;
+    prev.seen = now;
+    if (prevStart !== start || value.count < p.count || value.scale > p.scale) return value;
     const shift = p.scale - value.scale;
     const positive = subtractBuckets(value.positive, p.positive, shift);
     const negative = subtractBuckets(value.negative, p.negative, shift);
@@ -117,11 +152,8 @@ export class CumulativeToDelta {
     else if (this.previousExportEnd === undefined) this.previousExportEnd = now;
     this.currentExportEnd = undefined;
     const oldest = now - this.ttlMillis;
-    // Oldest first: stop at the first stream still fresh.
-    for (const [key, s] of this.streams) {
-      if (s.seen >= oldest) break;
-      this.streams.delete(key);
-    }
+    // Map order is admission order, not recency: every entry is looked at, once per export.
+    for (const [key, s] of this.streams) if (s.seen < oldest) this.streams.delete(key);
   }
 }
 

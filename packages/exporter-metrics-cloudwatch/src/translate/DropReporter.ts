@@ -6,6 +6,9 @@ export type DropReason =
   | 'value-out-of-range'
   | 'timestamp-out-of-range'
   | 'invalid-metric-name'
+  | 'invalid-histogram'
+  | 'malformed-point'
+  | 'cumulative-state-full'
   | 'rejected-by-cloudwatch';
 
 // Bounds the memory of which (metric, reason) pairs were already reported; past it, warnings stop.
@@ -21,6 +24,9 @@ export class DropReporter {
     'value-out-of-range': 0,
     'timestamp-out-of-range': 0,
     'invalid-metric-name': 0,
+    'invalid-histogram': 0,
+    'malformed-point': 0,
+    'cumulative-state-full': 0,
     'rejected-by-cloudwatch': 0,
   };
   private readonly warned = new Set<string>();

@@ -1,6 +1,8 @@
 import type { Dimension } from '@aws-sdk/client-cloudwatch';
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import { MAX_DIMENSION_NAME_LENGTH, MAX_DIMENSION_VALUE_LENGTH, MAX_DIMENSIONS } from '../limits.js';
+import { DimensionCache, type NameEntry } from './DimensionCache.js';
+import { safeJsonStringify } from './safeJsonStringify.js';
 import { shorten, toAscii } from './toAscii.js';
 
 /** One data point's dimensions as the JSON CloudWatch receives, and whether some were left out to stay within 30. */
@@ -15,39 +17,23 @@ export interface DimensionsResult extends DimensionsJson {
   dimensions: Dimension[];
 }
 
+/**
+ * Strings as they are; arrays (and objects, which some callers pass despite the type) as JSON, so that different
+ * ones stay different dimension values, with BigInts as their digits and cycles marked; anything else as text.
+ */
 function valueToString(v: AttributeValue): string {
-  return typeof v === 'string' ? v : Array.isArray(v) ? JSON.stringify(v) : String(v);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'object') return safeJsonStringify(v);
+  return String(v);
 }
 
-/** A dimension name and the start of its JSON object, `{"Name":…,"Value":`. */
-interface NameEntry {
-  name: string;
-  head: string;
-  /** Whether the name differs from its key, so that it may collide with another key's name. */
-  changed: boolean;
-  /** Whole `{"Name":…,"Value":…}` objects by attribute value; null once the key has shown too many values. */
-  fragments: Map<string | number | boolean, string> | null;
-}
+/** The cache translation uses unless it is given its own (tests, benchmarks, the resource's dimensions). */
+export const defaultDimensionCache = new DimensionCache();
 
-// Most attributes take a few values over and over (routes, methods, status codes): their dimension objects are
-// remembered whole, as flat strings, which spares the escaping test and most of the string building. A key that
-// shows more distinct values than FRAGMENTS_PER_NAME (an id, say) stops being remembered, and long values never
-// are: at most FRAGMENTS_LIMIT short strings (about 1 MB with typical names, 7 MB at worst with 255-character
-// ones).
-const FRAGMENTS_PER_NAME = 64;
-const FRAGMENT_VALUE_LENGTH = 64;
-const FRAGMENTS_LIMIT = 16_384;
-let fragmentsCached = 0;
-
-// Attribute keys are few and repeat on every point: their dimension names are worth remembering.
-const NAME_CACHE_LIMIT = 4096;
-const nameCache = new Map<string, NameEntry | null>();
-
-function nameEntry(key: string): NameEntry | null {
-  let entry = nameCache.get(key);
+function nameEntry(key: string, cache: DimensionCache): NameEntry | null {
+  let entry = cache.names.get(key);
   if (entry === undefined) {
     const name = dimensionName(key);
-    const cached = nameCache.size < NAME_CACHE_LIMIT;
     entry =
       name === undefined
         ? null
@@ -55,16 +41,17 @@ function nameEntry(key: string): NameEntry | null {
             name,
             head: `{"Name":${JSON.stringify(name)},"Value":`,
             changed: name !== key,
-            fragments: cached ? new Map() : null,
+            fragments: null,
+            fragmentChars: 0,
           };
-    if (cached) nameCache.set(key, entry);
+    cache.addName(key, entry);
   }
   return entry;
 }
 
 /** A dimension name CloudWatch accepts, or undefined when nothing printable is left. */
-export function toDimensionName(key: string): string | undefined {
-  return nameEntry(key)?.name;
+export function toDimensionName(key: string, cache: DimensionCache = defaultDimensionCache): string | undefined {
+  return nameEntry(key, cache)?.name;
 }
 
 function dimensionName(key: string): string | undefined {
@@ -108,8 +95,9 @@ export function toDimensions(
   resourceDimensions: readonly Dimension[],
   attributes: Attributes,
   max: number = MAX_DIMENSIONS,
+  cache: DimensionCache = defaultDimensionCache,
 ): DimensionsResult {
-  const { json, truncated } = toDimensionsJson(resourceDimensions, attributes, max);
+  const { json, truncated } = toDimensionsJson(resourceDimensions, attributes, max, cache);
   return { dimensions: JSON.parse(json) as Dimension[], json, truncated };
 }
 
@@ -125,6 +113,7 @@ export function toDimensionsJson(
   resourceDimensions: readonly Dimension[],
   attributes: Attributes,
   max: number = MAX_DIMENSIONS,
+  cache: DimensionCache = defaultDimensionCache,
 ): DimensionsJson {
   let json: string;
   let count = Math.min(resourceDimensions.length, max);
@@ -137,7 +126,7 @@ export function toDimensionsJson(
   let mayRepeat = count > 0;
   const keys = sortedKeys(attributes);
   for (const key of keys) {
-    const entry = nameEntry(key);
+    const entry = nameEntry(key, cache);
     if (entry === null) continue;
     const raw = attributes[key];
     let fragment = entry.fragments?.get(raw as string);
@@ -145,7 +134,7 @@ export function toDimensionsJson(
       let quoted: string;
       if (typeof raw === 'string' && raw.length <= MAX_DIMENSION_VALUE_LENGTH && PLAIN_VALUE.test(raw)) {
         quoted = `"${raw}"`;
-      } else if (typeof raw === 'number' || typeof raw === 'boolean') {
+      } else if (typeof raw === 'number' || typeof raw === 'boolean' || typeof raw === 'bigint') {
         // Their text is digits, signs, '.', 'e', or a word: nothing to escape.
         quoted = `"${raw}"`;
       } else {
@@ -154,7 +143,7 @@ export function toDimensionsJson(
         quoted = JSON.stringify(value);
       }
       fragment = `${entry.head}${quoted}}`;
-      remember(entry, raw, fragment);
+      cache.addFragment(entry, raw, fragment);
     }
     // At most 30 names: a scan is cheaper than a Set.
     if ((mayRepeat || entry.changed) && isTaken(entry.name, count)) continue;
@@ -171,21 +160,6 @@ export function toDimensionsJson(
   // still fresh in the cache; joining thousands of such trees into a request body later costs more than this.
   json.charCodeAt(0);
   return { json, truncated };
-}
-
-function remember(entry: NameEntry, raw: AttributeValue | undefined, fragment: string): void {
-  const fragments = entry.fragments;
-  if (fragments === null || fragmentsCached >= FRAGMENTS_LIMIT) return;
-  if (typeof raw === 'object' || raw === undefined) return;
-  if (typeof raw === 'string' && raw.length > FRAGMENT_VALUE_LENGTH) return;
-  if (fragments.size >= FRAGMENTS_PER_NAME) {
-    fragmentsCached -= fragments.size;
-    entry.fragments = null;
-    return;
-  }
-  fragment.charCodeAt(0); // flattened once here rather than in every request that copies it
-  fragments.set(raw, fragment);
-  fragmentsCached++;
 }
 
 function isTaken(name: string, count: number): boolean {

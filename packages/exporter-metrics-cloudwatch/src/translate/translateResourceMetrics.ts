@@ -5,26 +5,32 @@ import {
   AggregationTemporality,
   DataPointType,
   type DataPoint,
+  type ExponentialHistogram,
+  type Histogram,
   type MetricData,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import {
   MAX_ABS_VALUE,
+  MAX_DIMENSIONS,
   MAX_FUTURE_MS,
   MAX_METRIC_NAME_LENGTH,
   MAX_PAST_MS,
   MAX_VALUES_PER_DATUM,
   TIMESTAMP_MARGIN_MS,
 } from '../limits.js';
-import type { CumulativeToDelta } from './CumulativeToDelta.js';
+import { STATE_FULL, type CumulativeToDelta, type StateFull } from './CumulativeToDelta.js';
+import type { DimensionCache } from './DimensionCache.js';
 import type { DropReporter } from './DropReporter.js';
 import { explicitBuckets, exponentialBuckets } from './histogramBuckets.js';
+import { safeJsonStringify, type JsonStandIns } from './safeJsonStringify.js';
 import { shorten } from './toAscii.js';
 import { toCloudWatchUnit } from './toCloudWatchUnit.js';
-import { toDimensionsJson, toResourceDimensions, type DimensionsJson } from './toDimensions.js';
+import { defaultDimensionCache, toDimensionsJson, toResourceDimensions, type DimensionsJson } from './toDimensions.js';
 import { TranslatedDatum } from './TranslatedDatum.js';
 import { BucketList } from './BucketList.js';
 import { splitDistribution, toDistribution, type Distribution } from './toDistribution.js';
+import { validateExponentialHistogram, validateHistogram } from './validateHistogram.js';
 
 /** What translation needs besides the data: settings and the state that outlives one export. */
 export interface TranslateContext {
@@ -34,6 +40,8 @@ export interface TranslateContext {
   drops: DropReporter;
   /** Wall clock of this export (epoch ms), for the timestamp window and state eviction. */
   now: number;
+  /** The exporter's own dimension cache; without one, a cache shared by the whole process. */
+  dimensionCache?: DimensionCache;
 }
 
 /** Everything one metric's points share. */
@@ -46,8 +54,14 @@ interface MetricFrame {
   /** 1 for high resolution; undefined (CloudWatch's default, 60) is left out of the datum. */
   storageResolution: 1 | undefined;
   ctx: TranslateContext;
+  dimensionCache: DimensionCache;
+  /** A monotonic cumulative sum, or a cumulative histogram: its points go through the delta state. */
+  cumulative: boolean;
   lastTimestamp?: Date;
 }
+
+/** Translates one point of a metric, appending its datums; may throw on malformed input (the caller catches). */
+type PointTranslator = (f: MetricFrame, p: DataPoint<unknown>, out: TranslatedDatum[]) => void;
 
 /**
  * Translates one export's ResourceMetrics into CloudWatch datums. Points CloudWatch would refuse are dropped one
@@ -70,7 +84,8 @@ export function scopeKeyOf(scope: { name: string; version?: string }): string {
 
 /**
  * Translates one metric (or a slice of its points) and appends the datums to `out`; `translateResourceMetrics`
- * does this for every metric, the exporter does it slice by slice to give the event loop a turn.
+ * does this for every metric, the exporter does it slice by slice to give the event loop a turn. Never throws: a
+ * point that cannot be read is dropped alone, and a metric that cannot be read drops the points not yet translated.
  */
 export function translateMetric(
   metric: MetricData,
@@ -79,62 +94,140 @@ export function translateMetric(
   ctx: TranslateContext,
   out: TranslatedDatum[],
 ): void {
-  const rawName = metric.descriptor.name;
-  if (!/\S/.test(rawName)) {
-    ctx.drops.drop(rawName, 'invalid-metric-name', 'the metric name is empty', metric.dataPoints.length);
-    return;
+  let done = 0;
+  let name = '';
+  try {
+    const rawName = metric.descriptor.name;
+    name = String(rawName);
+    if (!/\S/.test(rawName)) {
+      ctx.drops.drop(rawName, 'invalid-metric-name', 'the metric name is empty', metric.dataPoints.length);
+      return;
+    }
+    const translate = pointTranslator(metric);
+    if (translate === undefined) return;
+    const { unit, scale } = toCloudWatchUnit(metric.descriptor.unit);
+    const f: MetricFrame = {
+      name: shorten(rawName, MAX_METRIC_NAME_LENGTH),
+      unit,
+      scale,
+      streamPrefix: `${scopeKey}\u0000${rawName}\u0000`,
+      resourceDimensions,
+      storageResolution: ctx.storageResolution === 1 ? 1 : undefined,
+      ctx,
+      dimensionCache: ctx.dimensionCache ?? defaultDimensionCache,
+      cumulative:
+        metric.aggregationTemporality === AggregationTemporality.CUMULATIVE &&
+        (metric.dataPointType !== DataPointType.SUM || metric.isMonotonic),
+    };
+    name = f.name;
+    const points: ReadonlyArray<DataPoint<unknown>> = metric.dataPoints;
+    for (; done < points.length; done++) {
+      // The body lives in its own function: this loop stays small, and a try around a call costs nothing.
+      const before = out.length;
+      try {
+        translate(f, points[done]!, out);
+      } catch (err) {
+        out.length = before; // a point that failed halfway leaves none of its datums
+        ctx.drops.drop(f.name, 'malformed-point', `it could not be read (${describeError(err)})`);
+      }
+    }
+  } catch (err) {
+    const left = pointsLeft(metric, done);
+    if (left > 0) ctx.drops.drop(name, 'malformed-point', `the metric could not be read (${describeError(err)})`, left);
   }
-  const { unit, scale } = toCloudWatchUnit(metric.descriptor.unit);
-  const f: MetricFrame = {
-    name: shorten(rawName, MAX_METRIC_NAME_LENGTH),
-    unit,
-    scale,
-    streamPrefix: `${scopeKey}\u0000${rawName}\u0000`,
-    resourceDimensions,
-    storageResolution: ctx.storageResolution === 1 ? 1 : undefined,
-    ctx,
-  };
-  const cumulative = metric.aggregationTemporality === AggregationTemporality.CUMULATIVE;
+}
+
+/** The translator for a metric's kind of points; undefined for a kind this exporter does not know. */
+function pointTranslator(metric: MetricData): PointTranslator | undefined {
   switch (metric.dataPointType) {
     case DataPointType.SUM:
-      for (const p of metric.dataPoints) {
-        if (!inWindow(f, p)) continue;
-        let value: number | undefined = p.value;
-        if (metric.isMonotonic && cumulative) {
-          value = ctx.deltas.sum(streamKey(f, p.attributes), ...times(p), p.value, ctx.now);
-        }
-        if (value !== undefined) pushValue(f, p, value, out);
-      }
-      return;
+      return sumPoint as PointTranslator;
     case DataPointType.GAUGE:
-      for (const p of metric.dataPoints) if (inWindow(f, p)) pushValue(f, p, p.value, out);
-      return;
+      return gaugePoint as PointTranslator;
     case DataPointType.HISTOGRAM:
-      for (const p of metric.dataPoints) {
-        if (!inWindow(f, p)) continue;
-        const h = cumulative
-          ? ctx.deltas.histogram(streamKey(f, p.attributes), ...times(p), p.value, ctx.now)
-          : p.value;
-        pushHistogram(f, p, h, explicitBuckets, cumulative, out);
-      }
-      return;
+      return histogramPoint as PointTranslator;
     case DataPointType.EXPONENTIAL_HISTOGRAM:
-      for (const p of metric.dataPoints) {
-        if (!inWindow(f, p)) continue;
-        const h = cumulative
-          ? ctx.deltas.exponential(streamKey(f, p.attributes), ...times(p), p.value, ctx.now)
-          : p.value;
-        pushHistogram(f, p, h, exponentialBuckets, cumulative, out);
-      }
-      return;
+      return exponentialPoint as PointTranslator;
+    default:
+      return undefined;
+  }
+}
+
+function sumPoint(f: MetricFrame, p: DataPoint<number>, out: TranslatedDatum[]): void {
+  if (!inWindow(f, p)) return;
+  let value: number | undefined | StateFull = p.value;
+  if (f.cumulative) {
+    value = f.ctx.deltas.sum(streamKey(f, p.attributes), ms(p.startTime), ms(p.endTime), p.value, f.ctx.now);
+    if (value === STATE_FULL) return dropStateFull(f);
+  }
+  if (value !== undefined) pushValue(f, p, value, out);
+}
+
+function gaugePoint(f: MetricFrame, p: DataPoint<number>, out: TranslatedDatum[]): void {
+  if (inWindow(f, p)) pushValue(f, p, p.value, out);
+}
+
+function histogramPoint(f: MetricFrame, p: DataPoint<Histogram>, out: TranslatedDatum[]): void {
+  if (!inWindow(f, p) || !validHistogram(f, validateHistogram(p.value))) return;
+  const h = f.cumulative
+    ? f.ctx.deltas.histogram(streamKey(f, p.attributes), ms(p.startTime), ms(p.endTime), p.value, f.ctx.now)
+    : p.value;
+  if (h === STATE_FULL) return dropStateFull(f);
+  pushHistogram(f, p, h, explicitBuckets, f.cumulative, out);
+}
+
+function exponentialPoint(f: MetricFrame, p: DataPoint<ExponentialHistogram>, out: TranslatedDatum[]): void {
+  if (!inWindow(f, p) || !validHistogram(f, validateExponentialHistogram(p.value))) return;
+  const h = f.cumulative
+    ? f.ctx.deltas.exponential(streamKey(f, p.attributes), ms(p.startTime), ms(p.endTime), p.value, f.ctx.now)
+    : p.value;
+  if (h === STATE_FULL) return dropStateFull(f);
+  pushHistogram(f, p, h, exponentialBuckets, f.cumulative, out);
+}
+
+function validHistogram(f: MetricFrame, problem: string | undefined): boolean {
+  if (problem === undefined) return true;
+  f.ctx.drops.drop(f.name, 'invalid-histogram', `the histogram is inconsistent: ${problem}`);
+  return false;
+}
+
+function dropStateFull(f: MetricFrame): void {
+  f.ctx.drops.drop(
+    f.name,
+    'cumulative-state-full',
+    `its stream is one too many to keep cumulative state for (${f.ctx.deltas.maxStreams} streams are kept)`,
+  );
+}
+
+/** An error's name and message, short: enough to find the cause, too little to carry user data far. */
+function describeError(err: unknown): string {
+  try {
+    const text = err instanceof Error ? `${err.name}: ${err.message}` : `thrown ${typeof err}`;
+    return text.length > 160 ? `${text.slice(0, 159)}…` : text;
+  } catch {
+    return 'an unreadable error';
+  }
+}
+
+/** How many points of a metric that threw were not translated (0 when even that cannot be read). */
+function pointsLeft(metric: MetricData, done: number): number {
+  try {
+    const n = metric.dataPoints.length;
+    return typeof n === 'number' && n > done ? n - done : 0;
+  } catch {
+    return 0;
   }
 }
 
 const ms = hrTimeToMilliseconds;
-const times = (p: DataPoint<unknown>): [number, number] => [ms(p.startTime), ms(p.endTime)];
+
+// BigInts and cycles in attributes get stand-ins no ordinary value takes (a NUL is rare in an attribute value),
+// so that the stream keys of distinct attribute sets stay distinct.
+const KEY_STAND_INS: JsonStandIns = { bigint: (v) => `\u0000bigint:${v}`, circular: '\u0000circular' };
 
 function streamKey(f: MetricFrame, attributes: Attributes): string {
-  return f.streamPrefix + JSON.stringify(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const entries = Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return f.streamPrefix + safeJsonStringify(entries, KEY_STAND_INS);
 }
 
 function inWindow(f: MetricFrame, p: DataPoint<unknown>): boolean {
@@ -144,9 +237,16 @@ function inWindow(f: MetricFrame, p: DataPoint<unknown>): boolean {
   f.ctx.drops.drop(
     f.name,
     'timestamp-out-of-range',
-    `its time ${new Date(t).toISOString()} is outside CloudWatch's window (2 weeks back, 2 hours ahead)`,
+    `its time ${formatTime(t)} is outside CloudWatch's window (2 weeks back, 2 hours ahead)`,
   );
   return false;
+}
+
+// A Date holds ±8.64e15 ms; past that (or NaN) toISOString throws.
+const MAX_DATE_MS = 8.64e15;
+
+function formatTime(t: number): string {
+  return Math.abs(t) <= MAX_DATE_MS ? new Date(t).toISOString() : `${t} ms since the epoch`;
 }
 
 /** Checks a number CloudWatch must store; drops the point (and says why) when it cannot. */
@@ -176,7 +276,7 @@ function timestamp(f: MetricFrame, p: DataPoint<unknown>): Date {
 }
 
 function dimensionsOf(f: MetricFrame, p: DataPoint<unknown>): DimensionsJson {
-  const dims = toDimensionsJson(f.resourceDimensions, p.attributes);
+  const dims = toDimensionsJson(f.resourceDimensions, p.attributes, MAX_DIMENSIONS, f.dimensionCache);
   if (dims.truncated) {
     f.ctx.drops.warnOnce(
       f.name,

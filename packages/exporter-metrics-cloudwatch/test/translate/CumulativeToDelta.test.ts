@@ -1,5 +1,10 @@
 import { expect } from 'chai';
-import { CumulativeToDelta } from '../../src/translate/CumulativeToDelta';
+import {
+  CumulativeToDelta,
+  DEFAULT_MAX_DELTA_STREAMS,
+  STATE_FULL,
+  type StateFull,
+} from '../../src/translate/CumulativeToDelta';
 
 const hist = (counts: number[], sum: number) => ({
   buckets: { boundaries: [10, 100], counts },
@@ -18,6 +23,33 @@ const expo = (scale: number, offset: number, bucketCounts: number[], zeroCount =
   min: 1,
   max: 50,
 });
+
+/** A delta that was computed (neither a baseline nor refused). */
+function computed<T extends object>(delta: T | undefined | StateFull): T {
+  expect(delta).to.be.an('object');
+  return delta as T;
+}
+
+/** Calls made to Map methods (lookups, writes, iterations) while `fn` runs. */
+function countMapCalls(fn: () => unknown): number {
+  const proto = Map.prototype as unknown as Record<string | symbol, (...args: unknown[]) => unknown>;
+  const names: Array<string | symbol> = ['get', 'set', 'has', 'delete', 'keys', 'values', 'entries', 'forEach'];
+  names.push(Symbol.iterator);
+  const saved = names.map((n) => proto[n]!);
+  let calls = 0;
+  names.forEach((n, i) => {
+    proto[n] = function (this: unknown, ...args: unknown[]) {
+      calls++;
+      return saved[i]!.apply(this, args);
+    };
+  });
+  try {
+    fn();
+  } finally {
+    names.forEach((n, i) => (proto[n] = saved[i]!));
+  }
+  return calls;
+}
 
 describe('CumulativeToDelta', () => {
   it('publishes the first point of a stream whole on the first export, then the differences', () => {
@@ -65,22 +97,86 @@ describe('CumulativeToDelta', () => {
     expect(d.sum('b', 0, 30_000, 9, 30_000)).to.equal(undefined);
   });
 
-  it('keeps at most maxStreams streams, forgetting the least recently updated', () => {
-    const d = new CumulativeToDelta(60_000, 3);
-    for (const k of ['a', 'b', 'c']) d.sum(k, 0, 1000, 1, 1000);
+  it('keeps the streams it has when full, refuses the new ones, and counts every point right across exports', () => {
+    const cap = 3;
+    const keys = ['a', 'b', 'c', 'x', 'y']; // cap + 2, visited in the same order every export
+    const d = new CumulativeToDelta(60_000, cap);
+    const answers: unknown[][] = [];
+    for (let e = 1; e <= 4; e++) {
+      const now = e * 1000;
+      answers.push(keys.map((k) => d.sum(k, 0, now, 10 * e, now)));
+      d.endExport(now);
+      expect(d.size).to.equal(cap);
+    }
+    // First export: every stream is new, so all are published whole (refused or not). Then the admitted ones give
+    // their deltas every time, and the refused ones, no longer new, are reported lost.
+    expect(answers[0]).to.deep.equal([10, 10, 10, 10, 10]);
+    for (const later of answers.slice(1)) expect(later).to.deep.equal([10, 10, 10, STATE_FULL, STATE_FULL]);
+  });
+
+  it('publishes a refused stream whole when it started since the previous export', () => {
+    const d = new CumulativeToDelta(60_000, 1);
+    d.sum('a', 0, 1000, 1, 1000);
     d.endExport(1000);
-    d.sum('a', 0, 2000, 2, 2000); // a is now the most recent
-    d.sum('new', 1500, 2000, 1, 2000); // evicts b, the least recently updated
-    expect(d.size).to.equal(3);
-    expect(d.sum('b', 0, 2000, 9, 2000)).to.equal(undefined); // forgotten: a baseline again
-    expect(d.sum('a', 0, 2000, 5, 2000)).to.equal(3);
+    expect(d.sum('late', 1500, 2000, 7, 2000)).to.equal(7);
+    expect(d.histogram('late-h', 1500, 2000, hist([1, 2, 3], 300), 2000)).to.deep.equal(hist([1, 2, 3], 300));
+    expect(d.exponential('old-e', 500, 2000, expo(1, 0, [1]), 2000)).to.equal(STATE_FULL);
+    expect(d.size).to.equal(1);
+  });
+
+  it('admits a refused stream once the TTL has made room, starting from a baseline', () => {
+    const d = new CumulativeToDelta(10_000, 1);
+    d.sum('a', 0, 1000, 1, 1000);
+    d.endExport(1000);
+    expect(d.sum('b', 0, 2000, 5, 2000)).to.equal(STATE_FULL);
+    d.endExport(2000);
+    d.endExport(20_000); // a has been idle for longer than the TTL
+    expect(d.size).to.equal(0);
+    expect(d.sum('b', 0, 21_000, 8, 21_000)).to.equal(undefined);
+    d.endExport(21_000);
+    expect(d.sum('b', 0, 22_000, 11, 22_000)).to.equal(3);
+  });
+
+  it('forgets every idle stream, wherever it sits in the map', () => {
+    const d = new CumulativeToDelta(10_000);
+    d.sum('first', 0, 1000, 1, 1000);
+    d.sum('second', 0, 1000, 1, 1000);
+    d.endExport(1000);
+    d.sum('first', 0, 15_000, 2, 15_000); // updated in place: still first in the map, and fresh
+    d.endExport(15_000);
+    expect(d.size).to.equal(1);
+    expect(d.sum('first', 0, 16_000, 4, 16_000)).to.equal(2);
+  });
+
+  it('does the same few map operations per point, however many streams it has refused', () => {
+    const perCall = (refused: number): number[] => {
+      const d = new CumulativeToDelta(60_000, 10);
+      for (let i = 0; i < 10; i++) d.sum(`kept${i}`, 0, 1000, 1, 1000);
+      for (let i = 0; i < refused; i++) d.sum(`extra${i}`, 0, 1000, 1, 1000);
+      d.endExport(1000);
+      for (let i = 0; i < refused; i++) d.sum(`extra${i}`, 0, 2000, 2, 2000);
+      return [
+        countMapCalls(() => d.sum('kept3', 0, 2000, 2, 2000)),
+        countMapCalls(() => d.sum('another', 0, 2000, 2, 2000)),
+        countMapCalls(() => d.histogram('h', 0, 2000, hist([1, 1, 1], 3), 2000)),
+      ];
+    };
+    const few = perCall(5);
+    expect(perCall(5_000)).to.deep.equal(few);
+    // A lookup, at most: no scan for something to evict.
+    for (const calls of few) expect(calls).to.equal(1);
+  });
+
+  it('exports its default cap', () => {
+    expect(DEFAULT_MAX_DELTA_STREAMS).to.equal(100_000);
+    expect(new CumulativeToDelta(1000).maxStreams).to.equal(DEFAULT_MAX_DELTA_STREAMS);
   });
 
   it('subtracts explicit histograms bucket by bucket', () => {
     const d = new CumulativeToDelta(60_000);
     d.histogram('h', 0, 1000, hist([1, 2, 3], 300), 1000);
     d.endExport(1000);
-    const delta = d.histogram('h', 0, 2000, hist([1, 5, 4], 450), 2000)!;
+    const delta = computed(d.histogram('h', 0, 2000, hist([1, 5, 4], 450), 2000));
     expect(delta.buckets.counts).to.deep.equal([0, 3, 1]);
     expect([delta.count, delta.sum]).to.deep.equal([4, 150]);
   });
@@ -89,7 +185,7 @@ describe('CumulativeToDelta', () => {
     const d = new CumulativeToDelta(60_000);
     d.histogram('h', 0, 1000, hist([1, 2, 3], 300), 1000);
     d.endExport(1000);
-    expect(d.histogram('h', 0, 2000, hist([2, 1, 4], 300), 2000)!.buckets.counts).to.deep.equal([2, 1, 4]);
+    expect(computed(d.histogram('h', 0, 2000, hist([2, 1, 4], 300), 2000)).buckets.counts).to.deep.equal([2, 1, 4]);
   });
 
   it('subtracts exponential histograms, downscaling the previous point when the scale dropped', () => {
@@ -97,7 +193,7 @@ describe('CumulativeToDelta', () => {
     // scale 2, indexes 4..7 → at scale 1 they become indexes 2..3.
     d.exponential('e', 0, 1000, expo(2, 4, [1, 1, 2, 0], 1), 1000);
     d.endExport(1000);
-    const delta = d.exponential('e', 0, 2000, expo(1, 2, [3, 4], 3), 2000)!;
+    const delta = computed(d.exponential('e', 0, 2000, expo(1, 2, [3, 4], 3), 2000));
     expect(delta.scale).to.equal(1);
     expect(delta.positive).to.deep.equal({ offset: 2, bucketCounts: [1, 2] });
     expect(delta.zeroCount).to.equal(2);

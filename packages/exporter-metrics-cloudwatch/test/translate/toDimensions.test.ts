@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { DimensionCache } from '../../src/translate/DimensionCache';
 import { shorten, toAscii } from '../../src/translate/toAscii';
 import {
   toDimensionName,
@@ -140,6 +141,30 @@ describe('toDimensions', () => {
     }
     // A number and a string with the same text are the same dimension value.
     expect(toDimensionsJson([], { n: '1' }).json).to.equal(toDimensionsJson([], { n: 1 }).json);
+  });
+
+  it('writes object and array values as JSON, BigInts as digits and cycles marked, keeping distinct ones apart', () => {
+    const loop: Record<string, unknown> = { id: 7 };
+    loop.self = loop;
+    const attrs = { a: { x: 1 }, b: { x: 2 }, big: 12345678901234567890n, arr: [1n, 'two'], loop };
+    const { dimensions, json } = toDimensions([], attrs as never);
+    expect(dimensions.map((d) => [d.Name, d.Value])).to.deep.equal([
+      ['a', '{"x":1}'],
+      ['arr', '["1","two"]'],
+      ['b', '{"x":2}'],
+      ['big', '12345678901234567890'],
+      ['loop', '{"id":7,"self":"[Circular]"}'],
+    ]);
+    expect(json).to.equal(JSON.stringify(dimensions));
+  });
+
+  it('never answers an object value from what it remembered for another', () => {
+    const value = { state: 'before' };
+    const cache = new DimensionCache();
+    expect(toDimensionsJson([], { o: value } as never, 30, cache).json).to.contain('before');
+    value.state = 'after';
+    expect(toDimensionsJson([], { o: value } as never, 30, cache).json).to.contain('after');
+    expect(cache.names.get('o')!.fragments!.size).to.equal(0);
   });
 
   it('refuses a dimension name with nothing printable', () => {

@@ -9,8 +9,8 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { expect } from 'chai';
 import { CumulativeToDelta } from '../../src/translate/CumulativeToDelta';
-import { DropReporter } from '../../src/translate/DropReporter';
-import { toPlainDatum } from '../../src/translate/TranslatedDatum';
+import { DropReporter, type DropReason } from '../../src/translate/DropReporter';
+import { toPlainDatum, type TranslatedDatum } from '../../src/translate/TranslatedDatum';
 import { translateResourceMetrics, type TranslateContext } from '../../src/translate/translateResourceMetrics';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -293,5 +293,293 @@ describe('translateResourceMetrics', () => {
       ctx.deltas.endExport(c.now);
     });
     expect(out).to.deep.equal([10, 5, 0, 3]);
+  });
+
+  describe('poisoned points', () => {
+    // Each poisoned point sits between two good ones, and carries a value no warning may repeat.
+    const SECRET = 'SECRET-VALUE';
+    type Point = ReturnType<typeof point<unknown>>;
+    const three = (good: unknown, bad: Partial<Point>, good2: unknown = good): Point[] => [
+      point(good, { k: 'good1' }),
+      { ...point(good, { k: 'poison', note: SECRET }), ...bad },
+      point(good2, { k: 'good2' }),
+    ];
+    const metricOf = (type: DataPointType, points: Point[], temporality = AggregationTemporality.DELTA) =>
+      ({
+        descriptor: descriptor('m'),
+        aggregationTemporality: temporality,
+        dataPointType: type,
+        isMonotonic: true,
+        dataPoints: points,
+      }) as MetricData;
+    const explicit = (extra: object = {}) => ({
+      buckets: { boundaries: [10, 100], counts: [1, 2, 1] },
+      count: 4,
+      sum: 230,
+      min: 5,
+      max: 150,
+      ...extra,
+    });
+    const exponential = (extra: object = {}) => ({
+      count: 3,
+      sum: 7,
+      scale: 1,
+      zeroCount: 1,
+      positive: { offset: 2, bucketCounts: [1, 1] },
+      negative: { offset: 0, bucketCounts: [] },
+      min: 0,
+      max: 4,
+      ...extra,
+    });
+    const throwingAttributes = (): Attributes => {
+      const attrs: Attributes = { k: 'poison', note: SECRET };
+      Object.defineProperty(attrs, 'boom', {
+        enumerable: true,
+        get: () => {
+          throw new Error('attribute getter failed');
+        },
+      });
+      return attrs;
+    };
+    const G = DataPointType.GAUGE;
+    const H = DataPointType.HISTOGRAM;
+    const E = DataPointType.EXPONENTIAL_HISTOGRAM;
+    const cases: Array<[string, () => MetricData, DropReason]> = [
+      ['a NaN end time', () => metricOf(G, three(1, { endTime: [NaN, NaN] })), 'timestamp-out-of-range'],
+      [
+        'an end time of 1e20 ms',
+        () => metricOf(G, three(1, { endTime: millisToHrTime(1e20) })),
+        'timestamp-out-of-range',
+      ],
+      ['no end time', () => metricOf(G, three(1, { endTime: undefined as never })), 'malformed-point'],
+      [
+        'an attribute that throws when read',
+        () => metricOf(G, three(1, { attributes: throwingAttributes() })),
+        'malformed-point',
+      ],
+      [
+        'an attribute that throws, on a cumulative counter',
+        () =>
+          metricOf(
+            DataPointType.SUM,
+            three(1, { attributes: throwingAttributes() }),
+            AggregationTemporality.CUMULATIVE,
+          ),
+        'malformed-point',
+      ],
+      ['a value that is not a histogram', () => metricOf(H, three(explicit(), { value: null })), 'malformed-point'],
+      [
+        'a negative bucket count',
+        () =>
+          metricOf(
+            H,
+            three(explicit(), { value: explicit({ buckets: { boundaries: [10, 100], counts: [3, 2, -1] } }) }),
+          ),
+        'invalid-histogram',
+      ],
+      [
+        'bucket counts that do not add up to the count',
+        () => metricOf(H, three(explicit(), { value: explicit({ count: 5 }) })),
+        'invalid-histogram',
+      ],
+      [
+        'one bucket count too few',
+        () =>
+          metricOf(H, three(explicit(), { value: explicit({ buckets: { boundaries: [10, 100], counts: [2, 2] } }) })),
+        'invalid-histogram',
+      ],
+      [
+        'a min above the max',
+        () => metricOf(H, three(explicit(), { value: explicit({ min: 200, max: 150 }) })),
+        'invalid-histogram',
+      ],
+      [
+        'unsorted boundaries',
+        () =>
+          metricOf(
+            H,
+            three(explicit(), { value: explicit({ buckets: { boundaries: [100, 10], counts: [1, 2, 1] } }) }),
+          ),
+        'invalid-histogram',
+      ],
+      ['a NaN sum', () => metricOf(H, three(explicit(), { value: explicit({ sum: NaN }) })), 'invalid-histogram'],
+      [
+        'an exponential scale of 21',
+        () => metricOf(E, three(exponential(), { value: exponential({ scale: 21 }) })),
+        'invalid-histogram',
+      ],
+      [
+        'an exponential scale of 1.5',
+        () => metricOf(E, three(exponential(), { value: exponential({ scale: 1.5 }) })),
+        'invalid-histogram',
+      ],
+      [
+        'exponential counts that do not add up to the count',
+        () => metricOf(E, three(exponential(), { value: exponential({ zeroCount: 2 }) })),
+        'invalid-histogram',
+      ],
+      [
+        'a fractional exponential offset',
+        () =>
+          metricOf(
+            E,
+            three(exponential(), { value: exponential({ positive: { offset: 0.5, bucketCounts: [1, 1] } }) }),
+          ),
+        'invalid-histogram',
+      ],
+    ];
+    const label = (d: TranslatedDatum) =>
+      `${d.Dimensions!.find((x) => x.Name === 'k')!.Value}=${d.Value ?? d.StatisticValues!.SampleCount}`;
+    const totalDropped = (ctx: TranslateContext) => Object.values(ctx.drops.dropped).reduce((a, b) => a + b, 0);
+
+    for (const [name, make, reason] of cases) {
+      it(`drops a point with ${name} (${reason}), alone, and says so once without its attributes`, () => {
+        const ctx = context();
+        const m = make();
+        const good = m.dataPoints[0]!.value as number | { count: number };
+        const kept = typeof good === 'number' ? good : good.count;
+        const out = translateResourceMetrics(rm([m, gauge('after', [[9, { k: 'next' }]])]), ctx);
+        expect(out.map(label)).to.deep.equal([`good1=${kept}`, `good2=${kept}`, 'next=9']);
+        expect(ctx.drops.dropped[reason]).to.equal(1);
+        expect(totalDropped(ctx)).to.equal(1);
+        expect(warnings).to.have.length(1);
+        expect(warnings[0]).to.contain('"m"');
+        expect(warnings[0]).to.not.contain(SECRET);
+      });
+    }
+
+    /** Runs exports of the same metric at one-minute intervals; answers each export's datums. */
+    function exportsOf(ctx: TranslateContext, metrics: Array<() => MetricData>): TranslatedDatum[][] {
+      return metrics.map((make, i) => {
+        const c = { ...ctx, now: NOW + i * 60_000 };
+        const out = translateResourceMetrics(rm([make()]), c);
+        ctx.deltas.endExport(c.now);
+        return out;
+      });
+    }
+    const cumulativeSum = (i: number, points: Array<[number, Attributes]>): MetricData =>
+      metricOf(
+        DataPointType.SUM,
+        points.map(([v, a]) => point(v, a, NOW + i * 60_000 - 1, NOW - 120_000)),
+        AggregationTemporality.CUMULATIVE,
+      );
+    const dimension = (d: TranslatedDatum, name: string) => d.Dimensions!.find((x) => x.Name === name)?.Value;
+
+    it('keeps a BigInt attribute on a cumulative counter, as its digits, with correct deltas', () => {
+      const ctx = context();
+      const attrs = { k: 'big', big: 123n } as unknown as Attributes;
+      const [first, second] = exportsOf(ctx, [
+        () =>
+          cumulativeSum(0, [
+            [10, { k: 'good1' }],
+            [10, attrs],
+            [10, { k: 'good2' }],
+          ]),
+        () =>
+          cumulativeSum(1, [
+            [15, { k: 'good1' }],
+            [17, attrs],
+            [19, { k: 'good2' }],
+          ]),
+      ]);
+      expect(first!.map(label)).to.deep.equal(['good1=10', 'big=10', 'good2=10']);
+      expect(second!.map(label)).to.deep.equal(['good1=5', 'big=7', 'good2=9']);
+      expect(dimension(second![1]!, 'big')).to.equal('123');
+      expect(totalDropped(ctx)).to.equal(0);
+    });
+
+    it('keeps a circular attribute, marking the cycle, with correct deltas', () => {
+      const ctx = context();
+      const loop: Record<string, unknown> = { name: 'loop' };
+      loop.self = loop;
+      const attrs = { k: 'circ', c: loop } as unknown as Attributes;
+      const [first, second] = exportsOf(ctx, [
+        () =>
+          cumulativeSum(0, [
+            [10, { k: 'good1' }],
+            [10, attrs],
+          ]),
+        () =>
+          cumulativeSum(1, [
+            [15, { k: 'good1' }],
+            [13, attrs],
+          ]),
+      ]);
+      expect(first!.map(label)).to.deep.equal(['good1=10', 'circ=10']);
+      expect(second!.map(label)).to.deep.equal(['good1=5', 'circ=3']);
+      expect(dimension(second![1]!, 'c')).to.equal('{"name":"loop","self":"[Circular]"}');
+      expect(totalDropped(ctx)).to.equal(0);
+    });
+
+    it('keeps two distinct object attributes as two series, each with its JSON', () => {
+      const ctx = context();
+      const one = { k: 'o1', o: { a: 1 } } as unknown as Attributes;
+      const two = { k: 'o2', o: { a: 2 } } as unknown as Attributes;
+      const [first, second] = exportsOf(ctx, [
+        () =>
+          cumulativeSum(0, [
+            [10, one],
+            [100, two],
+          ]),
+        () =>
+          cumulativeSum(1, [
+            [15, one],
+            [130, two],
+          ]),
+      ]);
+      expect(first!.map(label)).to.deep.equal(['o1=10', 'o2=100']);
+      expect(second!.map(label)).to.deep.equal(['o1=5', 'o2=30']);
+      expect(second!.map((d) => dimension(d, 'o'))).to.deep.equal(['{"a":1}', '{"a":2}']);
+    });
+
+    it('never keeps an invalid cumulative histogram as the baseline of the next delta', () => {
+      const ctx = context();
+      const at = (i: number, value: unknown): MetricData =>
+        metricOf(H, [point(value, { k: 'h' }, NOW + i * 60_000 - 1, NOW - 120_000)], AggregationTemporality.CUMULATIVE);
+      const cumulative = (counts: number[]) => ({
+        buckets: { boundaries: [10, 100], counts },
+        count: counts.reduce((a, b) => a + b, 0),
+        sum: counts[0]! * 5 + counts[1]! * 50 + counts[2]! * 500,
+        min: 5,
+        max: 500,
+      });
+      const [first, second, third] = exportsOf(ctx, [
+        () => at(0, cumulative([1, 1, 0])),
+        () => at(1, { ...cumulative([50, 50, 50]), count: 99 }),
+        () => at(2, cumulative([2, 1, 1])),
+      ]);
+      expect(first!.map(label)).to.deep.equal(['h=2']);
+      expect(second).to.deep.equal([]);
+      // Had the invalid point been kept, its count 99 would make this one a reset, published whole (4).
+      expect(third!.map(label)).to.deep.equal(['h=2']);
+      expect(ctx.drops.dropped['invalid-histogram']).to.equal(1);
+    });
+
+    it('drops, and counts, the points of cumulative streams beyond the state it may keep', () => {
+      const ctx = context({ deltas: new CumulativeToDelta(60_000, 2) });
+      const points = (i: number): Array<[number, Attributes]> => [
+        [10 * (i + 1), { k: 'a' }],
+        [20 * (i + 1), { k: 'b' }],
+        [30 * (i + 1), { k: 'c' }],
+      ];
+      const [first, second, third] = exportsOf(
+        ctx,
+        [0, 1, 2].map((i) => () => cumulativeSum(i, points(i))),
+      );
+      expect(first!.map(label)).to.deep.equal(['a=10', 'b=20', 'c=30']);
+      expect(second!.map(label)).to.deep.equal(['a=10', 'b=20']);
+      expect(third!.map(label)).to.deep.equal(['a=10', 'b=20']);
+      expect(ctx.drops.dropped['cumulative-state-full']).to.equal(2);
+      expect(warnings.filter((w) => w.includes('cumulative state'))).to.have.length(1);
+    });
+
+    it('drops every point of a metric that cannot be read, and translates the next one', () => {
+      const ctx = context();
+      const broken = { ...gauge('broken', [1, 2, 3]), descriptor: null } as unknown as MetricData;
+      const out = translateResourceMetrics(rm([broken, gauge('fine', [4])]), ctx);
+      expect(out.map((d) => [d.MetricName, d.Value])).to.deep.equal([['fine', 4]]);
+      expect(ctx.drops.dropped['malformed-point']).to.equal(3);
+      expect(warnings).to.have.length(1);
+    });
   });
 });

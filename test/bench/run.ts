@@ -6,6 +6,7 @@ import { accuracy } from './accuracy.bench';
 import { compressionTable } from './compression.bench';
 import { exportCost, stages } from './exportCost.bench';
 import { table } from './harness';
+import { outage } from './outage.bench';
 import { concurrency, eventLoop, memory } from './runtime.bench';
 
 async function main(): Promise<void> {
@@ -26,6 +27,11 @@ async function main(): Promise<void> {
     ['loop', 'Event loop during a 50k-series export (a 1 ms timer, how late it fires at worst)', eventLoop],
     ['memory', 'Heap after exports with series churn (after GC)', memory],
     ['concurrency', 'Export time by concurrency, with 50 ms of simulated latency per request', concurrency],
+    [
+      'outage',
+      'Delivery through a scripted outage (local CloudWatch, 2,000 series an export), and a full retry buffer',
+      outage,
+    ],
   ];
   console.log(`otel-cloudwatch bench — node ${process.version}, ${new Date().toISOString()}`);
   for (const [id, title, fn] of sections) {

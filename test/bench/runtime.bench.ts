@@ -8,7 +8,7 @@ import { packDatums } from '../../packages/exporter-metrics-cloudwatch/build/src
 import { CumulativeToDelta } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/CumulativeToDelta';
 import { DropReporter } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/DropReporter';
 import { translateResourceMetrics } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/translateResourceMetrics';
-import { counterMetrics, inProcessClient, resourceMetrics, table } from './harness';
+import { counterMetrics, histogramMetrics, inProcessClient, resourceMetrics, table } from './harness';
 
 const exportOnce = (e: CloudWatchMetricExporter, rm: ResourceMetrics) =>
   new Promise<ExportResult>((resolve) => e.export(rm, resolve));
@@ -92,7 +92,8 @@ export async function memory(): Promise<string> {
   return (
     table(rows) +
     '\n(200 new attribute sets every export; cumulative streams expire after deltaStateTtlMillis — 30 min by' +
-    '\n default — and at most 100,000 are kept whatever their age)'
+    '\n default — and at most 100,000 are kept whatever their age)\n\n' +
+    table(cumulativeStateMemory(heap))
   );
 }
 
@@ -117,4 +118,37 @@ export async function concurrency(): Promise<string> {
     ]);
   }
   return table(rows);
+}
+
+/** What the cumulative-to-delta state costs at its cap: heap held by the state alone, after GC. */
+function cumulativeStateMemory(heap: () => number): Array<Array<string | number>> {
+  const rows: Array<Array<string | number>> = [['cumulative state', 'streams kept', 'heap MiB', 'bytes per stream']];
+  const workloads: Array<[string, () => ReturnType<typeof counterMetrics>]> = [
+    ['counters (3–6 attributes)', () => counterMetrics(101_000)],
+    ['exponential histograms (60 buckets)', () => histogramMetrics(20_000)],
+  ];
+  for (const [name, make] of workloads) rows.push(measureState(heap, name, make));
+  return rows;
+}
+
+/** One measurement in its own call, so that nothing of the previous one is still reachable from here. */
+function measureState(heap: () => number, name: string, make: () => ReturnType<typeof counterMetrics>) {
+  const before = heap();
+  // Everything but the state is garbage once `fill` returns.
+  const deltas = fill(make);
+  const grown = (heap() - before) * 1024 * 1024;
+  return [name, deltas.size, (grown / 1024 / 1024).toFixed(1), Math.round(grown / deltas.size)];
+}
+
+function fill(make: () => ReturnType<typeof counterMetrics>): CumulativeToDelta {
+  const deltas = new CumulativeToDelta(3600_000);
+  const metric = { ...make(), aggregationTemporality: AggregationTemporality.CUMULATIVE };
+  translateResourceMetrics(resourceMetrics(metric), {
+    storageResolution: 60,
+    resourceDimensions: [],
+    deltas,
+    drops: new DropReporter(),
+    now: Date.now(),
+  });
+  return deltas;
 }

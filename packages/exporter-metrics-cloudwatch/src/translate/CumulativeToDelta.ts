@@ -1,9 +1,34 @@
 import type { ExponentialHistogram, Histogram } from '@opentelemetry/sdk-metrics';
 
-type Previous =
-  | { kind: 'sum'; start: number; value: number; seen: number }
-  | { kind: 'histogram'; start: number; value: Histogram; seen: number }
-  | { kind: 'exponential'; start: number; value: ExponentialHistogram; seen: number };
+type Kind =
+  | { kind: 'sum'; value: number }
+  | { kind: 'histogram'; value: Histogram }
+  | { kind: 'exponential'; value: ExponentialHistogram };
+
+/** A stream's state, linked into the recency list (least recently seen first). */
+type Previous = Kind & Links;
+
+interface Links {
+  key: string;
+  start: number;
+  /** The `now` of the export that last saw it. */
+  seen: number;
+  older: Previous | undefined;
+  newer: Previous | undefined;
+}
+
+/** One shape for every stream's state (object literals built by spreading were twice the size). */
+class Stream implements Links {
+  older: Previous | undefined = undefined;
+  newer: Previous | undefined = undefined;
+  constructor(
+    readonly kind: Kind['kind'],
+    public value: Kind['value'],
+    readonly key: string,
+    public start: number,
+    public seen: number,
+  ) {}
+}
 
 /** How many cumulative streams {@link CumulativeToDelta} keeps state for, unless told otherwise. */
 export const DEFAULT_MAX_DELTA_STREAMS = 100_000;
@@ -25,16 +50,23 @@ export type StateFull = typeof STATE_FULL;
  *   publishing it would count its past twice.
  * - Reset: a changed start time, or a value (a count, any bucket) that went down. The new cumulative value is
  *   then the delta since the restart.
- * - Full: at `maxStreams`, streams that have state keep it and new ones are refused. Evicting a live stream to make
- *   room would not help: when more streams are live than fit, each would be evicted before its next point and
- *   every point would only set a baseline. Refused, a stream new since the previous export is still published
- *   whole (that is its delta); any other point of it is answered {@link STATE_FULL}.
+ * - Full: at `maxStreams`, a new stream takes the place of the least recently seen one only if that one missed the
+ *   previous export (it is idle: churned away, say). Live streams are never evicted: when more streams are live
+ *   than fit, each would be evicted before its next point and every point would only set a baseline. So new
+ *   streams are refused instead; a refused stream new since the previous export is still published whole (that
+ *   is its delta), and any other point of it is answered {@link STATE_FULL}.
+ *
+ * Every operation is O(1): streams are kept in a linked list by recency, beside the map.
  */
 export class CumulativeToDelta {
-  // Entries are updated in place, so the map's order is admission order, not recency: nothing relies on it.
   private readonly streams = new Map<string, Previous>();
+  /** Least and most recently seen. */
+  private oldest: Previous | undefined;
+  private newest: Previous | undefined;
   private previousExportEnd: number | undefined;
   private currentExportEnd: number | undefined;
+  /** The `now` of the last export ended: a stream last seen before it is idle. */
+  private lastExportNow = -Infinity;
 
   /**
    * @param ttlMillis forget a stream after this long without a point
@@ -60,26 +92,66 @@ export class CumulativeToDelta {
    * The first point of a stream without state (or whose state was of another kind): kept as the baseline if there
    * is room, and published whole if the stream is new since the previous export.
    */
-  private admit<T>(key: string, replacing: boolean, state: Previous, value: T, end: number): T | undefined | StateFull {
-    const isNew = this.isNewStream(state.start, end);
-    if (replacing || this.streams.size < this.maxStreams) {
-      this.streams.set(key, state);
-      return isNew ? value : undefined;
+  private admit<T>(
+    key: string,
+    prev: Previous | undefined,
+    kind: Kind,
+    start: number,
+    now: number,
+    value: T,
+    end: number,
+  ): T | undefined | StateFull {
+    const isNew = this.isNewStream(start, end);
+    if (prev !== undefined) this.forget(prev);
+    else if (this.streams.size >= this.maxStreams) {
+      const idle = this.oldest;
+      if (idle === undefined || idle.seen >= this.lastExportNow) return isNew ? value : STATE_FULL;
+      this.forget(idle);
     }
-    return isNew ? value : STATE_FULL;
+    const state = new Stream(kind.kind, kind.value, key, start, now) as Previous;
+    state.older = this.newest;
+    if (this.newest) this.newest.newer = state;
+    else this.oldest = state;
+    this.newest = state;
+    this.streams.set(key, state);
+    return isNew ? value : undefined;
+  }
+
+  /** Marks a stream seen now: it moves to the recent end of the list. */
+  private touch(s: Previous, start: number, now: number): void {
+    s.start = start;
+    s.seen = now;
+    if (s === this.newest) return;
+    // Unlink (it is not the newest, so it has a newer neighbour)…
+    s.newer!.older = s.older;
+    if (s.older) s.older.newer = s.newer;
+    else this.oldest = s.newer;
+    // …and append.
+    s.older = this.newest;
+    s.newer = undefined;
+    this.newest!.newer = s;
+    this.newest = s;
+  }
+
+  private forget(s: Previous): void {
+    this.streams.delete(s.key);
+    if (s.older) s.older.newer = s.newer;
+    else this.oldest = s.newer;
+    if (s.newer) s.newer.older = s.older;
+    else this.newest = s.older;
+    s.older = s.newer = undefined;
   }
 
   /** Delta of a monotonic cumulative sum; undefined when the point only sets a baseline. */
   sum(key: string, start: number, end: number, value: number, now: number): number | undefined | StateFull {
     const prev = this.streams.get(key);
     if (prev === undefined || prev.kind !== 'sum') {
-      return this.admit(key, prev !== undefined, { kind: 'sum', start, value, seen: now }, value, end);
+      return this.admit(key, prev, { kind: 'sum', value }, start, now, value, end);
     }
     this.isNewStream(start, end);
     const delta = prev.start !== start || value < prev.value ? value : value - prev.value;
-    prev.start = start;
+    this.touch(prev, start, now);
     prev.value = value;
-    prev.seen = now;
     return delta;
   }
 
@@ -87,14 +159,13 @@ export class CumulativeToDelta {
   histogram(key: string, start: number, end: number, value: Histogram, now: number): Histogram | undefined | StateFull {
     const prev = this.streams.get(key);
     if (prev === undefined || prev.kind !== 'histogram') {
-      return this.admit(key, prev !== undefined, { kind: 'histogram', start, value, seen: now }, value, end);
+      return this.admit(key, prev, { kind: 'histogram', value }, start, now, value, end);
     }
     this.isNewStream(start, end);
     const p = prev.value;
     const prevStart = prev.start;
-    prev.start = start;
+    this.touch(prev, start, now);
     prev.value = value;
-    prev.seen = now;
     const sameLayout =
       p.buckets.boundaries.length === value.buckets.boundaries.length &&
       p.buckets.boundaries.every((b, i) => b === value.buckets.boundaries[i]);
@@ -120,14 +191,13 @@ export class CumulativeToDelta {
   ): ExponentialHistogram | undefined | StateFull {
     const prev = this.streams.get(key);
     if (prev === undefined || prev.kind !== 'exponential') {
-      return this.admit(key, prev !== undefined, { kind: 'exponential', start, value, seen: now }, value, end);
+      return this.admit(key, prev, { kind: 'exponential', value }, start, now, value, end);
     }
     this.isNewStream(start, end);
     const p = prev.value;
     const prevStart = prev.start;
-    prev.start = start;
+    this.touch(prev, start, now);
     prev.value = value;
-    prev.seen = now;
     if (prevStart !== start || value.count < p.count || value.scale > p.scale) return value;
     const shift = p.scale - value.scale;
     const positive = subtractBuckets(value.positive, p.positive, shift);
@@ -151,9 +221,10 @@ export class CumulativeToDelta {
     if (this.currentExportEnd !== undefined) this.previousExportEnd = this.currentExportEnd;
     else if (this.previousExportEnd === undefined) this.previousExportEnd = now;
     this.currentExportEnd = undefined;
-    const oldest = now - this.ttlMillis;
-    // Map order is admission order, not recency: every entry is looked at, once per export.
-    for (const [key, s] of this.streams) if (s.seen < oldest) this.streams.delete(key);
+    this.lastExportNow = now;
+    const cutoff = now - this.ttlMillis;
+    // Least recently seen first: stop at the first stream still fresh.
+    while (this.oldest !== undefined && this.oldest.seen < cutoff) this.forget(this.oldest);
   }
 }
 

@@ -114,6 +114,25 @@ describe('CumulativeToDelta', () => {
     for (const later of answers.slice(1)) expect(later).to.deep.equal([10, 10, 10, STATE_FULL, STATE_FULL]);
   });
 
+  it('when full, lets a new stream take the place of one that missed the previous export (series churn)', () => {
+    const d = new CumulativeToDelta(3600_000, 3);
+    for (const k of ['a', 'b', 'c']) d.sum(k, 0, 1000, 1, 1000);
+    d.endExport(1000);
+    // Export 2 sees only b and c: a is still live (it was in the previous export), so x is refused.
+    expect(d.sum('b', 0, 2000, 2, 2000)).to.equal(1);
+    expect(d.sum('c', 0, 2000, 2, 2000)).to.equal(1);
+    expect(d.sum('x', 0, 2000, 5, 2000)).to.equal(STATE_FULL);
+    d.endExport(2000);
+    // Export 3: a missed export 2, so it is idle and gives its place to y; b and c keep theirs.
+    expect(d.sum('y', 0, 3000, 7, 3000)).to.equal(undefined);
+    expect(d.sum('b', 0, 3000, 4, 3000)).to.equal(2);
+    expect(d.sum('c', 0, 3000, 4, 3000)).to.equal(2);
+    d.endExport(3000);
+    expect(d.sum('y', 0, 4000, 9, 4000)).to.equal(2);
+    expect(d.sum('a', 0, 4000, 9, 4000), 'a comes back as a baseline').to.equal(STATE_FULL);
+    expect(d.size).to.equal(3);
+  });
+
   it('publishes a refused stream whole when it started since the previous export', () => {
     const d = new CumulativeToDelta(60_000, 1);
     d.sum('a', 0, 1000, 1, 1000);

@@ -295,6 +295,31 @@ describe('translateResourceMetrics', () => {
     expect(out).to.deep.equal([10, 5, 0, 3]);
   });
 
+  it('past the cumulative-state cap, loses only the streams beyond it: 101,000 streams, 4 exports, ≥ 99 % landed', () => {
+    const ctx = context({ deltas: new CumulativeToDelta(3600_000) });
+    const STREAMS = 101_000;
+    const start = NOW - 3600_000; // every stream existed before the exporter's first export
+    let recorded = 0;
+    let published = 0;
+    for (let e = 0; e < 4; e++) {
+      const now = NOW + e * 60_000;
+      // Cumulative value e+1 per stream: each export adds 1 to every stream (the first export publishes it whole).
+      const metric: MetricData = {
+        descriptor: descriptor('requests'),
+        aggregationTemporality: AggregationTemporality.CUMULATIVE,
+        dataPointType: DataPointType.SUM,
+        isMonotonic: true,
+        dataPoints: Array.from({ length: STREAMS }, (_, i) => point(e + 1, { stream: i }, now - 1000, start)),
+      };
+      recorded += STREAMS;
+      for (const d of translateResourceMetrics(rm([metric]), { ...ctx, now })) published += d.Value!;
+      ctx.deltas.endExport(now);
+    }
+    expect(published / recorded).to.be.at.least(0.99);
+    expect(recorded - published, 'lost: the 1,000 streams beyond the cap, at exports 2–4').to.equal(3 * 1000);
+    expect(ctx.drops.dropped['cumulative-state-full']).to.equal(3 * 1000);
+  });
+
   describe('poisoned points', () => {
     // Each poisoned point sits between two good ones, and carries a value no warning may repeat.
     const SECRET = 'SECRET-VALUE';

@@ -158,6 +158,89 @@ describe('reliability', function () {
     });
   });
 
+  describe('poison: malformed points beside good ones, through export()', () => {
+    it('drops each malformed point alone, counts it by reason, and lands every good point beside it', async () => {
+      const { namespace, e } = exporter();
+      const now = Date.now();
+      const at = (ms: number) => millisToHrTime(ms);
+      const GOOD = 1500;
+      const good = (from: number): MetricData => ({
+        descriptor: { name: 'good', unit: '', description: '', valueType: ValueType.INT },
+        aggregationTemporality: AggregationTemporality.DELTA,
+        dataPointType: DataPointType.SUM,
+        isMonotonic: true,
+        dataPoints: Array.from({ length: GOOD }, (_, i) => ({
+          startTime: at(now - 1000),
+          endTime: at(now),
+          attributes: { series: `s${from + i}` },
+          value: from + i + 1,
+        })),
+      });
+      const circular: Record<string, unknown> = { name: 'loop' };
+      circular['self'] = circular;
+      const sumPoint = (endTime: [number, number], attributes: Attributes, value = 1) => ({
+        startTime: at(now - 1000),
+        endTime,
+        attributes,
+        value,
+      });
+      const poisonSums: MetricData = {
+        descriptor: { name: 'poison.sum', unit: '', description: '', valueType: ValueType.INT },
+        aggregationTemporality: AggregationTemporality.CUMULATIVE,
+        dataPointType: DataPointType.SUM,
+        isMonotonic: true,
+        dataPoints: [
+          sumPoint([NaN, NaN], { case: 'nan-time' }),
+          sumPoint(at(1e20), { case: 'far-future' }),
+          sumPoint(at(now), { case: 'bigint', id: (10n ** 30n) as unknown as number }),
+          sumPoint(at(now), { case: 'circular', obj: circular as unknown as string }),
+          sumPoint(undefined as unknown as [number, number], { case: 'no-time' }),
+        ],
+      };
+      const histogram = (label: string, buckets: { boundaries: number[]; counts: number[] }, extra = {}) => ({
+        startTime: at(now - 1000),
+        endTime: at(now),
+        attributes: { case: label },
+        value: { buckets, count: buckets.counts.reduce((a, b) => a + b, 0), sum: 10, min: 1, max: 9, ...extra },
+      });
+      const poisonHistograms: MetricData = {
+        descriptor: { name: 'poison.histogram', unit: 'ms', description: '', valueType: ValueType.DOUBLE },
+        aggregationTemporality: AggregationTemporality.DELTA,
+        dataPointType: DataPointType.HISTOGRAM,
+        dataPoints: [
+          histogram('negative-count', { boundaries: [5], counts: [3, -1] }),
+          histogram('min-above-max', { boundaries: [5], counts: [1, 1] }, { min: 9, max: 1 }),
+          histogram('unsorted', { boundaries: [5, 2], counts: [1, 1, 0] }),
+          histogram('ok', { boundaries: [5], counts: [1, 1] }),
+        ],
+      };
+      const result = await exportOnce(e, rm(good(0), poisonSums, poisonHistograms, good(GOOD)));
+      expect(result.code).to.equal(ExportResultCode.SUCCESS);
+      const client = cw().client();
+      const dims = Array.from({ length: 2 * GOOD }, (_, i) => ({ series: `s${i}` }));
+      const sums = await readMany(client, namespace, 'good', dims);
+      const okHistogram = await readStatistics(client, {
+        namespace,
+        metricName: 'poison.histogram',
+        dimensions: { case: 'ok' },
+      });
+      client.destroy();
+      expect(sums).to.deep.equal(dims.map((_, i) => i + 1));
+      expect(okHistogram.sampleCount).to.equal(2);
+      // BigInt and circular attributes are values like any other: those points land, with JSON dimensions.
+      const landedCases = sent(cw().puts)
+        .filter((d) => d.MetricName === 'poison.sum')
+        .map((d) => d.Dimensions!.find((x) => x.Name === 'case')!.Value)
+        .sort();
+      expect(landedCases).to.deep.equal(['bigint', 'circular']);
+      expect(e.getStats().dropped).to.include({
+        'timestamp-out-of-range': 2,
+        'malformed-point': 1,
+        'invalid-histogram': 3,
+      });
+    });
+  });
+
   describe('faults', () => {
     const points = (count: number) =>
       gauge(

@@ -165,7 +165,9 @@ describe('CloudWatchMetricExporter through outages (retry buffer, retries, one d
   it('keeps nothing with retryBuffer: false', async () => {
     const { exporter: e } = exporter({ retryBuffer: false });
     cw().setOutage({ status: 503, code: 'ServiceUnavailable' });
-    expect((await exportOnce(e, calls(10, 1))).code).to.equal(ExportResultCode.FAILED);
+    const result = await exportOnce(e, calls(10, 1));
+    expect(result.code).to.equal(ExportResultCode.FAILED);
+    expect(result.error!.message).to.match(/^10 datums did not land and were given up \(ServiceUnavailable/);
     expect(e.getStats().retryBuffer.requests).to.equal(0);
     expect(e.getStats().discarded.overflow).to.equal(10);
   });

@@ -127,7 +127,7 @@ export class BatchSender {
       kept: this.kept,
       keptDatums: this.keptDatums,
       discardedDatums: this.discardedDatums,
-      lastError: this.lastError ?? (this.kept > 0 ? this.ctx.health.lastError : undefined),
+      lastError: this.lastError ?? (this.kept + this.discardedDatums > 0 ? this.ctx.health.lastError : undefined),
     };
   }
 
@@ -243,10 +243,13 @@ export class BatchSender {
   }
 
   private keep(item: Item): void {
+    if (!this.ctx.buffer.add({ batch: item.batch, createdAt: item.createdAt })) {
+      this.discardedDatums += item.batch.count;
+      return;
+    }
     this.kept++;
     this.keptDatums += item.batch.count;
     this.ctx.counters.bufferedRequests++;
-    this.ctx.buffer.add({ batch: item.batch, createdAt: item.createdAt });
   }
 
   private refused(item: Item, err: unknown): void {

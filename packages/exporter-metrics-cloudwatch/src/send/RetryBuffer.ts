@@ -42,11 +42,14 @@ export class RetryBuffer {
     return this.total;
   }
 
-  /** Keeps a request, in the order of its data's age; makes room by giving up the oldest. */
-  add(request: PendingRequest): void {
+  /**
+   * Keeps a request, in the order of its data's age; makes room by giving up the oldest. Answers false (and
+   * reports it discarded) when the request alone is over the bound — or the buffer is off.
+   */
+  add(request: PendingRequest): boolean {
     if (request.batch.bytes > this.limits.maxBytes) {
       this.onDiscard('overflow', request);
-      return;
+      return false;
     }
     // Nearly always the newest: look for its place from the end.
     let i = this.queue.length;
@@ -54,6 +57,7 @@ export class RetryBuffer {
     this.queue.splice(i, 0, request);
     this.total += request.batch.bytes;
     while (this.total > this.limits.maxBytes) this.discard(this.queue.shift()!, 'overflow');
+    return true;
   }
 
   /** The oldest request still worth sending, removed from the buffer; expired ones are given up on the way. */

@@ -20,7 +20,7 @@ export function describeOutcome(outcome: SendOutcome, counters: StatsCounters, b
     );
   }
   if (outcome.discardedDatums > 0 && !first) {
-    parts.push(`${outcome.discardedDatums} datums were given up (${why})`);
+    parts.push(`${outcome.discardedDatums} datums did not land and were given up (${why}); see getStats().discarded`);
   }
   if (parts.length === 0) return undefined;
   return new Error(parts.join('; '), { cause: first ?? outcome.lastError });

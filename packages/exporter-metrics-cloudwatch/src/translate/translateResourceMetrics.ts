@@ -307,7 +307,8 @@ function pushHistogram<H extends { sum?: number; min?: number; max?: number; cou
   fromCumulative: boolean,
   out: TranslatedDatum[],
 ): void {
-  if (h === undefined || !storableStats(f, h)) return;
+  // An empty histogram has nothing to publish; the SDK gives it min +∞ and max −∞, which are no values to report.
+  if (h === undefined || h.count === 0 || !storableStats(f, h)) return;
   // Deltas computed from cumulative points only know the lifetime extremes: they bound, but are not exact.
   const dist = toDistribution(buckets(h, bucketScratch), {
     count: h.count,

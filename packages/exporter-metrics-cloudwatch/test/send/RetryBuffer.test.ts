@@ -44,7 +44,7 @@ describe('RetryBuffer', () => {
 
   it('never keeps a request larger than maxBytes (and keeps nothing at 0)', () => {
     const { b, discarded } = buffer(0);
-    b.add(req(1));
+    expect(b.add(req(1))).to.equal(false);
     expect(discarded.map(([r]) => r)).to.deep.equal(['overflow']);
     expect(b.requests).to.equal(0);
   });

@@ -215,23 +215,29 @@ describe('translateResourceMetrics', () => {
     expect(d!.Unit).to.equal('Bytes');
   });
 
-  it('skips empty histograms', () => {
+  it('skips empty histograms, silently, even with the SDK’s min +∞ and max −∞', () => {
+    const empty = (extra: object) =>
+      point({
+        count: 0,
+        sum: 0,
+        scale: 20,
+        zeroCount: 0,
+        positive: { offset: 0, bucketCounts: [] },
+        negative: { offset: 0, bucketCounts: [] },
+        ...extra,
+      });
     const h: MetricData = {
       descriptor: descriptor('size'),
       aggregationTemporality: AggregationTemporality.DELTA,
       dataPointType: DataPointType.EXPONENTIAL_HISTOGRAM,
-      dataPoints: [
-        point({
-          count: 0,
-          sum: 0,
-          scale: 20,
-          zeroCount: 0,
-          positive: { offset: 0, bucketCounts: [] },
-          negative: { offset: 0, bucketCounts: [] },
-        }),
-      ],
+      dataPoints: [empty({}), empty({ min: Infinity, max: -Infinity })],
     };
-    expect(translateResourceMetrics(rm([h]), context())).to.deep.equal([]);
+    const ctx = context();
+    expect(translateResourceMetrics(rm([h]), ctx)).to.deep.equal([]);
+    expect(
+      Object.values(ctx.drops.dropped).every((n) => n === 0),
+      'nothing counted as dropped',
+    ).to.equal(true);
   });
 
   it('splits an exponential histogram with more than 150 buckets into self-consistent datums', () => {

@@ -1,5 +1,4 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { diag } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type {
   AggregationOption,
@@ -31,6 +30,7 @@ import { DropReporter } from './translate/DropReporter.js';
 import { toResourceDimensions } from './translate/toDimensions.js';
 import type { TranslatedDatum } from './translate/TranslatedDatum.js';
 import { scopeKeyOf, translateMetric, type TranslateContext } from './translate/translateResourceMetrics.js';
+import { report } from './report.js';
 
 /** Points translated between two looks at the clock. */
 const SLICE_POINTS = 200;
@@ -38,6 +38,34 @@ const SLICE_POINTS = 200;
 const SLICE_MS = 3;
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** The items of a list in the input, or none if it cannot be read as one (the input is the user's to get wrong). */
+function readList<T>(get: () => Iterable<T> | undefined): T[] {
+  try {
+    const list = get();
+    return list === undefined || list === null ? [] : Array.from(list);
+  } catch {
+    return [];
+  }
+}
+
+/** How many points a metric has; 0 if that cannot be read (translation then reports what it can). */
+function pointCount(metric: MetricData): number {
+  try {
+    const n = metric.dataPoints.length;
+    return Number.isSafeInteger(n) && n > 0 ? n : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function metricName(metric: MetricData): string {
+  try {
+    return String(metric.descriptor.name);
+  } catch {
+    return '';
+  }
+}
 
 /**
  * An OpenTelemetry push exporter that writes metrics to Amazon CloudWatch with PutMetricData.
@@ -100,7 +128,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
         (err: unknown): ExportResult => {
           this.counters.failedExports++;
           const error = err instanceof Error ? err : new Error(String(err));
-          diag.error(`CloudWatchMetricExporter: export failed: ${error.message}`);
+          report('error', `CloudWatchMetricExporter: export failed: ${error.message}`);
           return { code: ExportResultCode.FAILED, error };
         },
       )
@@ -109,7 +137,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
         try {
           resultCallback(result);
         } catch (err) {
-          diag.error('CloudWatchMetricExporter: the export result callback threw', err);
+          report('error', 'CloudWatchMetricExporter: the export result callback threw', err);
         }
       });
     this.track(done);
@@ -131,9 +159,9 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       now: started,
       dimensionCache: this.dimensionCache,
     };
-    const resourceDimensions = toResourceDimensions(this.options.resourceDimensions, metrics.resource.attributes);
+    const deadline = started + this.options.timeoutMillis;
     // Requests go out as soon as they are full, so compression and signing overlap with translating the rest.
-    const { sender, counters, finish } = this.startSending(started + this.options.timeoutMillis, started);
+    const { sender, counters, finish } = this.startSending(deadline, started);
     const packer = new Packer(
       namespace,
       { maxDatums: MAX_DATUMS_PER_REQUEST, maxBytes: this.options.maxRequestBytes },
@@ -143,37 +171,13 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
     );
     let outcome: SendOutcome;
     try {
-      const datums: TranslatedDatum[] = [];
-      let sliceStart = performance.now();
-      for (const sm of metrics.scopeMetrics) {
-        const scopeKey = scopeKeyOf(sm.scope);
-        for (const metric of sm.metrics) {
-          const points = metric.dataPoints.length;
-          for (let i = 0; i < points; i += SLICE_POINTS) {
-            const part =
-              points <= SLICE_POINTS
-                ? metric
-                : ({ ...metric, dataPoints: metric.dataPoints.slice(i, i + SLICE_POINTS) } as MetricData);
-            datums.length = 0;
-            translateMetric(part, scopeKey, resourceDimensions, ctx, datums);
-            for (const d of datums) packer.add(d);
-            if (performance.now() - sliceStart > SLICE_MS) {
-              await yieldToEventLoop();
-              sliceStart = performance.now();
-            }
-          }
-        }
-      }
-      this.deltas.endExport(started);
-      packer.finish();
-      for (const d of packer.oversized) {
-        this.drops.drop(d.MetricName ?? '', 'rejected-by-cloudwatch', 'the datum alone is larger than maxRequestBytes');
-      }
+      await this.translate(metrics, ctx, packer, deadline);
     } finally {
-      // Even if translation threw, what was queued is sent (or kept) before the export ends.
+      // Whatever happened, what was queued is sent (or kept) before the export ends.
       outcome = await finish();
     }
-    diag.debug(
+    report(
+      'debug',
       `CloudWatchMetricExporter: ${counters.datumsExported} datums in ${counters.requests} requests ` +
         `(${counters.retries} retries, ${counters.resentRequests} from the retry buffer), ` +
         `${counters.uncompressedBytes} bytes → ${counters.wireBytes} on the wire, ` +
@@ -181,6 +185,73 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
     );
     const problem = describeOutcome(outcome, counters, this.buffer);
     if (problem) throw problem;
+  }
+
+  /**
+   * Translates and packs every point, giving the event loop a turn every few milliseconds. Never throws: a scope or
+   * metric whose structure cannot be read costs only its own points, and past the deadline the points not yet
+   * translated are dropped (counted as `export-timeout`) so that the export still ends on time.
+   */
+  private async translate(
+    metrics: ResourceMetrics,
+    ctx: TranslateContext,
+    packer: Packer,
+    deadline: number,
+  ): Promise<void> {
+    let resourceDimensions: ReturnType<typeof toResourceDimensions> = [];
+    try {
+      resourceDimensions = toResourceDimensions(this.options.resourceDimensions, metrics.resource.attributes);
+    } catch (err) {
+      this.drops.warnOnce('', 'resource', `CloudWatchMetricExporter: the resource could not be read: ${String(err)}`);
+    }
+    const datums: TranslatedDatum[] = [];
+    let sliceStart = performance.now();
+    let late = false;
+    for (const sm of readList<ResourceMetrics['scopeMetrics'][number]>(() => metrics.scopeMetrics)) {
+      let scopeKey: string;
+      let list: MetricData[];
+      try {
+        scopeKey = scopeKeyOf(sm.scope);
+        list = readList<MetricData>(() => sm.metrics);
+      } catch (err) {
+        this.drops.warnOnce('', 'scope', `CloudWatchMetricExporter: a scope could not be read: ${String(err)}`);
+        continue;
+      }
+      for (const metric of list) {
+        const points = pointCount(metric);
+        for (let i = 0; i < points || i === 0; i += SLICE_POINTS) {
+          if (late || Date.now() >= deadline) {
+            late = true;
+            const left = points - i;
+            if (left > 0) {
+              this.drops.drop(
+                metricName(metric),
+                'export-timeout',
+                'the export ran out of time before reaching it',
+                left,
+              );
+            }
+            break;
+          }
+          const part =
+            points <= SLICE_POINTS
+              ? metric
+              : ({ ...metric, dataPoints: metric.dataPoints.slice(i, i + SLICE_POINTS) } as MetricData);
+          datums.length = 0;
+          translateMetric(part, scopeKey, resourceDimensions, ctx, datums);
+          for (const d of datums) packer.add(d);
+          if (performance.now() - sliceStart > SLICE_MS) {
+            await yieldToEventLoop();
+            sliceStart = performance.now();
+          }
+        }
+      }
+    }
+    this.deltas.endExport(ctx.now);
+    packer.finish();
+    for (const d of packer.oversized) {
+      this.drops.drop(d.MetricName ?? '', 'rejected-by-cloudwatch', 'the datum alone is larger than maxRequestBytes');
+    }
   }
 
   /**
@@ -233,22 +304,32 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
     this.discarded[reason] += request.batch.count;
     if (this.discardReported) return;
     this.discardReported = true;
-    diag.warn(
+    report(
+      'warn',
       `CloudWatchMetricExporter: gave up ${request.batch.count} datums kept for a later attempt (${reason}); ` +
         'further losses are counted in getStats().discarded and reported again once the retry buffer has emptied',
     );
   }
 
-  /** Sends what the retry buffer holds, until it is empty or `deadline`; not while CloudWatch is known down. */
-  private async drain(deadline: number): Promise<void> {
-    if (this.buffer.requests === 0 || this.health.down) return;
-    const outcome = await this.startSending(deadline, Date.now()).finish();
-    if (outcome.kept > 0) {
-      diag.warn(
-        `CloudWatchMetricExporter: ${this.buffer.requests} requests are still in the retry buffer ` +
-          `(${outcome.lastError ? describeError(outcome.lastError) : 'deadline'})`,
-      );
-    }
+  /**
+   * Sends what the retry buffer holds, until it is empty or `deadline`; not while CloudWatch is known down.
+   * Tracked like an export, so that `shutdown()` waits for it.
+   */
+  private drain(deadline: number): Promise<void> {
+    if (this.buffer.requests === 0 || this.health.down) return Promise.resolve();
+    const drained = this.startSending(deadline, Date.now())
+      .finish()
+      .then((outcome) => {
+        if (outcome.kept > 0) {
+          report(
+            'warn',
+            `CloudWatchMetricExporter: ${this.buffer.requests} requests are still in the retry buffer ` +
+              `(${outcome.lastError ? describeError(outcome.lastError) : 'deadline'})`,
+          );
+        }
+      });
+    this.track(drained);
+    return drained;
   }
 
   /** A snapshot of what the exporter has done since it was created. Cheap; safe to call at any time. */
@@ -286,7 +367,9 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       // Exports started before now end by their own deadlines, which are no later than this one.
       await Promise.all([...this.inFlight]);
       await this.drain(deadline);
-      this.buffer.clear('shutdown');
+      // A flush started before shutdown may still be sending: it ends by its own deadline, no later than ours.
+      await Promise.all([...this.inFlight]);
+      this.buffer.close('shutdown');
       if (this.ownsClient) this.client.destroy();
     })();
     return this.shutdownPromise;

@@ -81,6 +81,8 @@ export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_MAX_REQUEST_BYTES = MAX_REQUEST_BYTES;
 export const MIN_REQUEST_BYTES = 65_536;
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/** The longest delay a Node.js timer takes (about 24.8 days); a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Extra requests per export allowed to isolate datums CloudWatch refuses (about 2·log2(1000) per bad datum). */
 export const ISOLATION_BUDGET = 64;
 export const DEFAULT_STORAGE_RESOLUTION = 60;
@@ -147,8 +149,8 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
     );
   }
   const timeoutMillis = options.timeoutMillis ?? DEFAULT_TIMEOUT_MS;
-  if (!Number.isFinite(timeoutMillis) || timeoutMillis <= 0) {
-    throw new RangeError('CloudWatchMetricExporter: timeoutMillis must be a positive number');
+  if (!Number.isFinite(timeoutMillis) || timeoutMillis <= 0 || timeoutMillis > MAX_TIMER_MS) {
+    throw new RangeError(`CloudWatchMetricExporter: timeoutMillis must be a number from 1 to ${MAX_TIMER_MS}`);
   }
   const retry = resolveRetry(options.retry);
   const retryBuffer = resolveRetryBuffer(options.retryBuffer);
@@ -190,6 +192,9 @@ function resolveRetry(retry: Partial<RetryPolicy> | undefined): RetryPolicy {
     if (!Number.isFinite(resolved[key]) || resolved[key] < 0) {
       throw new RangeError(`CloudWatchMetricExporter: retry.${key} must be a number ≥ 0`);
     }
+  }
+  if (resolved.maxDelayMillis > MAX_TIMER_MS) {
+    throw new RangeError(`CloudWatchMetricExporter: retry.maxDelayMillis must be at most ${MAX_TIMER_MS}`);
   }
   return resolved;
 }

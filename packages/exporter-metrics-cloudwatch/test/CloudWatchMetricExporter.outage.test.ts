@@ -190,6 +190,80 @@ describe('CloudWatchMetricExporter through outages (retry buffer, retries, one d
     expect(new Set((await readBack(namespace, 10)).counts)).to.deep.equal(new Set([1]));
   });
 
+  it('shutdown() waits for a forceFlush() still sending, and every datum is delivered or counted', async () => {
+    // Concurrency 2, three requests: one fails (CloudWatch down), the other lands after it (CloudWatch up again),
+    // the third is kept unsent: the buffer holds two requests while CloudWatch is taken to be up.
+    const { exporter: e } = exporter({ concurrency: 2, retry: { maxAttempts: 1 } });
+    cw().injectFaults({ status: 503, code: 'ServiceUnavailable' }, { delayMs: 150 });
+    await exportOnce(e, calls(1500, 1));
+    expect(e.getStats().retryBuffer.requests).to.equal(2);
+    cw().setOutage({ delayMs: 300, status: 503, code: 'ServiceUnavailable' });
+    const order: string[] = [];
+    const flushed = e.forceFlush().then(() => order.push('forceFlush'));
+    const shut = e.shutdown().then(() => order.push('shutdown'));
+    await Promise.all([flushed, shut]);
+    expect(order).to.deep.equal(['forceFlush', 'shutdown']);
+    const stats = e.getStats();
+    expect(stats.retryBuffer).to.deep.equal({ requests: 0, bytes: 0 });
+    const discarded = Object.values(stats.discarded).reduce((a, b) => a + b, 0);
+    expect(stats.datumsExported + discarded, 'delivered + counted as given up').to.equal(1500);
+    expect(stats.discarded.shutdown).to.be.above(0);
+  });
+
+  it('a scope or metric whose structure cannot be read costs only itself: the good points around it land', async () => {
+    const { namespace, exporter: e } = exporter();
+    const good = calls(20, 3).scopeMetrics[0]!;
+    const broken = {
+      resource: calls(1, 1).resource,
+      scopeMetrics: [
+        { scope: good.scope, metrics: [good.metrics[0], { descriptor: { name: 'x' }, dataPoints: undefined }, null] },
+        { scope: undefined, metrics: [good.metrics[0]] },
+        { scope: { name: 'no-metrics' }, metrics: undefined },
+      ],
+    } as unknown as ResourceMetrics;
+    const result = await exportOnce(e, broken);
+    expect(result.code).to.equal(ExportResultCode.SUCCESS);
+    expect(new Set((await readBack(namespace, 20)).sums)).to.deep.equal(new Set([3]));
+  });
+
+  it('a diag logger that throws loses nothing: the export still answers, with no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (r: unknown) => unhandled.push(r);
+    process.on('unhandledRejection', onUnhandled);
+    let armed = false; // setLogger itself logs
+    const boom = () => {
+      if (armed) throw new Error('logger down');
+    };
+    diag.setLogger({ error: boom, warn: boom, info: boom, debug: boom, verbose: boom }, DiagLogLevel.ALL);
+    armed = true;
+    try {
+      const { exporter: e } = exporter({ retry: { maxAttempts: 1 } });
+      const rm = calls(5, 1);
+      (rm.scopeMetrics[0]!.metrics[0]!.dataPoints[0] as { value: number }).value = NaN; // a drop: a warning
+      cw().injectFaults({ status: 503, code: 'ServiceUnavailable' }); // a failed export: an error
+      expect((await exportOnce(e, rm)).code).to.equal(ExportResultCode.FAILED);
+      expect((await exportOnce(e, calls(5, 2))).code).to.equal(ExportResultCode.SUCCESS);
+      expect(e.getStats().dropped['non-finite-value']).to.equal(1);
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      armed = false; // disable() logs too
+      diag.disable();
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).to.deep.equal([]);
+  });
+
+  it('stops translating at the deadline: an export far too large for its timeout still ends on time, counted', async () => {
+    const { exporter: e } = exporter({ timeoutMillis: 100 });
+    const huge = calls(300_000, 1);
+    const t0 = Date.now();
+    const result = await exportOnce(e, huge);
+    const took = Date.now() - t0;
+    expect(took, 'export time').to.be.below(100 + 400);
+    expect(result.code).to.equal(ExportResultCode.FAILED);
+    expect(e.getStats().dropped['export-timeout']).to.be.above(0);
+  });
+
   it('a CloudWatch that never answers: provider.shutdown() ends within timeoutMillis, requests in flight ≤ concurrency', async () => {
     const TIMEOUT = 2_000;
     const { exporter: e } = exporter({ timeoutMillis: TIMEOUT, concurrency: 2, maxRequestBytes: 65_536 });

@@ -18,6 +18,8 @@ describe('resolveOptions', () => {
     ['storageResolution 30', { namespace: 'N', storageResolution: 30 }, /storageResolution/],
     ['resourceDimensions not an array', { namespace: 'N', resourceDimensions: 'service.name' }, /resourceDimensions/],
     ['deltaStateTtlMillis 0', { namespace: 'N', deltaStateTtlMillis: 0 }, /deltaStateTtlMillis/],
+    ['timeoutMillis past what a timer can wait', { namespace: 'N', timeoutMillis: 3e9 }, /timeoutMillis/],
+    ['retry.maxDelayMillis past what a timer can wait', { namespace: 'N', retry: { maxDelayMillis: 3e9 } }, /maxDelay/],
     ['retry.maxAttempts 0', { namespace: 'N', retry: { maxAttempts: 0 } }, /retry\.maxAttempts/],
     ['a negative retry.baseDelayMillis', { namespace: 'N', retry: { baseDelayMillis: -1 } }, /retry\.baseDelay/],
     ['retryBuffer true', { namespace: 'N', retryBuffer: true }, /retryBuffer/],

@@ -1,5 +1,5 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { diag } from '@opentelemetry/api';
+import { report } from '../report.js';
 import type { StatsCounters } from '../ExporterStats.js';
 import { firstMetricName, splitBatch, type Batch } from '../pack/packDatums.js';
 import type { DropReporter } from '../translate/DropReporter.js';
@@ -136,9 +136,12 @@ export class BatchSender {
     if (waiting) return waiting();
     if (this.active >= this.ctx.concurrency) return;
     this.active++;
-    void this.work().finally(() => {
-      if (--this.active === 0 && this.allIdle) this.allIdle();
-    });
+    // work() handles its own errors; the catch is for what cannot be foreseen, so that it never goes unhandled.
+    void this.work()
+      .catch((err: unknown) => report('error', 'CloudWatchMetricExporter: a send worker failed', err))
+      .finally(() => {
+        if (--this.active === 0 && this.allIdle) this.allIdle();
+      });
   }
 
   private async work(): Promise<void> {
@@ -157,8 +160,8 @@ export class BatchSender {
         await this.send(item);
       } catch (err) {
         // Never expected; the request must not be lost for it.
-        diag.error('CloudWatchMetricExporter: unexpected error while sending', err);
         this.keep(item);
+        report('error', 'CloudWatchMetricExporter: unexpected error while sending', err);
       } finally {
         if (probe) this.ctx.health.releaseProbe();
       }
@@ -257,7 +260,8 @@ export class BatchSender {
     const { batch } = item;
     if (batch.count === 1) {
       ctx.drops.dropped['rejected-by-cloudwatch']++;
-      diag.error(
+      report(
+        'error',
         `CloudWatchMetricExporter: CloudWatch refused a datum of metric "${firstMetricName(batch)}": ` +
           describeError(err),
       );

@@ -26,6 +26,8 @@ export interface RetryBufferLimits {
 export class RetryBuffer {
   private readonly queue: PendingRequest[] = [];
   private total = 0;
+  /** Set by `clear`: the buffer is closed, and whatever comes later is given up for the same reason. */
+  private closedFor: DiscardReason | undefined;
 
   constructor(
     private readonly limits: RetryBufferLimits,
@@ -47,8 +49,8 @@ export class RetryBuffer {
    * reports it discarded) when the request alone is over the bound — or the buffer is off.
    */
   add(request: PendingRequest): boolean {
-    if (request.batch.bytes > this.limits.maxBytes) {
-      this.onDiscard('overflow', request);
+    if (this.closedFor !== undefined || request.batch.bytes > this.limits.maxBytes) {
+      this.onDiscard(this.closedFor ?? 'overflow', request);
       return false;
     }
     // Nearly always the newest: look for its place from the end.
@@ -71,8 +73,9 @@ export class RetryBuffer {
     }
   }
 
-  /** Gives up every request kept. */
-  clear(reason: DiscardReason): void {
+  /** Gives up every request kept, and every one offered from now on. */
+  close(reason: DiscardReason): void {
+    this.closedFor = reason;
     for (const r of this.queue.splice(0)) this.onDiscard(reason, r);
     this.total = 0;
   }

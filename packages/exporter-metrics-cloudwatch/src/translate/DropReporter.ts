@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { report } from '../report.js';
 
 /** Why a data point did not reach CloudWatch. */
 export type DropReason =
@@ -9,6 +9,7 @@ export type DropReason =
   | 'invalid-histogram'
   | 'malformed-point'
   | 'cumulative-state-full'
+  | 'export-timeout'
   | 'rejected-by-cloudwatch';
 
 // Bounds the memory of which (metric, reason) pairs were already reported; past it, warnings stop.
@@ -27,6 +28,7 @@ export class DropReporter {
     'invalid-histogram': 0,
     'malformed-point': 0,
     'cumulative-state-full': 0,
+    'export-timeout': 0,
     'rejected-by-cloudwatch': 0,
   };
   private readonly warned = new Set<string>();
@@ -42,6 +44,6 @@ export class DropReporter {
     const key = `${topic}\u0000${metric}`;
     if (this.warned.has(key) || this.warned.size >= MAX_REMEMBERED) return;
     this.warned.add(key);
-    diag.warn(`${message} (reported once per metric)`);
+    report('warn', `${message} (reported once per metric)`);
   }
 }

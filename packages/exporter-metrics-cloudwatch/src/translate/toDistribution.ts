@@ -24,6 +24,11 @@ export interface Distribution {
   sum: number;
   min: number;
   max: number;
+  /**
+   * Set when the stated sum cannot come from samples in these buckets within these extremes: the histogram
+   * contradicts itself, and no Values/Counts can agree with its statistics.
+   */
+  unreachableSum?: true;
 }
 
 const finite = (x: number | undefined): x is number => x !== undefined && Number.isFinite(x);
@@ -96,6 +101,14 @@ export function toDistribution(
     room += (c * (his[i]! - los[i]!)) / 2;
   }
   let shift = 0;
+  let unreachable = false;
+  if (finite(stats.sum)) {
+    // The sums the samples can have: every representative anywhere within its (clamped) bucket.
+    const lo = fixed + mid - room;
+    const hi = fixed + mid + room;
+    const tolerance = 1e-9 * Math.max(1, Math.abs(lo), Math.abs(hi));
+    unreachable = stats.sum < lo - tolerance || stats.sum > hi + tolerance;
+  }
   if (finite(stats.sum) && room > 0) {
     shift = (stats.sum - fixed - mid) / room;
     shift = Math.max(-1, Math.min(1, shift));
@@ -134,7 +147,7 @@ export function toDistribution(
   }
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += values[i]! * counts[i]!;
-  return {
+  const dist: Distribution = {
     values,
     counts,
     sampleCount: total,
@@ -142,6 +155,8 @@ export function toDistribution(
     min: exact ? stats.min! : values[0]!,
     max: exact ? stats.max! : values[values.length - 1]!,
   };
+  if (unreachable) dist.unreachableSum = true;
+  return dist;
 }
 
 let scratch = new BucketList(64);

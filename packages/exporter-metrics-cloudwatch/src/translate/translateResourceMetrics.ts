@@ -317,6 +317,10 @@ function pushHistogram<H extends { sum?: number; min?: number; max?: number; cou
     max: h.max,
     exactMinMax: !fromCumulative,
   });
+  if (dist?.unreachableSum) {
+    f.ctx.drops.drop(f.name, 'invalid-histogram', 'its sum cannot come from its buckets and extremes');
+    return;
+  }
   if (dist) pushDistribution(f, p, dist, out);
 }
 

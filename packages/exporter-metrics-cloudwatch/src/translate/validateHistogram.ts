@@ -56,8 +56,16 @@ function statsProblem(h: { count: number; sum?: number; min?: number; max?: numb
   if (Number.isNaN(h.min)) return 'the min is NaN';
   if (Number.isNaN(h.max)) return 'the max is NaN';
   const { min, max } = h;
-  if (min !== undefined && max !== undefined && Number.isFinite(min) && Number.isFinite(max) && min > max) {
-    return 'the min is greater than the max';
+  if (min !== undefined && max !== undefined && Number.isFinite(min) && Number.isFinite(max)) {
+    if (min > max) return 'the min is greater than the max';
+    const { count, sum } = h;
+    // Every sample lies in [min, max], so their sum lies in [count·min, count·max].
+    if (count > 0 && sum !== undefined && Number.isFinite(sum)) {
+      const lo = count * min;
+      const hi = count * max;
+      const tolerance = 1e-9 * Math.max(1, Math.abs(lo), Math.abs(hi));
+      if (sum < lo - tolerance || sum > hi + tolerance) return 'the sum lies outside [count × min, count × max]';
+    }
   }
   return undefined;
 }

@@ -96,7 +96,7 @@ describe('serializeDatum of translated datums', () => {
               metric('latency "p"', DataPointType.SUM, (i) => i * 1.25 - 1),
               metric('größe', DataPointType.HISTOGRAM, (i) => ({
                 count: 4 + i,
-                sum: 40.5 + i,
+                sum: 50.25 + 5 * i, // reachable: 0.5 + 30 + (1 + i) samples in (1, 10] + one in (10, 30]
                 min: 0.5,
                 max: 30,
                 buckets: { boundaries: [1, 10, 100], counts: [1, 1 + i, 2, 0] },

@@ -67,12 +67,13 @@ describe('RetryBuffer', () => {
     expect(discarded.map(([r]) => r)).to.deep.equal(['expired']);
   });
 
-  it('clear gives up everything under the reason given', () => {
+  it('close gives up everything under the reason given, and whatever comes later too', () => {
     const { b, discarded } = buffer(10_000);
     b.add(req(1));
     b.add(req(2));
-    b.clear('shutdown');
-    expect(discarded.map(([r]) => r)).to.deep.equal(['shutdown', 'shutdown']);
+    b.close('shutdown');
+    expect(b.add(req(3))).to.equal(false);
+    expect(discarded.map(([r]) => r)).to.deep.equal(['shutdown', 'shutdown', 'shutdown']);
     expect(b.requests).to.equal(0);
     expect(b.bytes).to.equal(0);
   });

@@ -103,6 +103,20 @@ describe('toDistribution', () => {
     });
   }
 
+  it('flags a sum that samples in these buckets, within these extremes, cannot have', () => {
+    const buckets = [
+      { lo: 0, hi: 10, count: 2 },
+      { lo: 10, hi: 20, count: 2 },
+    ];
+    // Exact extremes 1 and 19: the other two samples lie in [1, 10] and [10, 19], so the sum lies in [31, 49].
+    const at = (sum: number) => toDistribution(buckets, { count: 4, sum, min: 1, max: 19, exactMinMax: true })!;
+    expect(at(31).unreachableSum).to.equal(undefined);
+    expect(at(49).unreachableSum).to.equal(undefined);
+    expect(at(40).unreachableSum).to.equal(undefined);
+    expect(at(30.9).unreachableSum).to.equal(true);
+    expect(at(49.1).unreachableSum).to.equal(true);
+  });
+
   it('skips an empty histogram', () => {
     expect(toDistribution([{ lo: 0, hi: 10, count: 0 }], { count: 0, sum: 0, exactMinMax: true })).to.equal(undefined);
   });

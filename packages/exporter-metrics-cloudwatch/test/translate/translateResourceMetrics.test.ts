@@ -353,7 +353,7 @@ describe('translateResourceMetrics', () => {
     });
     const exponential = (extra: object = {}) => ({
       count: 3,
-      sum: 7,
+      sum: 6.5, // 0 + one sample in (2, 2.83] + 4
       scale: 1,
       zeroCount: 1,
       positive: { offset: 2, bucketCounts: [1, 1] },

@@ -55,6 +55,13 @@ describe('validateHistogram', () => {
     ['a negative bucket count', explicit(buckets([10, 100], [3, 2, -1])), /bucket count 2 is not a finite number/],
     ['a NaN bucket count', explicit(buckets([10, 100], [1, NaN, 1])), /bucket count 1 is not a finite number/],
     ['counts that do not add up', explicit({ count: 5 }), /add up to 4, not to the count 5/],
+    ['a sum below count × min', explicit({ sum: 19 }), /sum lies outside \[count × min, count × max\]/],
+    ['a sum above count × max', explicit({ sum: 601 }), /sum lies outside/],
+    [
+      'two samples of 1 summing to 0',
+      explicit({ ...buckets([10], [2, 0]), count: 2, sum: 0, min: 1, max: 1 }),
+      /outside/,
+    ],
   ];
   for (const [name, h, problem] of invalid) {
     it(`refuses ${name}`, () => expect(validateHistogram(h)).to.match(problem));

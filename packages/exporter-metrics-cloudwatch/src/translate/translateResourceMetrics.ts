@@ -145,7 +145,7 @@ function pointTranslator(metric: MetricData): PointTranslator | undefined {
     case DataPointType.GAUGE:
       return gaugePoint as PointTranslator;
     case DataPointType.HISTOGRAM:
-      return histogramPoint as PointTranslator;
+      return explicitPoint as PointTranslator;
     case DataPointType.EXPONENTIAL_HISTOGRAM:
       return exponentialPoint as PointTranslator;
     default:
@@ -167,23 +167,50 @@ function gaugePoint(f: MetricFrame, p: DataPoint<number>, out: TranslatedDatum[]
   if (inWindow(f, p)) pushValue(f, p, p.value, out);
 }
 
-function histogramPoint(f: MetricFrame, p: DataPoint<Histogram>, out: TranslatedDatum[]): void {
-  if (!inWindow(f, p) || !validHistogram(f, validateHistogram(p.value))) return;
-  const h = f.cumulative
-    ? f.ctx.deltas.histogram(streamKey(f, p.attributes), ms(p.startTime), ms(p.endTime), p.value, f.ctx.now)
-    : p.value;
-  if (h === STATE_FULL) return dropStateFull(f);
-  pushHistogram(f, p, h, explicitBuckets, f.cumulative, out);
+/** What differs between the two kinds of histogram on their way to datums. */
+interface HistogramKind<H extends Histogram | ExponentialHistogram> {
+  validate: (h: H) => string | undefined;
+  delta: (
+    deltas: CumulativeToDelta,
+    key: string,
+    start: number,
+    end: number,
+    h: H,
+    now: number,
+  ) => H | undefined | StateFull;
+  buckets: (h: H, into: BucketList) => BucketList;
 }
 
-function exponentialPoint(f: MetricFrame, p: DataPoint<ExponentialHistogram>, out: TranslatedDatum[]): void {
-  if (!inWindow(f, p) || !validHistogram(f, validateExponentialHistogram(p.value))) return;
+const EXPLICIT: HistogramKind<Histogram> = {
+  validate: validateHistogram,
+  delta: (deltas, ...args) => deltas.histogram(...args),
+  buckets: explicitBuckets,
+};
+
+const EXPONENTIAL: HistogramKind<ExponentialHistogram> = {
+  validate: validateExponentialHistogram,
+  delta: (deltas, ...args) => deltas.exponential(...args),
+  buckets: exponentialBuckets,
+};
+
+function histogramPoint<H extends Histogram | ExponentialHistogram>(
+  kind: HistogramKind<H>,
+  f: MetricFrame,
+  p: DataPoint<H>,
+  out: TranslatedDatum[],
+): void {
+  if (!inWindow(f, p) || !validHistogram(f, kind.validate(p.value))) return;
   const h = f.cumulative
-    ? f.ctx.deltas.exponential(streamKey(f, p.attributes), ms(p.startTime), ms(p.endTime), p.value, f.ctx.now)
+    ? kind.delta(f.ctx.deltas, streamKey(f, p.attributes), ms(p.startTime), ms(p.endTime), p.value, f.ctx.now)
     : p.value;
   if (h === STATE_FULL) return dropStateFull(f);
-  pushHistogram(f, p, h, exponentialBuckets, f.cumulative, out);
+  pushHistogram(f, p, h, kind.buckets, f.cumulative, out);
 }
+
+const explicitPoint = (f: MetricFrame, p: DataPoint<Histogram>, out: TranslatedDatum[]) =>
+  histogramPoint(EXPLICIT, f, p, out);
+const exponentialPoint = (f: MetricFrame, p: DataPoint<ExponentialHistogram>, out: TranslatedDatum[]) =>
+  histogramPoint(EXPONENTIAL, f, p, out);
 
 function validHistogram(f: MetricFrame, problem: string | undefined): boolean {
   if (problem === undefined) return true;

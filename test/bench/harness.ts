@@ -11,6 +11,11 @@ import {
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 
+/** A request body's bytes. The SDK's JSON bodies are Uint8Arrays with string methods: `Buffer.from(body)` would read
+ *  them as text (and the SDK warns when it does). */
+const bytes = (body: string | Uint8Array): Buffer =>
+  typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+
 /** What the in-process "network" saw: one entry per request. */
 export interface Captured {
   wireBytes: number;
@@ -31,7 +36,7 @@ export function inProcessClient(opts: { delayMs?: number; capture?: Captured[] }
     requestHandler: {
       handle: async (request: { body: Uint8Array | string; headers: Record<string, string> }) => {
         if (opts.capture) {
-          const raw = Buffer.from(request.body as Uint8Array);
+          const raw = bytes(request.body);
           const gzip = (request.headers['content-encoding'] ?? '').includes('gzip');
           opts.capture.push({ wireBytes: raw.length, gzip, body: gzip ? gunzipSync(raw) : raw });
         }

@@ -3,6 +3,11 @@ import { expect } from 'chai';
 import { gzipSync } from 'node:zlib';
 import { LOCAL_REGION, readStatistics, useLocalCloudWatch } from '../src';
 
+/** A request body's bytes. The SDK's JSON bodies are Uint8Arrays with string methods: `Buffer.from(body)` would read
+ *  them as text (and the SDK warns when it does). */
+const bytes = (body: string | Uint8Array): Buffer =>
+  typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+
 describe('LocalCloudWatch (moto behind the front door)', function () {
   this.timeout(30_000);
   const cw = useLocalCloudWatch();
@@ -84,7 +89,7 @@ describe('LocalCloudWatch (moto behind the front door)', function () {
     c.middlewareStack.add(
       (next) => async (args) => {
         const request = args.request as { body: Uint8Array | string; headers: Record<string, string> };
-        request.body = gzipSync(Buffer.from(request.body));
+        request.body = gzipSync(bytes(request.body));
         request.headers['content-encoding'] = 'gzip';
         request.headers['content-length'] = String(request.body.length);
         return next(args);

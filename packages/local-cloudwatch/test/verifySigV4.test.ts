@@ -2,6 +2,11 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { expect } from 'chai';
 import { verifySigV4, type ReceivedRequest } from '../src/verifySigV4';
 
+/** A request body's bytes. The SDK's JSON bodies are Uint8Arrays with string methods: `Buffer.from(body)` would read
+ *  them as text (and the SDK warns when it does). */
+const bytes = (body: string | Uint8Array): Buffer =>
+  typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' };
 
 /** Signs a real PutMetricData with the SDK and captures the request exactly as it would go on the wire. */
@@ -23,7 +28,7 @@ async function signedRequest(minCompression = 10240): Promise<ReceivedRequest> {
       }) => {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(request.headers)) headers[k.toLowerCase()] = v;
-        captured = { method: request.method, url: request.path, headers, body: Buffer.from(request.body) };
+        captured = { method: request.method, url: request.path, headers, body: bytes(request.body) };
         throw new Error('captured');
       },
     },

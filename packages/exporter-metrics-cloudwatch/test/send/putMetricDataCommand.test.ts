@@ -5,6 +5,11 @@ import { batchBody, packDatums } from '../../src/pack/packDatums';
 import { putMetricDataCommand, speaksJson10 } from '../../src/send/putMetricDataCommand';
 import { TranslatedDatum } from '../../src/translate/TranslatedDatum';
 
+/** A request body's bytes. The SDK's JSON bodies are Uint8Arrays with string methods: `Buffer.from(body)` would read
+ *  them as text (and the SDK warns when it does). */
+const bytes = (body: string | Uint8Array): Buffer =>
+  typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+
 const NS = 'CommandTest';
 const batch = () =>
   packDatums(
@@ -27,7 +32,7 @@ function capturingClient(sent: Array<{ body: string; headers: Record<string, str
     maxAttempts: 1,
     requestHandler: {
       handle: async (request: { body: string | Uint8Array; headers: Record<string, string> }) => {
-        const body = typeof request.body === 'string' ? request.body : Buffer.from(request.body).toString('utf8');
+        const body = typeof request.body === 'string' ? request.body : bytes(request.body).toString('utf8');
         sent.push({ body, headers: request.headers });
         throw new Error('captured');
       },

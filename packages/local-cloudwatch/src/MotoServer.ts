@@ -1,17 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { freePort } from './freePort';
+import { motoCommand, MotoUnavailableError } from './provisionMoto';
 
-/** Thrown when moto_server is not installed: tests skip on a developer's machine and fail under CI. */
-export class MotoUnavailableError extends Error {
-  constructor(command: string, cause: unknown) {
-    super(
-      `moto_server could not be started (${command}: ${cause instanceof Error ? cause.message : String(cause)}). ` +
-        'Install it with: pip install "moto[server]" — or set MOTO_SERVER to its path.',
-    );
-    this.name = 'MotoUnavailableError';
-  }
-}
+export { MotoUnavailableError };
 
 const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 30_000;
@@ -32,7 +24,7 @@ export class MotoServer {
 
   /** Starts moto on a free loopback port and waits until it answers HTTP. */
   static async start(): Promise<MotoServer> {
-    const command = process.env['MOTO_SERVER'] || 'moto_server';
+    const command = await motoCommand();
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
       const port = await freePort(HOST);
@@ -69,11 +61,18 @@ export class MotoServer {
         reject(err);
       };
       child.once('error', (err: NodeJS.ErrnoException) => {
-        fail(err.code === 'ENOENT' || err.code === 'EACCES' ? new MotoUnavailableError(command, err) : err);
+        fail(
+          err.code === 'ENOENT' || err.code === 'EACCES'
+            ? new MotoUnavailableError(`moto_server could not be started (${command}: ${err.message}).`)
+            : err,
+        );
       });
       child.once('exit', (code, signal) => {
-        if (code === 127) fail(new MotoUnavailableError(command, new Error(log.trim() || 'command not found')));
-        else fail(new Error(`moto_server exited early (code ${code}, signal ${signal}): ${log.trim()}`));
+        if (code === 127) {
+          fail(
+            new MotoUnavailableError(`moto_server could not be started (${command}: ${log.trim() || 'not found'}).`),
+          );
+        } else fail(new Error(`moto_server exited early (code ${code}, signal ${signal}): ${log.trim()}`));
       });
       const timer = setTimeout(
         () => fail(new Error(`moto_server did not answer within ${READY_TIMEOUT_MS} ms: ${log}`)),

@@ -1,6 +1,7 @@
 export { LocalCloudWatch, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalCloudWatchOptions } from './LocalCloudWatch';
 export { FrontDoor, type Fault, type FrontDoorOptions, type RecordedRequest } from './FrontDoor';
-export { MotoServer, MotoUnavailableError } from './MotoServer';
+export { MotoServer } from './MotoServer';
+export { MOTO_VERSION, MotoUnavailableError, motoCommand, type ProvisionOptions } from './provisionMoto';
 export {
   validatePutMetricData,
   CLOUDWATCH_UNITS,

@@ -9,7 +9,8 @@ import { MotoUnavailableError } from './MotoServer';
 export function useLocalCloudWatch(options: LocalCloudWatchOptions = {}): () => LocalCloudWatch {
   let cw: LocalCloudWatch | undefined;
   before(async function () {
-    this.timeout(60_000);
+    // Time for a first run to provision moto (see provisionMoto), not only to start it.
+    this.timeout(300_000);
     try {
       cw = await LocalCloudWatch.start(options);
     } catch (err) {

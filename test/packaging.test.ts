@@ -1,6 +1,7 @@
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 
 const pkgDir = join(__dirname, '..', 'packages', 'exporter-metrics-cloudwatch');
 
@@ -17,10 +18,31 @@ describe('the published package', () => {
     expect(names(esm)).to.deep.equal(names(cjs));
   });
 
-  it('marks its ESM build as ES modules and ships only build output, README and LICENSE', () => {
+  it('marks its ESM build as ES modules and ships only build output, its sources, README and LICENSE', () => {
     const marker = JSON.parse(readFileSync(join(pkgDir, 'build', 'esm', 'package.json'), 'utf8')) as { type: string };
     expect(marker.type).to.equal('module');
     const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { files: string[] };
-    for (const f of pkg.files) expect(f).to.match(/^(build\/|README\.md$|LICENSE$)/);
+    for (const f of pkg.files) expect(f).to.match(/^(build\/|src\/|README\.md$|LICENSE$)/);
+  });
+
+  it('ships every source its source maps name, so that they resolve', () => {
+    const packed = execFileSync(
+      'npm',
+      ['pack', '--dry-run', '--json', '-w', 'opentelemetry-exporter-metrics-cloudwatch'],
+      {
+        cwd: join(pkgDir, '..', '..'),
+        encoding: 'utf8',
+      },
+    );
+    const files = new Set(
+      (JSON.parse(packed) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path),
+    );
+    const maps = [...files].filter((f) => f.endsWith('.js.map'));
+    expect(maps.length).to.be.above(10);
+    for (const map of maps) {
+      const { sources } = JSON.parse(readFileSync(join(pkgDir, map), 'utf8')) as { sources: string[] };
+      for (const source of sources)
+        expect(files, `${map} → ${source}`).to.include(posix.join(posix.dirname(map), source));
+    }
   });
 });

@@ -1,0 +1,158 @@
+/*
+ * Every TypeScript snippet in the READMEs runs as shown, against the local CloudWatch: a complete program is
+ * written to a file and run (the package README's usage program in a fresh project that installs the packed
+ * tarball, as its Install section says); a snippet marked `<!-- excerpt: FILE -->` must stand verbatim in FILE,
+ * which another test runs.
+ */
+import { LOCAL_CREDENTIALS, LOCAL_REGION, useLocalCloudWatch } from '@otel-cloudwatch/local-cloudwatch';
+import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+const root = join(__dirname, '..');
+const READMES = ['README.md', 'packages/exporter-metrics-cloudwatch/README.md'];
+const tsxLoader = join(dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs');
+
+interface Snippet {
+  readme: string;
+  line: number;
+  code: string;
+  excerptOf?: string;
+}
+
+/** The ```ts blocks of a README, indentation removed, with the excerpt marker on the line before, if any. */
+function snippets(readme: string): Snippet[] {
+  const lines = readFileSync(join(root, readme), 'utf8').split('\n');
+  const out: Snippet[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^(\s*)```ts\s*$/.exec(lines[i]!);
+    if (!open) continue;
+    const indent = open[1]!.length;
+    const body: string[] = [];
+    let j = i + 1;
+    for (; j < lines.length && !/^\s*```\s*$/.test(lines[j]!); j++) body.push(lines[j]!.slice(indent));
+    const marker = /<!-- excerpt: (\S+) -->/.exec(lines[i - 1] ?? '');
+    out.push({ readme, line: i + 1, code: body.join('\n'), excerptOf: marker?.[1] });
+    i = j;
+  }
+  return out;
+}
+
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const kill = setTimeout(() => child.kill('SIGKILL'), 150_000);
+    child.once('exit', (code) => {
+      clearTimeout(kill);
+      resolve({ code, output });
+    });
+  });
+}
+
+const all = READMES.flatMap(snippets);
+
+describe('the README snippets', function () {
+  this.timeout(240_000);
+  const cw = useLocalCloudWatch();
+  const env = () => ({
+    AWS_ENDPOINT_URL_CLOUDWATCH: cw().endpoint,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_REGION: LOCAL_REGION,
+  });
+  beforeEach(() => cw().reset());
+  afterEach(() => expect(cw().violations.map((v) => v.violation)).to.deep.equal([]));
+
+  const landed = (): MetricDatum[] =>
+    cw()
+      .puts.filter((p) => p.status === 200)
+      .flatMap((p) => (p.input as { MetricData: MetricDatum[] }).MetricData);
+
+  it('has the snippets this test knows how to check (none added unchecked)', () => {
+    expect(all.map((s) => `${s.readme}:${s.excerptOf ?? 'program'}`)).to.deep.equal([
+      'packages/exporter-metrics-cloudwatch/README.md:program',
+      'packages/exporter-metrics-cloudwatch/README.md:program',
+      'packages/exporter-metrics-cloudwatch/README.md:examples/lambda/handler.ts',
+    ]);
+  });
+
+  for (const s of all.filter((x) => x.excerptOf)) {
+    it(`${s.readme}:${s.line} stands verbatim in ${s.excerptOf}`, () => {
+      expect(readFileSync(join(root, s.excerptOf!), 'utf8')).to.contain(s.code);
+    });
+  }
+
+  it('the usage program, installed from the packed tarball as the Install section says, sends its data and exits', async () => {
+    const usage = all.find((s) => s.code.includes("namespace: 'MyService'") && s.code.includes('beforeExit'))!;
+    const project = mkdtempSync(join(tmpdir(), 'readme-usage-'));
+    try {
+      const pack = await run(
+        'npm',
+        ['pack', '-w', 'opentelemetry-exporter-metrics-cloudwatch', '--pack-destination', project, '--silent'],
+        root,
+        {},
+      );
+      expect(pack.code, pack.output).to.equal(0);
+      const tarball = readdirSync(project).find((f) => f.endsWith('.tgz'))!;
+      writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'readme-usage', private: true }));
+      // As the README says, plus what the program imports; from npm's cache when it has them.
+      const install = await run(
+        'npm',
+        [
+          'install',
+          '--prefer-offline',
+          '--no-audit',
+          '--no-fund',
+          `./${tarball}`,
+          '@opentelemetry/api',
+          '@opentelemetry/sdk-metrics',
+          '@opentelemetry/resources',
+        ],
+        project,
+        {},
+      );
+      expect(install.code, install.output).to.equal(0);
+      writeFileSync(join(project, 'usage.mts'), usage.code);
+      const t0 = Date.now();
+      const { code, output } = await run(process.execPath, ['--import', tsxLoader, 'usage.mts'], project, env());
+      expect(code, output).to.equal(0);
+      expect(output, 'the program prints nothing').to.equal('');
+      expect(Date.now() - t0, 'exits on its own once flushed').to.be.below(20_000);
+      const names = landed().map((d) => d.MetricName);
+      expect(names).to.include.members(['orders', 'http.server.request.duration']);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+
+  it('the cost-guidance program keeps user.id out of the dimensions', async () => {
+    const costs = all.find((s) => s.code.includes('createAllowListAttributesProcessor'))!;
+    const dir = join(root, 'test', '.snippets');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'cost-guidance.mts');
+    writeFileSync(file, costs.code);
+    try {
+      const { code, output } = await run(process.execPath, ['--import', tsxLoader, file], root, env());
+      expect(code, output).to.equal(0);
+      const datums = landed().filter((d) => d.MetricName === 'http.server.request.duration');
+      expect(datums).to.have.length(1);
+      expect(datums[0]!.Dimensions!.map((d) => d.Name).sort()).to.deep.equal([
+        'http.response.status_code',
+        'http.route',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -4,9 +4,13 @@
  *   npm start                       # against AWS: the SDK's usual credentials, region and endpoint settings
  *   AWS_ENDPOINT_URL_CLOUDWATCH=http://127.0.0.1:4566 npm start   # against any CloudWatch-compatible endpoint
  */
+import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { CloudWatchMetricExporter } from 'opentelemetry-exporter-metrics-cloudwatch';
+
+// The exporter prints nothing itself: its warnings (dropped points, failed exports and why) go through diag.
+diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN);
 
 const exporter = new CloudWatchMetricExporter({
   namespace: process.env['CW_NAMESPACE'] ?? 'OtelCloudWatch/Basic',
@@ -47,7 +51,7 @@ setTimeout(
     await meterProvider.shutdown(); // flushes the last interval
     const stats = exporter.getStats();
     console.log(
-      `basic example: ${stats.datumsExported} datums in ${stats.requests} requests, ${stats.failedRequests} failed`,
+      `basic example: ${stats.datumsExported} datums in ${stats.requests} requests, ${stats.failedRequests} failed, ${Object.values(stats.discarded).reduce((a, b) => a + b, 0)} datums given up`,
     );
     process.exitCode = stats.failedRequests === 0 && stats.datumsExported > 0 ? 0 : 1;
   },

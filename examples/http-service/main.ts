@@ -2,10 +2,14 @@
  * The instrumented service on its own, exporting to CloudWatch, under generated load.
  *   npm start   # uses the SDK's usual AWS credentials, region and endpoint settings (e.g. AWS_ENDPOINT_URL_CLOUDWATCH)
  */
+import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { CloudWatchMetricExporter } from 'opentelemetry-exporter-metrics-cloudwatch';
 import { generateLoad, startService } from './service';
+
+// The exporter prints nothing itself: its warnings (dropped points, failed exports and why) go through diag.
+diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN);
 
 async function main(): Promise<void> {
   const exporter = new CloudWatchMetricExporter({
@@ -22,7 +26,7 @@ async function main(): Promise<void> {
   await provider.shutdown();
   const stats = exporter.getStats();
   console.log(
-    `http-service example: ${sent} requests served; ${stats.datumsExported} datums in ${stats.requests} PutMetricData requests, ${stats.failedRequests} failed`,
+    `http-service example: ${sent} requests served; ${stats.datumsExported} datums in ${stats.requests} PutMetricData requests, ${stats.failedRequests} failed, ${Object.values(stats.discarded).reduce((a, b) => a + b, 0)} datums given up`,
   );
   process.exitCode = stats.failedRequests === 0 && stats.datumsExported > 0 ? 0 : 1;
 }

@@ -4,10 +4,14 @@
  *
  *   npm start   # uses the SDK's usual AWS credentials, region and endpoint settings (e.g. AWS_ENDPOINT_URL_CLOUDWATCH)
  */
+import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { CloudWatchMetricExporter } from 'opentelemetry-exporter-metrics-cloudwatch';
+
+// The exporter prints nothing itself: its warnings (dropped points, failed exports and why) go through diag.
+diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN);
 
 const exporter = new CloudWatchMetricExporter({
   namespace: process.env['CW_NAMESPACE'] ?? 'OtelCloudWatch/NodeSdk',
@@ -40,7 +44,7 @@ server.listen(0, '127.0.0.1', async () => {
   await sdk.shutdown(); // flushes metrics, then shuts the exporter down
   const stats = exporter.getStats();
   console.log(
-    `node-sdk example: ${stats.datumsExported} datums in ${stats.requests} requests, ${stats.failedRequests} failed`,
+    `node-sdk example: ${stats.datumsExported} datums in ${stats.requests} requests, ${stats.failedRequests} failed, ${Object.values(stats.discarded).reduce((a, b) => a + b, 0)} datums given up`,
   );
   process.exitCode = stats.failedRequests === 0 && stats.datumsExported > 0 ? 0 : 1;
 });

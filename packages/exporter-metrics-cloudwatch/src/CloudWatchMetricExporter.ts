@@ -18,7 +18,7 @@ import {
 } from './options.js';
 import { Packer } from './pack/packDatums.js';
 import { BatchSender, type SendOutcome } from './send/BatchSender.js';
-import { describeOutcome } from './send/describeOutcome.js';
+import { count, describeOutcome } from './send/describeOutcome.js';
 import { describeError } from './send/isInvalidRequestError.js';
 import { RequestSlots } from './send/RequestSlots.js';
 import { RetryBuffer, type DiscardReason, type PendingRequest } from './send/RetryBuffer.js';
@@ -306,7 +306,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
     this.discardReported = true;
     report(
       'warn',
-      `CloudWatchMetricExporter: gave up ${request.batch.count} datums kept for a later attempt (${reason}); ` +
+      `CloudWatchMetricExporter: gave up ${count(request.batch.count, 'datum')} kept for a later attempt (${reason}); ` +
         'further losses are counted in getStats().discarded and reported again once the retry buffer has emptied',
     );
   }
@@ -323,7 +323,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
         if (outcome.kept > 0) {
           report(
             'warn',
-            `CloudWatchMetricExporter: ${this.buffer.requests} requests are still in the retry buffer ` +
+            `CloudWatchMetricExporter: ${count(this.buffer.requests, 'request')} still in the retry buffer ` +
               `(${outcome.lastError ? describeError(outcome.lastError) : 'deadline'})`,
           );
         }

@@ -192,7 +192,7 @@ describe('CloudWatchMetricExporter delivery (packing, gzip, retries, isolation, 
     const points = seriesPoints(3);
     const result = await exportOnce(e, resourceMetrics(counterMetric('calls', points)));
     expect(result.code).to.equal(ExportResultCode.FAILED);
-    expect(result.error!.message).to.match(/1 requests \(3 datums\) did not land yet \(ServiceUnavailable/);
+    expect(result.error!.message).to.match(/^1 request \(3 datums\) did not land yet \(ServiceUnavailable/);
     expect(e.getStats()).to.include({ failedRequests: 1, failedExports: 1, retries: 1, bufferedRequests: 1 });
     expect(e.getStats().retryBuffer.requests).to.equal(1);
     const next = await exportOnce(e, resourceMetrics(counterMetric('other', [[1, {}]])));

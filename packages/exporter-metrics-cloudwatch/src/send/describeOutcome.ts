@@ -15,13 +15,19 @@ export function describeOutcome(outcome: SendOutcome, counters: StatsCounters, b
     parts.push(`${outcome.failures.length} of ${counters.requests} PutMetricData requests failed: ${first.message}`);
   if (outcome.kept > 0) {
     parts.push(
-      `${outcome.kept} requests (${outcome.keptDatums} datums) did not land yet (${why}); ` +
-        `kept in the retry buffer, which holds ${buffer.requests} requests (${buffer.bytes} bytes)`,
+      `${count(outcome.kept, 'request')} (${count(outcome.keptDatums, 'datum')}) did not land yet (${why}); ` +
+        `kept in the retry buffer, which holds ${count(buffer.requests, 'request')} (${buffer.bytes} bytes)`,
     );
   }
   if (outcome.discardedDatums > 0 && !first) {
-    parts.push(`${outcome.discardedDatums} datums did not land and were given up (${why}); see getStats().discarded`);
+    parts.push(
+      `${count(outcome.discardedDatums, 'datum')} did not land and ${outcome.discardedDatums === 1 ? 'was' : 'were'} ` +
+        `given up (${why}); see getStats().discarded`,
+    );
   }
   if (parts.length === 0) return undefined;
   return new Error(parts.join('; '), { cause: first ?? outcome.lastError });
 }
+
+/** `1 request`, `2 requests`. */
+export const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;

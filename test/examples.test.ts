@@ -1,9 +1,18 @@
-import { listMetrics, LOCAL_CREDENTIALS, LOCAL_REGION, useLocalCloudWatch } from '@otel-cloudwatch/local-cloudwatch';
+import {
+  listMetrics,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  motoCommand,
+  MotoUnavailableError,
+  useLocalCloudWatch,
+} from '@otel-cloudwatch/local-cloudwatch';
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SeriesReport } from '../examples/demo/readBack';
+import { tables } from '../examples/demo/render';
 
 const root = join(__dirname, '..');
 
@@ -69,7 +78,15 @@ describe('the examples, against the local CloudWatch through the SDK’s own env
 describe('the demo (npm run demo)', function () {
   this.timeout(120_000);
 
-  it('runs on its own local CloudWatch, shows what landed, and writes its report', async () => {
+  it('runs on its own local CloudWatch, shows what landed, and writes its report', async function () {
+    // The demo starts its own local CloudWatch: without moto it cannot run here (CI must have it).
+    try {
+      await motoCommand();
+    } catch (err) {
+      if (!(err instanceof MotoUnavailableError) || process.env['CI'] === 'true') throw err;
+      console.log(`\n  SKIPPED (the demo): ${err.message}\n`);
+      this.skip();
+    }
     const report = join(mkdtempSync(join(tmpdir(), 'demo-')), 'report.html');
     const { code, output } = await run(
       'examples/demo/demo.ts',
@@ -81,7 +98,87 @@ describe('the demo (npm run demo)', function () {
     expect(output).to.match(/http\.server\.request\.duration {2}\(Milliseconds\)/);
     expect(output).to.match(/front-door violations \(requests CloudWatch would have refused\): 0/);
     expect(output).to.match(/dropped points: \d+ × non-finite-value/);
+
+    // Dimension names as CloudWatch stores them, heading the table's columns; never renamed (`method=GET`).
+    expect(output).to.match(/^ {4}http\.request\.method +http\.response\.status_code +http\.route +│ count/m);
+    expect(output).to.match(/^ {4}(GET|POST) +\d{3} +\/api\/\w+ +│/m);
+    expect(output).not.to.match(/(^|\s)(method|status_code|route)=/m);
+
+    // Progress counts only finished exports, in the right number, from the first line on.
+    const progress = output.split('\n').filter((l) => l.includes(' served · '));
+    expect(progress[0], output).to.match(
+      / served · after 1 export: [1-9][\d,]* datums in 1 PutMetricData request, 0 failed$/,
+    );
+    expect(progress[progress.length - 1], output).to.contain('(last at shutdown)');
+    expect(output).not.to.match(/\b1 (exports|datums|PutMetricData requests|requests)\b/);
+    expect(output).not.to.match(/(^|[^\d,])0 datums/m);
+
+    // The summary's totals agree with each other and with the last progress line.
+    const n = (s: string) => Number(s.replace(/,/g, ''));
+    const last = progress[progress.length - 1]!.match(
+      /([\d,]+) requests? served · after (\d+) exports?.*: ([\d,]+) datums?/,
+    )!;
+    const http = output.match(/HTTP requests: ([\d,]+) served .*; CloudWatch counted ([\d,]+)/)!;
+    const exports = output.match(
+      /exports: (\d+) \((\d+) every 1 s during the load, (\d+) at shutdown\).* carrying ([\d,]+) datums?/,
+    )!;
+    expect(http, output).to.not.equal(null);
+    expect(exports, output).to.not.equal(null);
+    expect(n(http[2]!), 'CloudWatch’s count of requests').to.equal(n(http[1]!));
+    expect(n(last[1]!), 'requests on the last progress line').to.equal(n(http[1]!));
+    expect(n(exports[1]!)).to.equal(n(exports[2]!) + n(exports[3]!));
+    expect(n(last[2]!), 'exports on the last progress line').to.equal(n(exports[1]!));
+    expect(n(last[3]!), 'datums on the last progress line').to.equal(n(exports[4]!));
+    const chartTotals = [...output.matchAll(/\(([\d,]+) in all[;)]/g)].map((m) => n(m[1]!));
+    expect(chartTotals, 'the two charts’ totals').to.deep.equal([n(http[1]!), n(http[1]!)]);
+    const took = output.match(/Took (\d+\.\d) s in all \(from the process start\): (.*)/)!;
+    expect(took, output).to.not.equal(null);
+    const phases = [...took[2]!.matchAll(/(\d+\.\d) s /g)].reduce((a, m) => a + Math.round(Number(m[1]) * 10), 0);
+    expect(phases / 10, 'the phases add up to the total').to.equal(Number(took[1]));
+
+    // Reading back shows its steps.
+    expect(output).to.match(/ListMetrics: \d+ series in 5 metrics/);
+    expect(output).to.match(/http\.server\.request\.duration: (\d+) of \1 series read/);
+    expect(output).to.match(/requests per export interval \(1 s periods\): (\d+) of \1 series read/);
+
+    // Every chart of the report has both axes titled, with units, and round tick values.
     expect(existsSync(report)).to.equal(true);
-    expect(readFileSync(report, 'utf8')).to.contain('<svg');
+    const svgs = readFileSync(report, 'utf8').match(/<svg[\s\S]*?<\/svg>/g) ?? [];
+    expect(svgs).to.have.length(2);
+    const categoryAxes = ['export sent at (s after the load started', 'latency (ms, '];
+    for (const [i, svg] of svgs.entries()) {
+      expect(svg).to.contain(categoryAxes[i]);
+      expect(svg).to.contain('>requests (count)</text>');
+      expect(svg).to.match(/text-anchor="middle">0<\/text>/);
+      expect(svg.match(/text-anchor="middle">[\d,.]+<\/text>/g)).to.have.length.above(2);
+    }
+  });
+
+  it('heads a table too wide for the terminal with numbered dimension columns and a legend of their names', () => {
+    const series = (method: string, status: string): SeriesReport => ({
+      metric: 'http.server.request.duration',
+      dimensions: [
+        { Name: 'service.name', Value: 'toy-shop' },
+        { Name: 'http.request.method', Value: method },
+        { Name: 'http.response.status_code', Value: status },
+      ],
+      unit: 'Milliseconds',
+      sampleCount: 3,
+      sum: 30,
+      min: 5,
+      max: 15,
+    });
+    const reports = [series('GET', '200'), series('POST', '500')];
+    const wide = tables(reports);
+    expect(wide).to.match(/^ {4}http\.request\.method {2}http\.response\.status_code │ count/m);
+    expect(wide).not.to.contain('d1');
+    const narrow = tables(reports, 60);
+    // The legend itself is wider than 60 columns here: one name a line.
+    expect(narrow).to.contain(
+      '    dimension columns:\n      d1 = http.request.method\n      d2 = http.response.status_code\n',
+    );
+    expect(narrow).to.match(/^ {4}d1 +d2 +│ count/m);
+    expect(narrow).to.match(/^ {4}POST +500 +│/m);
+    expect(narrow).to.contain('every series also has service.name=toy-shop');
   });
 });

@@ -3,19 +3,19 @@
  * a local CloudWatch (moto behind the strict front door, on loopback — no AWS account, no network), then what
  * CloudWatch stored, read back.
  *
- *   npm run demo                          # local CloudWatch, about 20 seconds
+ *   npm run demo                          # local CloudWatch: 20 s of load, about 31 s in all
  *   npm run demo -- --seconds 60          # longer
  *   npm run demo -- --aws                 # real CloudWatch: your AWS credentials and region, as the SDK finds them
  */
 import { CloudWatchClient, GetMetricStatisticsCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
-import { LocalCloudWatch } from '@otel-cloudwatch/local-cloudwatch';
+import { LocalCloudWatch, MotoUnavailableError } from '@otel-cloudwatch/local-cloudwatch';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CloudWatchMetricExporter } from 'opentelemetry-exporter-metrics-cloudwatch';
 import { generateLoad, startService } from '../http-service/service';
-import { publishedDistributions, readBack, type SeriesReport } from './readBack';
+import { publishedDistributions, readBack, type ReadBackProgress, type SeriesReport } from './readBack';
 import { barChart, htmlReport, logBins, tables, type Bar } from './render';
 
 interface Args {
@@ -48,21 +48,56 @@ function parseArgs(argv: string[]): Args {
 }
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** `1 export`, `2 exports`: a count with its noun in the right number. */
+const count = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 let local: LocalCloudWatch | undefined;
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
+  // Before any datum: the read-back window starts here.
   const started = new Date();
+  // Where the time goes, printed at the end: a run that takes longer than its --seconds says why. Each phase
+  // ends where the next begins (performance.now() counts from the process start), and each is shown as the
+  // difference of its rounded ends, so that the phases as printed add up to the total as printed.
+  const phases: Array<{ name: string; end: number }> = [
+    { name: 'starting Node and loading the demo', end: performance.now() },
+  ];
+  const endPhase = (name: string) => phases.push({ name, end: performance.now() });
+  const tenths = (ms: number) => Math.round(ms / 100);
+  const phaseSecs = (i: number) => `${((tenths(phases[i]!.end) - tenths(phases[i - 1]?.end ?? 0)) / 10).toFixed(1)} s`;
+  // On a terminal one line follows the run live and each step that finishes leaves a line; in a log, only those.
+  const tty = process.stdout.isTTY;
+  const write = (line: string, keep: boolean) => {
+    if (!tty) {
+      if (keep) console.log(line);
+      return;
+    }
+    // A live line wider than the terminal would wrap, and \r could not redraw it in place: it is cut to fit.
+    // A line that stays is written whole.
+    const width = process.stdout.columns;
+    const shown = keep || line.length < width ? line : `${line.slice(0, width - 2)}…`;
+    process.stdout.write(`\r${shown}\x1b[K${keep ? '\n' : ''}`);
+  };
+
   let namespace: string;
   if (args.aws) {
     namespace = 'OtelCloudWatch/Demo';
     console.log(`\n▶ Real CloudWatch: region and credentials from your AWS configuration. Namespace ${namespace}.`);
   } else {
     process.stdout.write('\n▶ Starting a local CloudWatch (moto behind the strict front door) … ');
-    local = await LocalCloudWatch.start();
+    try {
+      local = await LocalCloudWatch.start();
+    } catch (err) {
+      if (!(err instanceof MotoUnavailableError)) throw err;
+      // What to do about it, in two lines: no stack trace for a missing tool.
+      console.error(`\n\n${err.message}\nOr run the demo against your real CloudWatch: npm run demo -- --aws`);
+      return 1;
+    }
     namespace = 'OtelCloudWatch/Demo';
     console.log(`ready on ${local.endpoint}`);
+    endPhase('starting the local CloudWatch');
   }
 
   const exporter = new CloudWatchMetricExporter({
@@ -72,53 +107,122 @@ async function main(): Promise<number> {
     storageResolution: 1,
     ...(local ? { clientConfig: local.clientConfig() } : {}),
   });
+
+  let served = 0;
+  let loadStart = performance.now();
+  let exportsDone = 0;
+  let shuttingDown = false;
+  // The exporter's totals as the last finished export left them.
+  let totals = exporter.getStats();
+  const progressLine = () => {
+    const elapsed = (performance.now() - loadStart) / 1000;
+    const bar = '█'.repeat(Math.round(Math.min(1, elapsed / args.seconds) * 20)).padEnd(20, '░');
+    const after =
+      exportsDone === 0
+        ? 'no export finished yet'
+        : `after ${count(exportsDone, 'export')}${shuttingDown ? ' (last at shutdown)' : ''}: ` +
+          `${count(totals.datumsExported, 'datum')} in ${count(totals.requests, 'PutMetricData request')}, ` +
+          `${totals.failedRequests} failed`;
+    return `  ${elapsed.toFixed(1).padStart(5)} s ▕${bar}▏ ${count(served, 'request')} served · ${after}`;
+  };
+  // getStats() counts an export as soon as it starts, before its datums go out ("1 export · 0 datums"), so the
+  // progress lines take the exporter's totals when an export has finished: the reader is given the exporter
+  // with its result callback wrapped, nothing else changed.
+  const reporting: PushMetricExporter = {
+    export: (metrics, resultCallback) =>
+      exporter.export(metrics, (result) => {
+        resultCallback(result);
+        exportsDone++;
+        totals = exporter.getStats();
+        write(progressLine(), true);
+      }),
+    forceFlush: () => exporter.forceFlush(),
+    shutdown: () => exporter.shutdown(),
+    selectAggregationTemporality: (type) => exporter.selectAggregationTemporality(type),
+    selectAggregation: (type) => exporter.selectAggregation(type),
+  };
   const provider = new MeterProvider({
     resource: resourceFromAttributes({ 'service.name': 'toy-shop' }),
-    readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: args.interval * 1000 })],
+    readers: [new PeriodicExportingMetricReader({ exporter: reporting, exportIntervalMillis: args.interval * 1000 })],
   });
   const service = await startService(provider.getMeter('toy-shop'));
   console.log(
-    `▶ Toy shop listening on ${service.url}; 8 clients for ${args.seconds} s, exporting every ${args.interval} s\n`,
+    `▶ Toy shop listening on ${service.url}; 8 clients for ${args.seconds} s, exporting every ${args.interval} s\n` +
+      '  (a line per export: seconds since the load started, requests served so far, the exporter’s totals so far)\n',
   );
+  endPhase('starting the toy shop');
 
-  let served = 0;
-  const tty = process.stdout.isTTY;
-  let lastExports = 0;
-  const progress = () => {
-    const s = exporter.getStats();
-    const elapsed = (Date.now() - started.getTime()) / 1000;
-    const done = Math.min(1, elapsed / args.seconds);
-    const bar = '█'.repeat(Math.round(done * 20)).padEnd(20, '░');
-    const line =
-      `  ${elapsed.toFixed(1).padStart(5)} s ▕${bar}▏ ${served.toLocaleString('en-US')} requests served · ` +
-      `${s.exports} exports · ${s.datumsExported} datums in ${s.requests} PutMetricData · ${s.failedRequests} failed`;
-    if (tty) process.stdout.write(`\r${line}`);
-    else if (s.exports !== lastExports) console.log(line);
-    lastExports = s.exports;
-  };
-  const ticker = setInterval(progress, tty ? 250 : 1000);
-  await generateLoad(service.url, Date.now() + args.seconds * 1000, 8, () => served++);
-  await service.close();
-  await provider.shutdown(); // the last interval goes out here
-  clearInterval(ticker);
-  progress();
-  console.log('\n');
+  loadStart = performance.now();
+  const loadStartedAt = Date.now();
+  const ticker = tty ? setInterval(() => write(progressLine(), false), 250) : undefined;
+  let loadPhase: number;
+  let periodicExports: number;
+  try {
+    await generateLoad(service.url, Date.now() + args.seconds * 1000, 8, () => served++);
+    await service.close();
+    endPhase('of load');
+    loadPhase = phases.length - 1;
+    shuttingDown = true;
+    periodicExports = exporter.getStats().exports;
+    await provider.shutdown(); // the last interval goes out here
+  } finally {
+    clearInterval(ticker);
+    if (tty) process.stdout.write('\r\x1b[K');
+  }
+  endPhase('final export at shutdown');
 
   const client = local ? local.client() : new CloudWatchClient({});
   const published = local
     ? publishedDistributions(local.puts.flatMap((r) => (r.input as { MetricData: MetricDatum[] }).MetricData))
     : undefined;
-  if (!local) console.log('  (CloudWatch can take a minute to show new data: reading back until it is there)\n');
+  console.log('\n▶ Reading back what CloudWatch stored (ListMetrics, then GetMetricStatistics per series)');
+  if (!local) console.log('  (CloudWatch can take a minute to show new data: reading back until it is there)');
+  const readStart = performance.now();
+  const since = () => secs(performance.now() - readStart).padStart(7);
+  // ListMetrics is one request, and moto answers it slowly once it holds thousands of values (its check for
+  // series already listed compares each stored value with all it has listed so far): a line every 2 s (on a
+  // terminal, a counter) shows the wait, until the answer comes.
+  let listing = true;
+  write(
+    `  ${since()}  ListMetrics sent` +
+      (local ? ' (the local CloudWatch takes a few seconds to list thousands of stored values)' : ''),
+    true,
+  );
+  const heartbeat = setInterval(
+    () => listing && write(`  ${since()}  ListMetrics: waiting for the answer`, !tty),
+    tty ? 250 : 2000,
+  );
+  const onProgress = (p: ReadBackProgress) => {
+    listing = false;
+    const t = since();
+    if (!p.metric)
+      write(`  ${t}  ListMetrics: ${count(p.total, 'series', 'series')} in ${count(p.metrics, 'metric')}`, true);
+    else
+      write(
+        `  ${t}  ${p.metric.name}: ${p.metric.read} of ${count(p.metric.total, 'series', 'series')} read` +
+          ` (${p.read} of ${p.total} in all)`,
+        p.metric.read === p.metric.total,
+      );
+  };
   let reports: SeriesReport[] = [];
-  for (let attempt = 0; attempt < (local ? 1 : 12); attempt++) {
-    reports = await readBack(client, namespace, started, published);
-    if (reports.length > 0 || local) break;
-    await new Promise((r) => setTimeout(r, 10_000));
+  const attempts = local ? 1 : 12;
+  try {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      reports = await readBack(client, namespace, started, published, onProgress);
+      if (reports.length > 0 || attempt === attempts) break;
+      write(`  nothing stored yet; reading back again in 10 s (attempt ${attempt + 1} of ${attempts})`, true);
+      await new Promise((r) => setTimeout(r, 10_000));
+      listing = true;
+    }
+  } finally {
+    // Also when reading back fails: a timer left running would keep the process from exiting.
+    clearInterval(heartbeat);
   }
 
   // Requests served per export interval, as CloudWatch counts them (SampleCount of the duration histogram).
   const perInterval = new Map<number, number>();
-  for (const r of reports.filter((x) => x.metric === 'http.server.request.duration')) {
+  const durations = reports.filter((x) => x.metric === 'http.server.request.duration');
+  for (const [i, r] of durations.entries()) {
     const res = await client.send(
       new GetMetricStatisticsCommand({
         Namespace: namespace,
@@ -131,37 +235,69 @@ async function main(): Promise<number> {
       }),
     );
     for (const p of res.Datapoints ?? []) {
-      // One bar per export interval, counted from the start of the run.
-      const step = args.interval * 1000;
-      const t = Math.round((p.Timestamp!.getTime() - started.getTime()) / step) * step + started.getTime();
-      perInterval.set(t, (perInterval.get(t) ?? 0) + (p.SampleCount ?? 0));
+      // One bar per export, at the multiple of the interval it was sent nearest to, counted from the load start
+      // (the export at shutdown joins the last one).
+      const k = Math.round((p.Timestamp!.getTime() - loadStartedAt) / (args.interval * 1000));
+      perInterval.set(k, (perInterval.get(k) ?? 0) + (p.SampleCount ?? 0));
     }
+    write(
+      `  ${since()}  requests per export interval (1 s periods): ` +
+        `${i + 1} of ${count(durations.length, 'series', 'series')} read`,
+      i + 1 === durations.length,
+    );
   }
+  endPhase('reading back');
   const intervalBars: Bar[] = [...perInterval.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([t, v]) => ({ label: `+${((t - started.getTime()) / 1000).toFixed(0)} s`, value: v }));
+    .map(([k, v]) => ({ label: `+${k * args.interval} s`, value: v }));
   const latency = reports.filter((r) => r.metric === 'http.server.request.duration' && r.distribution);
   const latencyBars = logBins(
     latency.flatMap((r) => r.distribution!.values),
     latency.flatMap((r) => r.distribution!.counts),
   );
+  const counted = durations.reduce((a, r) => a + r.sampleCount, 0);
+  const sum = (bars: Bar[]) => bars.reduce((a, b) => a + b.value, 0).toLocaleString('en-US');
 
-  console.log('━━ What CloudWatch stored (read back with ListMetrics + GetMetricStatistics) ━━\n');
-  console.log(tables(reports));
+  console.log('\n━━ What CloudWatch stored (read back with ListMetrics + GetMetricStatistics) ━━\n');
+  // A terminal narrower than a table gets its dimension columns numbered, with a legend; a log gets full names.
+  console.log(tables(reports, tty ? process.stdout.columns : Infinity));
   if (intervalBars.length)
-    console.log(barChart('Requests served per export interval (SampleCount, all routes)', intervalBars), '\n');
+    console.log(
+      barChart(
+        'Requests per export interval: SampleCount of http.server.request.duration, all series ' +
+          `(${sum(intervalBars)} in all; the export at shutdown counts in the last bar)`,
+        intervalBars,
+        { category: 'sent at (s after the load started)', value: 'requests' },
+      ),
+      '\n',
+    );
   if (latencyBars.length)
-    console.log(barChart('Latency distribution, ms (published Values/Counts, all routes)', latencyBars), '\n');
+    console.log(
+      barChart(
+        'Latency distribution: published Values/Counts of http.server.request.duration, all series ' +
+          `(${sum(latencyBars)} in all)`,
+        latencyBars,
+        { category: 'latency, ms', value: 'requests' },
+      ),
+      '\n',
+    );
 
   const s = exporter.getStats();
   const drops = Object.entries(s.dropped).filter(([, n]) => n > 0);
   const summary = [
-    `${served.toLocaleString('en-US')} HTTP requests served in ${args.seconds} s`,
-    `${s.exports} exports → ${s.requests} PutMetricData requests (${s.retries} retries, ${s.failedRequests} failed), ${s.datumsExported} datums`,
-    `request bodies: ${kb(s.uncompressedBytes)} uncompressed → ${kb(s.wireBytes)} on the wire (${s.compressedRequests} of ${s.requests} gzipped)`,
+    `HTTP requests: ${served.toLocaleString('en-US')} served to 8 clients in ${phaseSecs(loadPhase)} of load; ` +
+      `CloudWatch counted ${counted.toLocaleString('en-US')} (SampleCount of http.server.request.duration, ` +
+      `its ${count(durations.length, 'series', 'series')} added up)`,
+    `exports: ${s.exports} (${periodicExports} every ${args.interval} s during the load, ` +
+      `${s.exports - periodicExports} at shutdown) → ${count(s.requests, 'PutMetricData request')} ` +
+      `(${count(s.retries, 'retry', 'retries')}, ${s.failedRequests} failed) ` +
+      `carrying ${count(s.datumsExported, 'datum')} that CloudWatch accepted; read back as ` +
+      `${count(reports.length, 'series', 'series')} of ${count(new Set(reports.map((r) => r.metric)).size, 'metric')}`,
+    `request bodies, all ${count(s.requests, 'request')}: ${kb(s.uncompressedBytes)} uncompressed → ` +
+      `${kb(s.wireBytes)} on the wire (${s.compressedRequests} of ${s.requests} gzipped)`,
     drops.length
       ? `dropped points: ${drops.map(([reason, n]) => `${n} × ${reason}`).join(', ')} ` +
-        '(the hit ratio of a cache never looked up is 0/0 = NaN; its neighbours went out)'
+        '(the hit ratio of a cache never looked up is 0/0 = NaN, once per export; its neighbours went out)'
       : 'dropped points: none',
     ...(local ? [`front-door violations (requests CloudWatch would have refused): ${local.violations.length}`] : []),
   ];
@@ -175,16 +311,35 @@ async function main(): Promise<number> {
       title: `otel-cloudwatch demo — ${started.toISOString()}`,
       summary,
       charts: [
-        { title: 'Requests served per export interval', bars: intervalBars },
-        { title: 'Latency distribution (ms)', bars: latencyBars },
+        {
+          title:
+            'Requests per export interval ' +
+            `(SampleCount of http.server.request.duration, ${sum(intervalBars)} in all)`,
+          bars: intervalBars,
+          valueAxis: 'requests (count)',
+          categoryAxis: 'export sent at (s after the load started; the one at shutdown counts in the last bar)',
+        },
+        {
+          title:
+            'Latency distribution ' +
+            `(published Values/Counts of http.server.request.duration, ${sum(latencyBars)} in all)`,
+          bars: latencyBars,
+          valueAxis: 'requests (count)',
+          categoryAxis: 'latency (ms, log-spaced bins)',
+        },
       ],
       reports,
     }),
   );
-  console.log(`\n  Report with charts: ${args.report}\n`);
+  console.log(`\n  Report with charts: ${args.report}`);
 
   client.destroy();
   await local?.stop();
+  endPhase('report and clean-up');
+  console.log(
+    `  Took ${(tenths(phases[phases.length - 1]!.end) / 10).toFixed(1)} s in all (from the process start): ` +
+      `${phases.map((p, i) => `${phaseSecs(i)} ${p.name}`).join(', ')}\n`,
+  );
   const landed = reports.some((r) => r.metric === 'http.server.request.duration' && r.sampleCount > 0);
   return landed && (local?.violations.length ?? 0) === 0 && s.failedRequests === 0 ? 0 : 1;
 }

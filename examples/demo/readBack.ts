@@ -57,53 +57,93 @@ export function publishedDistributions(
   return out;
 }
 
+/** How far a read-back has got: called once ListMetrics has answered (`read` 0), then after each series. */
+export interface ReadBackProgress {
+  /** Series read so far, of `total` listed. */
+  read: number;
+  total: number;
+  /** Distinct metric names listed. */
+  metrics: number;
+  /** The metric of the series just read, and how many of its series are read, of how many. */
+  metric?: { name: string; read: number; total: number };
+}
+
 /** Reads every series of the namespace back from CloudWatch, with its four statistics and percentiles. */
 export async function readBack(
   client: CloudWatchClient,
   namespace: string,
   since: Date,
   published: Map<string, { values: number[]; counts: number[]; unit: string }> | undefined,
+  onProgress?: (progress: ReadBackProgress) => void,
 ): Promise<SeriesReport[]> {
-  // Each series once (moto lists a metric once per stored datum; the helper folds them).
-  const unique = await listMetrics(client, namespace);
+  // Each series once (moto lists a metric once per stored datum; the helper folds them), a metric's series
+  // together so that progress can be told metric by metric.
+  const unique = (await listMetrics(client, namespace)).sort((a, b) =>
+    key(a.MetricName!, a.Dimensions).localeCompare(key(b.MetricName!, b.Dimensions)),
+  );
+  const perMetric = new Map<string, number>();
+  for (const m of unique) perMetric.set(m.MetricName!, (perMetric.get(m.MetricName!) ?? 0) + 1);
+  onProgress?.({ read: 0, total: unique.length, metrics: perMetric.size });
   const reports: SeriesReport[] = [];
-  for (const m of unique) {
-    const res = await client.send(
-      new GetMetricStatisticsCommand({
-        Namespace: namespace,
-        MetricName: m.MetricName,
-        Dimensions: m.Dimensions,
-        StartTime: new Date(since.getTime() - 60_000),
-        EndTime: new Date(Date.now() + 60_000),
-        Period: 60,
-        Statistics: ['SampleCount', 'Sum', 'Minimum', 'Maximum'],
-        ...(published ? {} : { ExtendedStatistics: ['p50', 'p90', 'p99'] }),
-      }),
-    );
-    const points = res.Datapoints ?? [];
-    if (points.length === 0) continue;
-    const pub = published?.get(key(m.MetricName!, m.Dimensions));
-    const report: SeriesReport = {
-      metric: m.MetricName!,
-      dimensions: m.Dimensions ?? [],
-      unit: pub?.unit ?? points[0]!.Unit ?? 'None',
-      sampleCount: points.reduce((a, p) => a + (p.SampleCount ?? 0), 0),
-      sum: points.reduce((a, p) => a + (p.Sum ?? 0), 0),
-      min: Math.min(...points.map((p) => p.Minimum ?? Infinity)),
-      max: Math.max(...points.map((p) => p.Maximum ?? -Infinity)),
-    };
-    if (pub && pub.values.length > 0) {
-      report.distribution = { values: pub.values, counts: pub.counts };
-      report.percentiles = {
-        p50: percentile(pub.values, pub.counts, 0.5),
-        p90: percentile(pub.values, pub.counts, 0.9),
-        p99: percentile(pub.values, pub.counts, 0.99),
-      };
-    } else if (!published && points.length === 1 && points[0]!.ExtendedStatistics) {
-      const e = points[0]!.ExtendedStatistics;
-      if (e['p50'] !== undefined) report.percentiles = { p50: e['p50']!, p90: e['p90']!, p99: e['p99']! };
-    }
-    reports.push(report);
+  let read = 0;
+  let metricRead = 0;
+  for (const [i, m] of unique.entries()) {
+    if (i > 0 && unique[i - 1]!.MetricName !== m.MetricName) metricRead = 0;
+    const report = await readSeries(client, namespace, since, published, m.MetricName!, m.Dimensions ?? []);
+    if (report) reports.push(report);
+    onProgress?.({
+      read: ++read,
+      total: unique.length,
+      metrics: perMetric.size,
+      metric: { name: m.MetricName!, read: ++metricRead, total: perMetric.get(m.MetricName!)! },
+    });
   }
-  return reports.sort((a, b) => key(a.metric, a.dimensions).localeCompare(key(b.metric, b.dimensions)));
+  return reports;
+}
+
+/** One series' statistics over the run; undefined if CloudWatch has no data point for it. */
+async function readSeries(
+  client: CloudWatchClient,
+  namespace: string,
+  since: Date,
+  published: Map<string, { values: number[]; counts: number[]; unit: string }> | undefined,
+  metric: string,
+  dimensions: Dimension[],
+): Promise<SeriesReport | undefined> {
+  const res = await client.send(
+    new GetMetricStatisticsCommand({
+      Namespace: namespace,
+      MetricName: metric,
+      Dimensions: dimensions,
+      StartTime: new Date(since.getTime() - 60_000),
+      EndTime: new Date(Date.now() + 60_000),
+      Period: 60,
+      Statistics: ['SampleCount', 'Sum', 'Minimum', 'Maximum'],
+      ...(published ? {} : { ExtendedStatistics: ['p50', 'p90', 'p99'] }),
+    }),
+  );
+  const points = res.Datapoints ?? [];
+  if (points.length === 0) return undefined;
+  const pub = published?.get(key(metric, dimensions));
+  const report: SeriesReport = {
+    metric,
+    dimensions,
+    unit: pub?.unit ?? points[0]!.Unit ?? 'None',
+    sampleCount: points.reduce((a, p) => a + (p.SampleCount ?? 0), 0),
+    sum: points.reduce((a, p) => a + (p.Sum ?? 0), 0),
+    min: Math.min(...points.map((p) => p.Minimum ?? Infinity)),
+    max: Math.max(...points.map((p) => p.Maximum ?? -Infinity)),
+  };
+  if (pub && pub.values.length > 0) {
+    report.distribution = { values: pub.values, counts: pub.counts };
+    report.percentiles = {
+      p50: percentile(pub.values, pub.counts, 0.5),
+      p90: percentile(pub.values, pub.counts, 0.9),
+      p99: percentile(pub.values, pub.counts, 0.99),
+    };
+  } else if (!published && points.length === 1 && points[0]!.ExtendedStatistics) {
+    const e = points[0]!.ExtendedStatistics;
+    if (e['p50'] !== undefined) report.percentiles = { p50: e['p50']!, p90: e['p90']!, p99: e['p99']! };
+  }
+  return report;
 }

@@ -96,7 +96,7 @@ async function provision(
   log: (line: string) => void,
 ): Promise<string> {
   const cached = join(cacheDir, 'bin', 'moto_server');
-  log(`local-cloudwatch: installing moto ${MOTO_VERSION} into ${cacheDir} (first run only, about a minute)…`);
+  log(`local-cloudwatch: installing moto ${MOTO_VERSION} into ${cacheDir} (first run only; later runs reuse it)…`);
   // Built beside the cache and moved into place whole, so that an interrupted install is never taken for a good one.
   const building = `${cacheDir}.building-${process.pid}`;
   rmSync(building, { recursive: true, force: true });

@@ -81,6 +81,7 @@ describe('the README snippets', function () {
 
   it('has the snippets this test knows how to check (none added unchecked)', () => {
     expect(all.map((s) => `${s.readme}:${s.excerptOf ?? 'program'}`)).to.deep.equal([
+      'packages/exporter-metrics-cloudwatch/README.md:examples/node-sdk/index.ts',
       'packages/exporter-metrics-cloudwatch/README.md:program',
       'packages/exporter-metrics-cloudwatch/README.md:program',
       'packages/exporter-metrics-cloudwatch/README.md:examples/lambda/handler.ts',

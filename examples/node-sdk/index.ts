@@ -6,20 +6,29 @@
  */
 import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { createDenyListAttributesProcessor } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { CloudWatchMetricExporter } from 'opentelemetry-exporter-metrics-cloudwatch';
+import { createCloudWatchMetricReader } from 'opentelemetry-exporter-metrics-cloudwatch';
 
 // The exporter prints nothing itself: its warnings (dropped points, failed exports and why) go through diag.
 diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN);
 
-const exporter = new CloudWatchMetricExporter({
+// The reader with the CloudWatch exporter; what is not given here comes from the environment (see the README).
+const reader = createCloudWatchMetricReader({
   namespace: process.env['CW_NAMESPACE'] ?? 'OtelCloudWatch/NodeSdk',
   resourceDimensions: ['service.name'],
+  exportIntervalMillis: 1000,
 });
+const exporter = reader.exporter;
+// Every distinct dimension value is a billed series: the port a test server happened to get must not be one.
+const ephemeral = createDenyListAttributesProcessor(['server.port', 'server.address']);
 const sdk = new NodeSDK({
   serviceName: 'node-sdk-example',
-  metricReader: new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 1000 }),
+  metricReaders: [reader],
+  views: [
+    { instrumentName: 'http.server.request.duration', attributesProcessors: [ephemeral] },
+    { instrumentName: 'http.client.request.duration', attributesProcessors: [ephemeral] },
+  ],
   instrumentations: [new HttpInstrumentation()],
   // Metrics only: no span processors, so the SDK does not start its default OTLP trace exporter.
   spanProcessors: [],

@@ -1,5 +1,12 @@
 export { CloudWatchMetricExporter } from './CloudWatchMetricExporter.js';
 export {
+  createCloudWatchMetricReader,
+  DEFAULT_EXPORT_INTERVAL_MS,
+  type CloudWatchMetricReader,
+  type CloudWatchMetricReaderOptions,
+} from './createCloudWatchMetricReader.js';
+export { configFromEnv, ENV_VARIABLES, EnvConfigError, type EnvConfig } from './config/fromEnv.js';
+export {
   DEFAULT_CONCURRENCY,
   DEFAULT_DELTA_STATE_TTL_MS,
   DEFAULT_MAX_ATTEMPTS,

@@ -1,0 +1,74 @@
+import type { CloudWatchMetricExporterOptions } from '../options.js';
+
+/** What the environment says about the exporter and its reader. */
+export interface EnvConfig {
+  exporter: Partial<CloudWatchMetricExporterOptions>;
+  exportIntervalMillis?: number;
+  exportTimeoutMillis?: number;
+}
+
+/**
+ * The environment variables this package reads, with their defaults (the README's table is this one). Region,
+ * credentials and endpoint are the AWS SDK's own (`AWS_REGION`, `AWS_PROFILE`, `AWS_ENDPOINT_URL_CLOUDWATCH`…);
+ * `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` are read by OpenTelemetry's resource detection.
+ */
+export const ENV_VARIABLES = {
+  OTEL_EXPORTER_CLOUDWATCH_NAMESPACE: 'CloudWatch namespace (required by the register entry)',
+  OTEL_EXPORTER_CLOUDWATCH_RESOURCE_DIMENSIONS: 'comma-separated resource attribute keys published as dimensions',
+  OTEL_EXPORTER_CLOUDWATCH_STORAGE_RESOLUTION: '1 or 60 (default 60)',
+  OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY: 'requests in flight, 1–64 (default 4)',
+  OTEL_METRIC_EXPORT_INTERVAL: 'ms between exports (default 60000)',
+  OTEL_METRIC_EXPORT_TIMEOUT: 'ms an export, flush or shutdown may take (default 30000)',
+} as const;
+
+/** A configuration error that names the variable and the rule. */
+export class EnvConfigError extends Error {
+  constructor(variable: string, rule: string, value: string) {
+    super(`${variable}=${JSON.stringify(value)}: ${rule}`);
+    this.name = 'EnvConfigError';
+  }
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new EnvConfigError(name, `must be a whole number from ${min} to ${max}`, raw);
+  }
+  return n;
+}
+
+/** Reads the variables of {@link ENV_VARIABLES}; unset or empty ones are left out. Throws an EnvConfigError. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
+  const exporter: Partial<CloudWatchMetricExporterOptions> = {};
+  const namespace = env['OTEL_EXPORTER_CLOUDWATCH_NAMESPACE']?.trim();
+  if (namespace) exporter.namespace = namespace;
+  const dims = env['OTEL_EXPORTER_CLOUDWATCH_RESOURCE_DIMENSIONS'];
+  if (dims !== undefined && dims.trim() !== '') {
+    const keys = dims.split(',').map((k) => k.trim());
+    if (keys.some((k) => k === '')) {
+      throw new EnvConfigError(
+        'OTEL_EXPORTER_CLOUDWATCH_RESOURCE_DIMENSIONS',
+        'must be keys separated by commas',
+        dims,
+      );
+    }
+    exporter.resourceDimensions = keys;
+  }
+  const resolution = env['OTEL_EXPORTER_CLOUDWATCH_STORAGE_RESOLUTION']?.trim();
+  if (resolution) {
+    if (resolution !== '1' && resolution !== '60') {
+      throw new EnvConfigError('OTEL_EXPORTER_CLOUDWATCH_STORAGE_RESOLUTION', 'must be 1 or 60', resolution);
+    }
+    exporter.storageResolution = resolution === '1' ? 1 : 60;
+  }
+  const concurrency = integer(env, 'OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY', 1, 64);
+  if (concurrency !== undefined) exporter.concurrency = concurrency;
+  const config: EnvConfig = { exporter };
+  const interval = integer(env, 'OTEL_METRIC_EXPORT_INTERVAL', 1, 2 ** 31 - 1);
+  if (interval !== undefined) config.exportIntervalMillis = interval;
+  const timeout = integer(env, 'OTEL_METRIC_EXPORT_TIMEOUT', 1, 2 ** 31 - 1);
+  if (timeout !== undefined) config.exportTimeoutMillis = timeout;
+  return config;
+}

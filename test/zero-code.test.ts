@@ -1,0 +1,155 @@
+/*
+ * The register entry, as a user runs it: an unmodified application under `node --import …/register` (ESM) or
+ * `--require …/register` (CommonJS), configured by environment variables only, against the local CloudWatch.
+ */
+import { LOCAL_CREDENTIALS, LOCAL_REGION, readMany, useLocalCloudWatch } from '@otel-cloudwatch/local-cloudwatch';
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..');
+const app = (file: string) => join(__dirname, 'fixtures', 'zero-code', file);
+
+interface Ended {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs node with `args`; `onReady` is called with the child when it prints "ready". */
+function node(args: string[], env: NodeJS.ProcessEnv, onReady?: (kill: (s: NodeJS.Signals) => void) => void) {
+  return new Promise<Ended>((resolve) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      if (onReady && stdout.includes('ready')) {
+        const ready = onReady;
+        onReady = undefined;
+        ready((s) => child.kill(s));
+      }
+    });
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.once('exit', (code, signal) => {
+      clearTimeout(guard);
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+describe('zero-code setup (the register entry)', function () {
+  this.timeout(60_000);
+  const cw = useLocalCloudWatch();
+  let n = 0;
+  beforeEach(() => cw().reset());
+  afterEach(() => expect(cw().violations.map((v) => v.violation)).to.deep.equal([]));
+
+  /** The environment of a service configured for CloudWatch: one namespace, and the SDK's own variables. */
+  const env = (extra: NodeJS.ProcessEnv = {}): { namespace: string; env: NodeJS.ProcessEnv } => {
+    const namespace = `ZeroCode${++n}`;
+    return {
+      namespace,
+      env: {
+        ...process.env,
+        OTEL_EXPORTER_CLOUDWATCH_NAMESPACE: namespace,
+        OTEL_SERVICE_NAME: 'zero-code-app',
+        OTEL_EXPORTER_CLOUDWATCH_RESOURCE_DIMENSIONS: 'service.name',
+        AWS_ENDPOINT_URL_CLOUDWATCH: cw().endpoint,
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_REGION: LOCAL_REGION,
+        ...extra,
+      },
+    };
+  };
+
+  async function jobs(namespace: string): Promise<number[]> {
+    const client = cw().client();
+    try {
+      return await readMany(
+        client,
+        namespace,
+        'app.jobs',
+        ['even', 'odd'].map((kind) => ({ 'service.name': 'zero-code-app', kind })),
+      );
+    } finally {
+      client.destroy();
+    }
+  }
+
+  for (const [flag, file] of [
+    ['--import', 'app.mjs'],
+    ['--require', 'app.cjs'],
+  ] as const) {
+    it(`${flag} …/register: an app that ends on its own sends everything, with its own exit code`, async () => {
+      const { namespace, env: e } = env({ JOBS: '25', EXIT_CODE: '3' });
+      const ended = await node([flag, 'opentelemetry-exporter-metrics-cloudwatch/register', app(file)], e);
+      expect(ended.code, ended.stderr).to.equal(3);
+      expect(ended.stdout.trim()).to.equal('app done');
+      expect(ended.stderr).to.equal('');
+      // The default interval is a minute: only the flush on the way out can have sent these.
+      expect(await jobs(namespace)).to.deep.equal([13, 12]);
+      expect(ended.ms, 'ends once flushed').to.be.below(10_000);
+    });
+  }
+
+  it('SIGTERM mid-interval: everything recorded lands, then the process ends as SIGTERM would end it', async () => {
+    const { namespace, env: e } = env({ JOBS: '40', STAY_UP: '1' });
+    const ended = await node(
+      ['--import', 'opentelemetry-exporter-metrics-cloudwatch/register', app('app.mjs')],
+      e,
+      (kill) => kill('SIGTERM'),
+    );
+    expect(ended.signal, ended.stderr).to.equal('SIGTERM');
+    expect(await jobs(namespace)).to.deep.equal([20, 20]);
+  });
+
+  it('examples/zero-code: `npm start` with two variables, and its metrics land', async () => {
+    const { namespace, env: e } = env({
+      OTEL_SERVICE_NAME: 'orders',
+      OTEL_EXPORTER_CLOUDWATCH_RESOURCE_DIMENSIONS: '',
+    });
+    const ended = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn('npm', ['start', '--silent', '-w', '@otel-cloudwatch/example-zero-code'], {
+        cwd: root,
+        env: e,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+      child.once('exit', (code) => resolve({ code, output }));
+    });
+    expect(ended.code, ended.output).to.equal(0);
+    expect(ended.output).to.contain('zero-code example: 30 requests handled');
+    const client = cw().client();
+    const [ok, missing] = await readMany(client, namespace, 'orders.handled', [
+      { 'http.response.status_code': '200' },
+      { 'http.response.status_code': '404' },
+    ]);
+    client.destroy();
+    expect([ok, missing]).to.deep.equal([27, 3]);
+  });
+
+  it('without a namespace: one clear line, and the app runs as if nothing were there', async () => {
+    const { env: e } = env({ OTEL_EXPORTER_CLOUDWATCH_NAMESPACE: '' });
+    const ended = await node(['--import', 'opentelemetry-exporter-metrics-cloudwatch/register', app('app.mjs')], e);
+    expect(ended.code).to.equal(0);
+    expect(ended.stdout.trim()).to.equal('app done');
+    expect(ended.stderr.trim().split('\n')).to.have.length(1);
+    expect(ended.stderr).to.match(/register: .*OTEL_EXPORTER_CLOUDWATCH_NAMESPACE.*metrics are not sent to CloudWatch/);
+    expect(cw().puts).to.have.length(0);
+  });
+
+  it('with an invalid variable: one line naming it and its rule', async () => {
+    const { env: e } = env({ OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY: 'lots' });
+    const ended = await node(['--require', 'opentelemetry-exporter-metrics-cloudwatch/register', app('app.cjs')], e);
+    expect(ended.code).to.equal(0);
+    expect(ended.stderr).to.match(/OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY="lots": must be a whole number from 1 to 64/);
+  });
+});

@@ -136,6 +136,24 @@ describe('zero-code setup (the register entry)', function () {
     expect([ok, missing]).to.deep.equal([27, 3]);
   });
 
+  it('on Lambda, the detected function and region are there to choose as dimensions', async () => {
+    const { namespace, env: e } = env({
+      JOBS: '4',
+      AWS_LAMBDA_FUNCTION_NAME: 'checkout-fn',
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x', // what Lambda's runtime sets; the detector looks for it
+      OTEL_EXPORTER_CLOUDWATCH_RESOURCE_DIMENSIONS: 'faas.name,cloud.region',
+    });
+    const ended = await node(['--import', 'opentelemetry-exporter-metrics-cloudwatch/register', app('app.mjs')], e);
+    expect(ended.code, ended.stderr).to.equal(0);
+    const client = cw().client();
+    const [even] = await readMany(client, namespace, 'app.jobs', [
+      { 'faas.name': 'checkout-fn', 'cloud.region': LOCAL_REGION, kind: 'even' },
+    ]);
+    client.destroy();
+    expect(even).to.equal(2);
+  });
+
   it('without a namespace: one clear line, and the app runs as if nothing were there', async () => {
     const { env: e } = env({ OTEL_EXPORTER_CLOUDWATCH_NAMESPACE: '' });
     const ended = await node(['--import', 'opentelemetry-exporter-metrics-cloudwatch/register', app('app.mjs')], e);

@@ -7,6 +7,7 @@ import { compressionTable } from './compression.bench';
 import { exportCost, stages } from './exportCost.bench';
 import { table } from './harness';
 import { outage } from './outage.bench';
+import { startup } from './startup.bench';
 import { concurrency, eventLoop, memory } from './runtime.bench';
 
 async function main(): Promise<void> {
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
       'Delivery through a scripted outage (local CloudWatch, 2,000 series an export), and a full retry buffer',
       outage,
     ],
+    ['startup', 'What the register entry adds to a process start (not on AWS)', startup],
   ];
   console.log(`otel-cloudwatch bench — node ${process.version}, ${new Date().toISOString()}`);
   for (const [id, title, fn] of sections) {

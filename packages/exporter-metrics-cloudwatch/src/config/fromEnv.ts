@@ -19,6 +19,8 @@ export const ENV_VARIABLES = {
   OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY: 'requests in flight, 1–64 (default 4)',
   OTEL_METRIC_EXPORT_INTERVAL: 'ms between exports (default 60000)',
   OTEL_METRIC_EXPORT_TIMEOUT: 'ms an export, flush or shutdown may take (default 30000)',
+  OTEL_NODE_RESOURCE_DETECTORS:
+    'resource detectors of the register entry (default env,host,process,lambda,ecs,eks,beanstalk)',
 } as const;
 
 /** A configuration error that names the variable and the rule. */

@@ -1,8 +1,9 @@
 /* eslint-disable no-console -- the one place the library writes to stderr: the register entry, asked for by name on
    the command line, tells a misconfiguration in one line (diag is usually off at that point) */
 import { metrics } from '@opentelemetry/api';
-import { defaultResource, detectResources, envDetector, hostDetector, processDetector } from '@opentelemetry/resources';
+import { defaultResource, detectResources } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { resourceDetectorsFromEnv } from '../config/resourceDetectors.js';
 import { createCloudWatchMetricReader } from '../createCloudWatchMetricReader.js';
 
 /** What the register entry set up. */
@@ -26,16 +27,17 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
  */
 export function registerFromEnv(env: NodeJS.ProcessEnv = process.env): Registration | undefined {
   let reader;
+  let detectors;
   try {
     reader = createCloudWatchMetricReader({ env });
+    detectors = resourceDetectorsFromEnv(env);
   } catch (err) {
     console.error(`${PREFIX}: ${err instanceof Error ? err.message : String(err)}; metrics are not sent to CloudWatch`);
     return undefined;
   }
-  // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, the host and the process: attributes to choose dimensions from.
-  const resource = defaultResource().merge(
-    detectResources({ detectors: [envDetector, hostDetector, processDetector] }),
-  );
+  // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, the host, the process and the AWS platform: attributes to choose
+  // dimensions from. Detection runs in the background; the first export waits for it.
+  const resource = defaultResource().merge(detectResources({ detectors }));
   const provider = new MeterProvider({ resource, readers: [reader] });
   if (!metrics.setGlobalMeterProvider(provider)) {
     console.error(`${PREFIX}: a global MeterProvider is already registered; metrics are not sent to CloudWatch`);

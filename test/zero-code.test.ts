@@ -109,6 +109,54 @@ describe('zero-code setup (the register entry)', function () {
     expect(await jobs(namespace)).to.deep.equal([20, 20]);
   });
 
+  it('SIGTERM handled by the app (a drain): what it records while draining lands too, and it ends its own way', async () => {
+    const { namespace, env: e } = env();
+    const ended = await node(
+      ['--import', 'opentelemetry-exporter-metrics-cloudwatch/register', app('drain.mjs')],
+      e,
+      (kill) => kill('SIGTERM'),
+    );
+    expect(ended.code, ended.stderr).to.equal(4);
+    expect(ended.signal).to.equal(null);
+    expect(await jobs(namespace)).to.deep.equal([55, 55]);
+  });
+
+  it('--require and --import together: registered once, sent once, nothing printed', async () => {
+    const { namespace, env: e } = env({ JOBS: '6' });
+    const ended = await node(
+      [
+        '--require',
+        'opentelemetry-exporter-metrics-cloudwatch/register',
+        '--import',
+        'opentelemetry-exporter-metrics-cloudwatch/register',
+        app('app.mjs'),
+      ],
+      e,
+    );
+    expect(ended.code).to.equal(0);
+    expect(ended.stderr).to.equal('');
+    expect(await jobs(namespace)).to.deep.equal([3, 3]);
+  });
+
+  it('OTEL_SDK_DISABLED=true: does nothing; OTEL_LOG_LEVEL=warn: says why an export failed', async () => {
+    const disabled = await node(
+      ['--import', 'opentelemetry-exporter-metrics-cloudwatch/register', app('app.mjs')],
+      env({ OTEL_SDK_DISABLED: 'true' }).env,
+    );
+    expect(disabled.code).to.equal(0);
+    expect(cw().puts).to.have.length(0);
+    const unreachable = await node(
+      ['--import', 'opentelemetry-exporter-metrics-cloudwatch/register', app('app.mjs')],
+      env({
+        OTEL_LOG_LEVEL: 'warn',
+        AWS_ENDPOINT_URL_CLOUDWATCH: 'http://127.0.0.1:9',
+        OTEL_METRIC_EXPORT_TIMEOUT: '2000',
+      }).env,
+    );
+    expect(unreachable.code).to.equal(0);
+    expect(unreachable.stderr + unreachable.stdout).to.match(/ECONNREFUSED/);
+  });
+
   it('examples/zero-code: `npm start` with two variables, and its metrics land', async () => {
     const { namespace, env: e } = env({
       OTEL_SERVICE_NAME: 'orders',

@@ -1,4 +1,4 @@
-import type { CloudWatchMetricExporterOptions } from '../options.js';
+import { resolveOptions, type CloudWatchMetricExporterOptions } from '../options.js';
 
 /** What the environment says about the exporter and its reader. */
 export interface EnvConfig {
@@ -19,6 +19,8 @@ export const ENV_VARIABLES = {
   OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY: 'requests in flight, 1–64 (default 4)',
   OTEL_METRIC_EXPORT_INTERVAL: 'ms between exports (default 60000)',
   OTEL_METRIC_EXPORT_TIMEOUT: 'ms an export, flush or shutdown may take (default 30000)',
+  OTEL_LOG_LEVEL: 'diagnostics to the console (none, error, warn, info, debug, verbose, all); register entry only',
+  OTEL_SDK_DISABLED: 'true: the register entry does nothing',
   OTEL_NODE_RESOURCE_DETECTORS:
     'resource detectors of the register entry (default env,host,process,lambda,ecs,eks,beanstalk)',
 } as const;
@@ -45,7 +47,15 @@ function integer(env: NodeJS.ProcessEnv, name: string, min: number, max: number)
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   const exporter: Partial<CloudWatchMetricExporterOptions> = {};
   const namespace = env['OTEL_EXPORTER_CLOUDWATCH_NAMESPACE']?.trim();
-  if (namespace) exporter.namespace = namespace;
+  if (namespace) {
+    try {
+      resolveOptions({ namespace });
+    } catch (err) {
+      const rule = (err as Error).message.replace(/^CloudWatchMetricExporter: namespace /, '');
+      throw new EnvConfigError('OTEL_EXPORTER_CLOUDWATCH_NAMESPACE', rule, namespace);
+    }
+    exporter.namespace = namespace;
+  }
   const dims = env['OTEL_EXPORTER_CLOUDWATCH_RESOURCE_DIMENSIONS'];
   if (dims !== undefined && dims.trim() !== '') {
     const keys = dims.split(',').map((k) => k.trim());

@@ -44,18 +44,19 @@ export const DEFAULT_RESOURCE_DETECTORS = 'env,host,process,lambda,ecs,eks,beans
 export function resourceDetectorsFromEnv(env: NodeJS.ProcessEnv = process.env): ResourceDetector[] {
   const raw = env['OTEL_NODE_RESOURCE_DETECTORS']?.trim() || DEFAULT_RESOURCE_DETECTORS;
   const names = raw.split(',').map((n) => n.trim().toLowerCase());
-  if (names.includes('none')) return [];
-  const chosen = new Set<ResourceDetector>();
-  for (const name of names.includes('all') ? Object.keys(DETECTORS) : names) {
-    const detectors = DETECTORS[name];
-    if (!detectors) {
+  for (const name of names) {
+    if (!DETECTORS[name] && name !== 'all' && name !== 'none') {
       throw new EnvConfigError(
         'OTEL_NODE_RESOURCE_DETECTORS',
         `"${name}" is not one of ${Object.keys(DETECTORS).join(', ')}, all, none`,
         raw,
       );
     }
-    for (const d of detectors) chosen.add(d);
+  }
+  if (names.includes('none')) return [];
+  const chosen = new Set<ResourceDetector>();
+  for (const name of names.includes('all') ? Object.keys(DETECTORS) : names) {
+    for (const d of DETECTORS[name]!) chosen.add(d);
   }
   return [...chosen];
 }

@@ -1,8 +1,9 @@
 /* eslint-disable no-console -- the one place the library writes to stderr: the register entry, asked for by name on
    the command line, tells a misconfiguration in one line (diag is usually off at that point) */
-import { metrics } from '@opentelemetry/api';
+import { DiagConsoleLogger, DiagLogLevel, diag, metrics } from '@opentelemetry/api';
 import { defaultResource, detectResources } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { EnvConfigError } from '../config/fromEnv.js';
 import { resourceDetectorsFromEnv } from '../config/resourceDetectors.js';
 import { createCloudWatchMetricReader } from '../createCloudWatchMetricReader.js';
 
@@ -26,9 +27,14 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
  * this point) and leaves the process alone.
  */
 export function registerFromEnv(env: NodeJS.ProcessEnv = process.env): Registration | undefined {
+  // `--require` and `--import` together load two copies of this module: the first registers, the second steps aside.
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[REGISTERED]) return undefined;
+  if (env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true') return undefined;
   let reader;
   let detectors;
   try {
+    setLogLevelFromEnv(env);
     reader = createCloudWatchMetricReader({ env });
     detectors = resourceDetectorsFromEnv(env);
   } catch (err) {
@@ -44,22 +50,53 @@ export function registerFromEnv(env: NodeJS.ProcessEnv = process.env): Registrat
     void provider.shutdown();
     return undefined;
   }
+  g[REGISTERED] = true;
+  const complain = (what: string) => (err: unknown) =>
+    console.error(`${PREFIX}: ${what} failed: ${err instanceof Error ? err.message : String(err)}`);
   let done: Promise<void> | undefined;
-  const shutdown = (): Promise<void> =>
-    (done ??= provider.shutdown().catch((err: unknown) => {
-      console.error(`${PREFIX}: shutting down failed: ${err instanceof Error ? err.message : String(err)}`);
-    }));
+  const shutdown = (): Promise<void> => (done ??= provider.shutdown().catch(complain('shutting down')));
   // Once the event loop runs dry: the work the flush schedules keeps the process alive until it is done, then the
   // process exits with whatever exit code it had.
   process.once('beforeExit', () => void shutdown());
   for (const signal of SIGNALS) {
-    process.once(signal, () => {
-      // Another listener means the application handles this signal itself: flush, and leave the ending to it.
-      const handledByApp = process.listenerCount(signal) > 0;
-      void shutdown().finally(() => {
-        if (!handledByApp) process.kill(process.pid, signal); // no listener left: the signal's default action
-      });
-    });
+    const onSignal = () => {
+      if (process.listenerCount(signal) > 0) {
+        // The application handles this signal itself and decides how the process ends (it may drain, or ignore the
+        // signal): send what is recorded so far, keep the provider for what comes next, and listen again.
+        void provider
+          .forceFlush()
+          .catch(complain('flushing'))
+          .finally(() => process.once(signal, onSignal));
+        return;
+      }
+      // No other listener: send everything, then let the signal do what it would have done.
+      void shutdown().finally(() => process.kill(process.pid, signal));
+    };
+    process.once(signal, onSignal);
   }
   return { provider, shutdown };
+}
+
+/** Set once per process by whichever copy (CommonJS or ESM) of this entry registered first. */
+const REGISTERED = Symbol.for('opentelemetry-exporter-metrics-cloudwatch/register');
+
+const LOG_LEVELS: Record<string, DiagLogLevel> = {
+  none: DiagLogLevel.NONE,
+  error: DiagLogLevel.ERROR,
+  warn: DiagLogLevel.WARN,
+  info: DiagLogLevel.INFO,
+  debug: DiagLogLevel.DEBUG,
+  verbose: DiagLogLevel.VERBOSE,
+  all: DiagLogLevel.ALL,
+};
+
+/** OpenTelemetry's `OTEL_LOG_LEVEL`: with it, the exporter's diagnostics (why an export failed…) go to the console. */
+function setLogLevelFromEnv(env: NodeJS.ProcessEnv): void {
+  const raw = env['OTEL_LOG_LEVEL']?.trim();
+  if (!raw) return;
+  const level = LOG_LEVELS[raw.toLowerCase()];
+  if (level === undefined) {
+    throw new EnvConfigError('OTEL_LOG_LEVEL', `must be one of ${Object.keys(LOG_LEVELS).join(', ')}`, raw);
+  }
+  diag.setLogger(new DiagConsoleLogger(), level);
 }

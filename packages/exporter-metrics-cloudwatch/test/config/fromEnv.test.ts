@@ -44,6 +44,14 @@ describe('configFromEnv', () => {
     [{ OTEL_METRIC_EXPORT_INTERVAL: '1e3' }, /^OTEL_METRIC_EXPORT_INTERVAL="1e3": must be a whole number/],
     [{ OTEL_METRIC_EXPORT_TIMEOUT: '-1' }, /^OTEL_METRIC_EXPORT_TIMEOUT="-1"/],
     [
+      { OTEL_EXPORTER_CLOUDWATCH_NAMESPACE: 'AWS/EC2' },
+      /^OTEL_EXPORTER_CLOUDWATCH_NAMESPACE="AWS\/EC2": "AWS\/\.\.\." is reserved/,
+    ],
+    [
+      { OTEL_EXPORTER_CLOUDWATCH_NAMESPACE: 'Café' },
+      /^OTEL_EXPORTER_CLOUDWATCH_NAMESPACE="Café": must be printable ASCII/,
+    ],
+    [
       { OTEL_EXPORTER_CLOUDWATCH_RESOURCE_DIMENSIONS: 'a,,b' },
       /RESOURCE_DIMENSIONS="a,,b": must be keys separated by commas/,
     ],

@@ -29,6 +29,10 @@ describe('resourceDetectorsFromEnv (OTEL_NODE_RESOURCE_DETECTORS)', () => {
   });
 
   it('rejects an unknown name, naming the variable and the choices', () => {
+    expect(() => resourceDetectorsFromEnv({ OTEL_NODE_RESOURCE_DETECTORS: 'none,foo' })).to.throw(
+      EnvConfigError,
+      /"foo"/,
+    );
     expect(() => resourceDetectorsFromEnv({ OTEL_NODE_RESOURCE_DETECTORS: 'env,gcp' })).to.throw(
       EnvConfigError,
       /^OTEL_NODE_RESOURCE_DETECTORS="env,gcp": "gcp" is not one of env, host/,

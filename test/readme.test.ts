@@ -84,6 +84,7 @@ describe('the README snippets', function () {
       'packages/exporter-metrics-cloudwatch/README.md:examples/node-sdk/index.ts',
       'packages/exporter-metrics-cloudwatch/README.md:program',
       'packages/exporter-metrics-cloudwatch/README.md:program',
+      'packages/exporter-metrics-cloudwatch/README.md:program',
       'packages/exporter-metrics-cloudwatch/README.md:examples/lambda/handler.ts',
     ]);
   });
@@ -134,6 +135,30 @@ describe('the README snippets', function () {
       expect(names).to.include.members(['orders', 'http.server.request.duration']);
     } finally {
       rmSync(project, { recursive: true, force: true });
+    }
+  });
+
+  it('the metric-rules program publishes the histogram under its two dimension sets: 3 series', async () => {
+    const rules = all.find((s) => s.code.includes('metricRules'))!;
+    const dir = join(root, 'test', '.snippets');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'metric-rules.mts');
+    writeFileSync(file, rules.code);
+    try {
+      const { code, output } = await run(process.execPath, ['--import', tsxLoader, file], root, env());
+      expect(code, output).to.equal(0);
+      expect(output.trim()).to.equal('series published: 3');
+      const dims = landed()
+        .filter((d) => d.MetricName === 'http.server.request.duration')
+        .map((d) => JSON.stringify(d.Dimensions))
+        .sort();
+      expect(dims).to.deep.equal([
+        '[]',
+        '[{"Name":"http.route","Value":"/cart"}]',
+        '[{"Name":"http.route","Value":"/pay"}]',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -26,6 +26,8 @@ import { ServiceHealth } from './send/ServiceHealth.js';
 import { speaksJson10 } from './send/putMetricDataCommand.js';
 import { CumulativeToDelta } from './translate/CumulativeToDelta.js';
 import { DimensionCache } from './translate/DimensionCache.js';
+import { canRollUp, rollUp } from './translate/mergePoints.js';
+import { MetricRuleMatcher } from './translate/metricRules.js';
 import { DropReporter } from './translate/DropReporter.js';
 import { toResourceDimensions } from './translate/toDimensions.js';
 import type { TranslatedDatum } from './translate/TranslatedDatum.js';
@@ -97,6 +99,10 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
   private readonly slots: RequestSlots;
   private readonly health = new ServiceHealth();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly rules: MetricRuleMatcher;
+  private seriesLastExport = 0;
+  private droppedByRule = 0;
+  private seriesWarned = false;
   /** Whether the current run of discards was reported; a warning goes out once per run. */
   private discardReported = false;
   private shutdownPromise: Promise<void> | undefined;
@@ -109,6 +115,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
     this.ownsClient = resolved.client === undefined;
     this.client = resolved.client ?? new CloudWatchClient(clientConfig);
     this.deltas = new CumulativeToDelta(resolved.deltaStateTtlMillis);
+    this.rules = new MetricRuleMatcher(resolved.metricRules);
     this.slots = new RequestSlots(resolved.concurrency);
     this.buffer = new RetryBuffer(resolved.retryBuffer, (reason, request) => this.onDiscard(reason, request));
   }
@@ -158,6 +165,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       drops: this.drops,
       now: started,
       dimensionCache: this.dimensionCache,
+      series: { count: 0 },
     };
     const deadline = started + this.options.timeoutMillis;
     // Requests go out as soon as they are full, so compression and signing overlap with translating the rest.
@@ -176,9 +184,20 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       // Whatever happened, what was queued is sent (or kept) before the export ends.
       outcome = await finish();
     }
+    const series = ctx.series!.count;
+    this.seriesLastExport = series;
+    const threshold = this.options.seriesWarningThreshold;
+    if (threshold !== undefined && series > threshold && !this.seriesWarned) {
+      this.seriesWarned = true;
+      report(
+        'warn',
+        `CloudWatchMetricExporter: an export published ${series} series, more than seriesWarningThreshold ` +
+          `(${threshold}); each is a custom metric CloudWatch bills (reported once; see getStats().seriesLastExport)`,
+      );
+    }
     report(
       'debug',
-      `CloudWatchMetricExporter: ${counters.datumsExported} datums in ${counters.requests} requests ` +
+      `CloudWatchMetricExporter: ${series} series, ${counters.datumsExported} datums in ${counters.requests} requests ` +
         `(${counters.retries} retries, ${counters.resentRequests} from the retry buffer), ` +
         `${counters.uncompressedBytes} bytes → ${counters.wireBytes} on the wire, ` +
         `${outcome.kept} kept for later, ${this.buffer.requests} in the retry buffer, ${Date.now() - started} ms`,
@@ -217,7 +236,14 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
         this.drops.warnOnce('', 'scope', `CloudWatchMetricExporter: a scope could not be read: ${String(err)}`);
         continue;
       }
-      for (const metric of list) {
+      for (const listed of list) {
+        const rule = this.rules.match(metricName(listed));
+        if (rule?.drop) {
+          this.droppedByRule += pointCount(listed);
+          continue;
+        }
+        const metric = rule?.dimensionSets ? this.rolledUp(listed, rule.dimensionSets) : listed;
+        const c = rule?.storageResolution ? { ...ctx, storageResolution: rule.storageResolution } : ctx;
         const points = pointCount(metric);
         for (let i = 0; i < points || i === 0; i += SLICE_POINTS) {
           if (late || Date.now() >= deadline) {
@@ -238,7 +264,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
               ? metric
               : ({ ...metric, dataPoints: metric.dataPoints.slice(i, i + SLICE_POINTS) } as MetricData);
           datums.length = 0;
-          translateMetric(part, scopeKey, resourceDimensions, ctx, datums);
+          translateMetric(part, scopeKey, resourceDimensions, c, datums);
           for (const d of datums) packer.add(d);
           if (performance.now() - sliceStart > SLICE_MS) {
             await yieldToEventLoop();
@@ -252,6 +278,22 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
     for (const d of packer.oversized) {
       this.drops.drop(d.MetricName ?? '', 'rejected-by-cloudwatch', 'the datum alone is larger than maxRequestBytes');
     }
+  }
+
+  /** A metric rolled up into its rule's dimension sets, or as it is when it cannot be (said once per metric). */
+  private rolledUp(metric: MetricData, sets: string[][]): MetricData {
+    try {
+      if (canRollUp(metric)) return rollUp(metric, sets);
+      this.drops.warnOnce(
+        metricName(metric),
+        'roll-up',
+        `CloudWatchMetricExporter: metric "${metricName(metric)}" is cumulative: its dimensionSets need delta ` +
+          'temporality (the default for counters and histograms); published with all its attributes',
+      );
+    } catch {
+      // A metric whose points cannot be read is translated as it is: translation drops what it cannot read.
+    }
+    return metric;
   }
 
   /**
@@ -342,6 +384,8 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       discarded: { ...this.discarded },
       retryBuffer: { requests: this.buffer.requests, bytes: this.buffer.bytes },
       deltaStreams: this.deltas.size,
+      seriesLastExport: this.seriesLastExport,
+      droppedByRule: this.droppedByRule,
     };
   }
 

@@ -39,10 +39,20 @@ export interface ExporterStats {
   retryBuffer: { requests: number; bytes: number };
   /** Streams whose cumulative state is kept to compute deltas. */
   deltaStreams: number;
+  /**
+   * Series (metric name and dimension values: each is a custom metric CloudWatch bills) published by the last
+   * export that ended; exact, but for two instruments of one name in different scopes, which count twice.
+   */
+  seriesLastExport: number;
+  /** Data points left out by a `drop` metric rule (not errors: asked for). */
+  droppedByRule: number;
 }
 
 /** The counters behind {@link ExporterStats}, shared by the stages that update them. */
-export type StatsCounters = Omit<ExporterStats, 'dropped' | 'deltaStreams' | 'discarded' | 'retryBuffer'>;
+export type StatsCounters = Omit<
+  ExporterStats,
+  'dropped' | 'deltaStreams' | 'discarded' | 'retryBuffer' | 'seriesLastExport' | 'droppedByRule'
+>;
 
 export function newCounters(): StatsCounters {
   return {

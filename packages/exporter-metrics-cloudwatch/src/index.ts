@@ -24,4 +24,5 @@ export type { RetryPolicy } from './send/retryPolicy.js';
 export { DEFAULT_EXPONENTIAL_MAX_SIZE, defaultAggregationSelector, defaultTemporalitySelector } from './selectors.js';
 export { toCloudWatchUnit, type UnitMapping } from './translate/toCloudWatchUnit.js';
 export type { DropReason } from './translate/DropReporter.js';
+export type { MetricRule } from './translate/metricRules.js';
 export { DEFAULT_MAX_DELTA_STREAMS } from './translate/CumulativeToDelta.js';

@@ -4,6 +4,7 @@ import { MAX_NAMESPACE_LENGTH, MAX_REQUEST_BYTES } from './limits.js';
 import { defaultAggregationSelector, defaultTemporalitySelector } from './selectors.js';
 import type { RetryBufferLimits } from './send/RetryBuffer.js';
 import type { RetryPolicy } from './send/retryPolicy.js';
+import { validateMetricRules, type MetricRule } from './translate/metricRules.js';
 
 /** Options of {@link CloudWatchMetricExporter}. Every default is stated here and in the README. */
 export interface CloudWatchMetricExporterOptions {
@@ -59,6 +60,14 @@ export interface CloudWatchMetricExporterOptions {
    * is sent again: at least once (it may be stored twice) rather than at most once (it may be lost). Default true.
    */
   resendUnknownOutcome?: boolean;
+  /**
+   * Per-metric publishing rules, the first whose `names` match applies (see the README's cost section): drop a
+   * metric, publish it under chosen dimension sets (rolled up exactly), or give it its own storage resolution.
+   * Metrics matching no rule keep every attribute. Default: none.
+   */
+  metricRules?: MetricRule[];
+  /** Warn once when an export publishes more series than this (a cardinality surprise). Default: off. */
+  seriesWarningThreshold?: number;
 }
 
 /** Below this size a gzip of a PutMetricData body saves too little to pay for itself (see README). */
@@ -104,6 +113,8 @@ export interface ResolvedOptions {
   retry: RetryPolicy;
   retryBuffer: RetryBufferLimits;
   resendUnknownOutcome: boolean;
+  metricRules: MetricRule[];
+  seriesWarningThreshold: number | undefined;
 }
 
 const NON_PRINTABLE_ASCII = /[^\x20-\x7e]/;
@@ -158,6 +169,11 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
   if (typeof resendUnknownOutcome !== 'boolean') {
     throw new TypeError('CloudWatchMetricExporter: resendUnknownOutcome must be a boolean');
   }
+  const metricRules = validateMetricRules(options.metricRules, resourceDimensions);
+  const threshold = options.seriesWarningThreshold;
+  if (threshold !== undefined && (!Number.isInteger(threshold) || threshold < 1)) {
+    throw new RangeError('CloudWatchMetricExporter: seriesWarningThreshold must be a whole number ≥ 1');
+  }
   return {
     namespace: ns,
     clientConfig: {
@@ -177,6 +193,8 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
     retry,
     retryBuffer,
     resendUnknownOutcome,
+    metricRules,
+    seriesWarningThreshold: threshold,
   };
 }
 

@@ -42,6 +42,8 @@ export interface TranslateContext {
   now: number;
   /** The exporter's own dimension cache; without one, a cache shared by the whole process. */
   dimensionCache?: DimensionCache;
+  /** Counts the series this export publishes (each published point is one series of its metric). */
+  series?: { count: number };
 }
 
 /** Everything one metric's points share. */
@@ -126,6 +128,7 @@ export function translateMetric(
       const before = out.length;
       try {
         translate(f, points[done]!, out);
+        if (out.length > before && ctx.series) ctx.series.count++;
       } catch (err) {
         out.length = before; // a point that failed halfway leaves none of its datums
         ctx.drops.drop(f.name, 'malformed-point', `it could not be read (${describeError(err)})`);

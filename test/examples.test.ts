@@ -140,6 +140,10 @@ describe('the demo (npm run demo)', function () {
     const phases = [...took[2]!.matchAll(/(\d+\.\d) s /g)].reduce((a, m) => a + Math.round(Number(m[1]) * 10), 0);
     expect(phases / 10, 'the phases add up to the total').to.equal(Number(took[1]));
 
+    // The cost card, from what the run measured.
+    expect(output).to.match(/series published by the last export: [1-9]\d* \(each a custom metric/);
+    expect(output).to.match(/at this 1 s interval [\d,]+ per hour per process/);
+
     // Reading back shows its steps.
     expect(output).to.match(/ListMetrics: \d+ series in 5 metrics/);
     expect(output).to.match(/http\.server\.request\.duration: (\d+) of \1 series read/);

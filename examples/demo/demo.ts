@@ -303,13 +303,16 @@ async function main(): Promise<number> {
   ];
   console.log('━━ The exporter ━━\n');
   for (const line of summary) console.log(`  • ${line}`);
+  const card = costCard(s, args.interval);
+  console.log('\n━━ Cost card (from what this run measured) ━━\n');
+  for (const line of card) console.log(`  • ${line}`);
 
   mkdirSync(join(args.report, '..'), { recursive: true });
   writeFileSync(
     args.report,
     htmlReport({
       title: `otel-cloudwatch demo — ${started.toISOString()}`,
-      summary,
+      summary: [...summary, ...card],
       charts: [
         {
           title:
@@ -352,3 +355,22 @@ main().then(
     await local?.stop();
   },
 );
+
+/**
+ * What this workload would cost to run, from what the run measured: the series it published (each a custom metric
+ * CloudWatch bills per month) and the requests per hour at this interval and at ten times longer and shorter ones.
+ */
+function costCard(s: ReturnType<CloudWatchMetricExporter['getStats']>, intervalSeconds: number): string[] {
+  const perExport = s.exports > 0 ? s.requests / s.exports : 0;
+  const perHour = (interval: number) => Math.round((perExport * 3600) / interval).toLocaleString('en-US');
+  const datumsPerRequest = s.requests > 0 ? (s.datumsExported / s.requests).toFixed(0) : '0';
+  return [
+    `series published by the last export: ${s.seriesLastExport} (each a custom metric, billed per month; ` +
+      'metricRules with dimensionSets or drop cut them, see the cost guidance)',
+    `requests: ${perExport.toFixed(1)} per export, ${datumsPerRequest} datums each; at this ${intervalSeconds} s interval ` +
+      `${perHour(intervalSeconds)} per hour per process`,
+    `a 10× longer interval (${intervalSeconds * 10} s): ${perHour(intervalSeconds * 10)} requests per hour, ` +
+      `coarser data; a 10× shorter one (${intervalSeconds / 10} s): ${perHour(intervalSeconds / 10)} per hour ` +
+      '(request counts scale with the interval; series do not)',
+  ];
+}

@@ -242,7 +242,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
           this.droppedByRule += pointCount(listed);
           continue;
         }
-        const metric = rule?.dimensionSets ? this.rolledUp(listed, rule.dimensionSets) : listed;
+        const metric = rule?.dimensionSets ? this.rolledUp(listed, rule.dimensionSets, ctx.now) : listed;
         const c = rule?.storageResolution ? { ...ctx, storageResolution: rule.storageResolution } : ctx;
         const points = pointCount(metric);
         for (let i = 0; i < points || i === 0; i += SLICE_POINTS) {
@@ -281,18 +281,20 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
   }
 
   /** A metric rolled up into its rule's dimension sets, or as it is when it cannot be (said once per metric). */
-  private rolledUp(metric: MetricData, sets: string[][]): MetricData {
+  private rolledUp(metric: MetricData, sets: string[][], now: number): MetricData {
+    const name = metricName(metric);
+    let why = 'it is cumulative: its dimensionSets need delta temporality (the default for counters and histograms)';
     try {
-      if (canRollUp(metric)) return rollUp(metric, sets);
-      this.drops.warnOnce(
-        metricName(metric),
-        'roll-up',
-        `CloudWatchMetricExporter: metric "${metricName(metric)}" is cumulative: its dimensionSets need delta ` +
-          'temporality (the default for counters and histograms); published with all its attributes',
-      );
-    } catch {
-      // A metric whose points cannot be read is translated as it is: translation drops what it cannot read.
+      if (canRollUp(metric)) return rollUp(metric, sets, now);
+    } catch (err) {
+      why = `its points could not be read (${err instanceof Error ? err.message : String(err)})`;
     }
+    this.drops.warnOnce(
+      name,
+      'roll-up',
+      `CloudWatchMetricExporter: metric "${name}" was not rolled up into its dimensionSets: ${why}; ` +
+        'published with all its attributes',
+    );
     return metric;
   }
 

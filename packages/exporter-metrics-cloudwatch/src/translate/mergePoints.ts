@@ -7,7 +7,10 @@ import {
   type Histogram,
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
-import { safeJsonStringify } from './safeJsonStringify.js';
+import { hrTimeToMilliseconds } from '@opentelemetry/core';
+import { MAX_ABS_VALUE, MAX_FUTURE_MS, MAX_PAST_MS, TIMESTAMP_MARGIN_MS } from '../limits.js';
+import { toDimensionValue } from './toDimensions.js';
+import { validateExponentialHistogram, validateHistogram } from './validateHistogram.js';
 
 type Buckets = ExponentialHistogram['positive'];
 
@@ -44,37 +47,88 @@ export function canRollUp(metric: MetricData): boolean {
  * as the CloudWatch agent's roll-ups do: a series whose dimension is missing is not the same series. Call only
  * when {@link canRollUp}.
  */
-export function rollUp(metric: MetricData, dimensionSets: readonly string[][]): MetricData {
+export function rollUp(metric: MetricData, dimensionSets: readonly string[][], now: number): MetricData {
   const sets = dimensionSets.map((set) => [...new Set(set)].sort());
   const merged = new Map<string, DataPoint<unknown>>();
   const unmergeable: Array<DataPoint<unknown>> = [];
   const points = metric.dataPoints as ReadonlyArray<DataPoint<unknown>>;
-  for (let s = 0; s < sets.length; s++) {
-    const keys = sets[s]!;
-    for (const p of points) {
-      const projected: Attributes = {};
-      let complete = true;
-      for (const k of keys) {
-        const v = p.attributes[k];
-        if (v === undefined || v === null) {
-          complete = false;
-          break;
-        }
-        projected[k] = v;
+  for (const p of points) {
+    // A point CloudWatch would refuse, or that cannot be read, is not merged: it would spoil the whole series. It
+    // goes on once, as it is, and translation drops and counts it like any other.
+    let ids: Array<[string, Attributes]>;
+    try {
+      if (!mergeable(metric.dataPointType, p, now)) {
+        unmergeable.push(p);
+        continue;
       }
-      if (!complete) continue;
-      const id = `${s}\u0000${safeJsonStringify(keys.map((k) => projected[k]))}`;
+      ids = [];
+      for (let s = 0; s < sets.length; s++) {
+        const projected = project(p.attributes, sets[s]!);
+        if (projected) ids.push([`${s}\u0000${projected.id}`, projected.attributes]);
+      }
+    } catch {
+      unmergeable.push(p);
+      continue;
+    }
+    for (const [id, attributes] of ids) {
       const seen = merged.get(id);
       if (seen === undefined) {
-        merged.set(id, { ...p, attributes: projected });
+        merged.set(id, { ...p, attributes });
         continue;
       }
       const into = mergeInto(metric.dataPointType, seen, p);
-      if (into === undefined) unmergeable.push({ ...p, attributes: projected });
+      if (into === undefined) unmergeable.push({ ...p, attributes });
       else merged.set(id, into);
     }
   }
   return { ...metric, dataPoints: [...merged.values(), ...unmergeable] } as MetricData;
+}
+
+/**
+ * A point's attributes projected onto a set's keys, with the identity of the series they make: the dimension
+ * values as CloudWatch will store them (so `200` and `"200"`, or `Montréal` and `Montreal`, are one series). Undefined
+ * when the point lacks a key, or its value makes no dimension (empty, blank): then it is not of this set.
+ */
+function project(attributes: Attributes, keys: readonly string[]): { id: string; attributes: Attributes } | undefined {
+  const projected: Attributes = {};
+  const values: string[] = [];
+  for (const k of keys) {
+    const v = attributes[k];
+    const stored = v === undefined || v === null ? undefined : toDimensionValue(v);
+    if (stored === undefined) return undefined;
+    projected[k] = v;
+    values.push(stored);
+  }
+  return { id: JSON.stringify(values), attributes: projected };
+}
+
+/** Whether a point is one CloudWatch would store: the checks translation makes, made before merging. */
+function mergeable(type: DataPointType, p: DataPoint<unknown>, now: number): boolean {
+  const t = hrTimeToMilliseconds(p.endTime);
+  if (!(t >= now - MAX_PAST_MS + TIMESTAMP_MARGIN_MS && t <= now + MAX_FUTURE_MS - TIMESTAMP_MARGIN_MS)) return false;
+  switch (type) {
+    case DataPointType.SUM:
+    case DataPointType.GAUGE:
+      return storable(p.value as number);
+    case DataPointType.HISTOGRAM: {
+      const h = p.value as Histogram;
+      return validateHistogram(h) === undefined && statsStorable(h);
+    }
+    case DataPointType.EXPONENTIAL_HISTOGRAM: {
+      const h = p.value as ExponentialHistogram;
+      return validateExponentialHistogram(h) === undefined && statsStorable(h);
+    }
+  }
+}
+
+const storable = (v: number | undefined): boolean =>
+  typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_ABS_VALUE;
+
+function statsStorable(h: { count: number; sum?: number; min?: number; max?: number }): boolean {
+  if (h.sum !== undefined && !storable(h.sum)) return false;
+  // The SDK gives an empty histogram min +∞ and max −∞: nothing to merge, nothing wrong.
+  if (h.count === 0) return true;
+  return (h.min === undefined || storable(h.min)) && (h.max === undefined || storable(h.max));
 }
 
 /** Two points of one series merged, or undefined when they cannot be merged exactly (explicit bounds differ). */
@@ -113,8 +167,22 @@ export function mergeHistograms(a: Histogram, b: Histogram): Histogram | undefin
   };
 }
 
+/** The most buckets a merged exponential histogram keeps per sign, as the SDK's default aggregation does. */
+export const MAX_MERGED_BUCKETS = 160;
+/** The lowest scale the data model has. */
+const MIN_SCALE = -10;
+
 export function mergeExponential(a: ExponentialHistogram, b: ExponentialHistogram): ExponentialHistogram {
-  const scale = Math.min(a.scale, b.scale);
+  // The common scale, lowered further until both signs' buckets fit MAX_MERGED_BUCKETS, found from the index
+  // ranges alone: nothing is allocated for the span between far-apart buckets.
+  let scale = Math.min(a.scale, b.scale);
+  while (
+    scale > MIN_SCALE &&
+    (span(a.positive, a.scale, b.positive, b.scale, scale) > MAX_MERGED_BUCKETS ||
+      span(a.negative, a.scale, b.negative, b.scale, scale) > MAX_MERGED_BUCKETS)
+  ) {
+    scale--;
+  }
   return {
     count: a.count + b.count,
     sum: addOptional(a.sum, b.sum),
@@ -125,6 +193,22 @@ export function mergeExponential(a: ExponentialHistogram, b: ExponentialHistogra
     min: minOptional(a.min, b.min),
     max: maxOptional(a.max, b.max),
   };
+}
+
+/** How many buckets two bucket ranges span together once brought to `scale`. */
+function span(a: Buckets, aScale: number, b: Buckets, bScale: number, scale: number): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const [x, s] of [
+    [a, aScale],
+    [b, bScale],
+  ] as const) {
+    if (x.bucketCounts.length === 0) continue;
+    const shift = s - scale;
+    lo = Math.min(lo, x.offset >> shift);
+    hi = Math.max(hi, (x.offset + x.bucketCounts.length - 1) >> shift);
+  }
+  return hi >= lo ? hi - lo + 1 : 0;
 }
 
 /** Buckets at a scale `shift` lower: 2^shift neighbours become one (index i becomes i >> shift). */

@@ -1,4 +1,5 @@
 import { MAX_DIMENSIONS } from '../limits.js';
+import { toDimensionName } from './toDimensions.js';
 
 /** How the metrics whose names match are published (see the README's cost section). */
 export interface MetricRule {
@@ -45,11 +46,21 @@ export function validateMetricRules(rules: unknown, resourceDimensions: readonly
         fail('dimensionSets must be a non-empty array of arrays of attribute keys');
       }
       const seen = new Set<string>();
+      const resourceNames = new Set(resourceDimensions.map((k) => toDimensionName(k)));
       for (const set of rule.dimensionSets) {
         if (!Array.isArray(set) || set.some((k) => typeof k !== 'string' || k === '')) {
           fail('every dimension set must be an array of non-empty attribute keys');
         }
-        const keys = [...new Set(set)].sort();
+        // Compared as the dimension names CloudWatch will see: keys that fold to one name make one series.
+        const names = set.map((k) => toDimensionName(k));
+        if (names.some((n) => n === undefined))
+          fail(`the set [${set.join(', ')}] has a key that makes no dimension name`);
+        if (new Set(names).size !== names.length) fail(`the set [${set.join(', ')}] names one dimension twice`);
+        const clash = set.find((_, i) => resourceNames.has(names[i]));
+        if (clash !== undefined) {
+          fail(`"${clash}" is a resource dimension, added to every set already: its series would be counted twice`);
+        }
+        const keys = [...new Set(names as string[])].sort();
         const total = new Set([...resourceDimensions, ...keys]).size;
         if (total > MAX_DIMENSIONS) {
           fail(`the set [${set.join(', ')}] has ${total} dimensions with the resource dimensions (at most 30)`);

@@ -5,11 +5,14 @@ import {
   type ExponentialHistogram,
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
+import { millisToHrTime } from '@opentelemetry/core';
 import { expect } from 'chai';
 import { canRollUp, mergeExponential, mergeHistograms, rollUp } from '../../src/translate/mergePoints';
 import { rng } from '../helpers';
 
-const at = (s: number): [number, number] => [s, 0];
+const NOW = Date.now();
+/** `s` seconds after a minute ago: inside CloudWatch's window. */
+const at = (s: number): [number, number] => millisToHrTime(NOW - 60_000 + s * 1000) as [number, number];
 function metric(
   type: DataPointType,
   points: Array<[Attributes, unknown, number?]>,
@@ -21,8 +24,8 @@ function metric(
     dataPointType: type,
     isMonotonic: true,
     dataPoints: points.map(([attributes, value, end]) => ({
-      startTime: at(100),
-      endTime: at(end ?? 200),
+      startTime: at(1),
+      endTime: at(end ?? 2),
       attributes,
       value,
     })),
@@ -60,6 +63,7 @@ describe('rollUp', () => {
         grid((r, m) => 10 * r + m + 1),
       ),
       [['route'], []],
+      NOW,
     );
     const byKey = new Map(out.dataPoints.map((p) => [JSON.stringify(p.attributes), p.value]));
     expect(byKey).to.deep.equal(
@@ -79,6 +83,7 @@ describe('rollUp', () => {
         [{}, 2],
       ]),
       [['route'], []],
+      NOW,
     );
     expect(out.dataPoints.map((p) => [p.attributes, p.value])).to.deep.equal([
       [{ route: '/a' }, 1],
@@ -89,13 +94,79 @@ describe('rollUp', () => {
   it('keeps the gauge with the latest time', () => {
     const out = rollUp(
       metric(DataPointType.GAUGE, [
-        [{ h: 'x' }, 5, 300],
-        [{ h: 'y' }, 7, 250],
-        [{ h: 'z' }, 1, 280],
+        [{ h: 'x' }, 5, 30],
+        [{ h: 'y' }, 7, 25],
+        [{ h: 'z' }, 1, 28],
       ]),
       [[]],
+      NOW,
     );
     expect(out.dataPoints.map((p) => p.value)).to.deep.equal([5]);
+  });
+
+  it('takes values that make one stored dimension value as one series (200 and "200", Montréal and Montreal)', () => {
+    const out = rollUp(
+      metric(DataPointType.SUM, [
+        [{ c: 200 }, 1],
+        [{ c: '200' }, 2],
+        [{ c: 'Montréal' }, 3],
+        [{ c: 'Montreal' }, 4],
+      ]),
+      [['c']],
+      NOW,
+    );
+    expect(out.dataPoints.map((p) => p.value)).to.deep.equal([3, 7]);
+  });
+
+  it('leaves a point out of a set whose value makes no dimension (empty, blank): it is not of that series', () => {
+    const out = rollUp(
+      metric(DataPointType.SUM, [
+        [{ r: 'a', m: 'GET' }, 1],
+        [{ r: 'a', m: '' }, 2],
+        [{ r: 'a', m: '  ' }, 4],
+      ]),
+      [['r', 'm'], ['r']],
+      NOW,
+    );
+    expect(out.dataPoints.map((p) => [p.attributes, p.value])).to.deep.equal([
+      [{ m: 'GET', r: 'a' }, 1],
+      [{ r: 'a' }, 7],
+    ]);
+  });
+
+  it('never merges a point CloudWatch would refuse or that cannot be read: it goes on once, alone, to be dropped', () => {
+    const broken = { startTime: at(1), endTime: at(2), attributes: undefined, value: 5 };
+    const m = metric(DataPointType.SUM, [
+      [{ r: 'a' }, 1],
+      [{ r: 'a' }, NaN],
+      [{ r: 'a' }, Infinity],
+      [{ r: 'a' }, 2],
+      [{ r: 'a' }, 9, -30 * 86400],
+    ]);
+    (m.dataPoints as unknown[]).push(broken);
+    const out = rollUp(m, [['r'], []], NOW);
+    const good = out.dataPoints.filter((p) => Number.isFinite(p.value) && p.value !== 9 && p.attributes !== undefined);
+    expect(good.map((p) => [p.attributes, p.value])).to.deep.equal([
+      [{ r: 'a' }, 3],
+      [{}, 3],
+    ]);
+    // NaN, Infinity, the month-old point and the unreadable one: each once, as it was.
+    expect(out.dataPoints).to.have.length(2 + 4);
+  });
+
+  it('keeps a merged exponential histogram within 160 buckets per sign, however far apart its samples', () => {
+    const single = (v: number): ExponentialHistogram => exponential([v], 20);
+    const far = mergeExponential(single(1e-300), single(1e300));
+    expect(far.positive.bucketCounts.length).to.be.at.most(160);
+    expect(far.positive.bucketCounts.reduce((a, b) => a + b, 0)).to.equal(2);
+    expect(far).to.include({ count: 2, min: 1e-300, max: 1e300 });
+    // Many single-sample points, as the SDK makes them (scale 20), merged one after another.
+    const r = rng(3);
+    let acc = single(1 + r());
+    for (let i = 0; i < 2000; i++) acc = mergeExponential(acc, single(Math.exp(10 * r())));
+    expect(acc.positive.bucketCounts.length).to.be.at.most(160);
+    expect(acc.count).to.equal(2001);
+    expect(acc.positive.bucketCounts.reduce((a, b) => a + b, 0)).to.equal(2001);
   });
 
   it('merges explicit histograms with equal bounds bucket by bucket; count, sum, min and max exact', () => {

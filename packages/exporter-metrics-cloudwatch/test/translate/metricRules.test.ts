@@ -51,6 +51,20 @@ describe('metric rules', () => {
       /the set \[y, x\] is given twice/,
     ],
   ];
+  invalid.push(
+    [
+      'a resource dimension as a set key (its series would count twice)',
+      [{ names: ['a'], dimensionSets: [['service.name'], []] }],
+      ['service.name'],
+      /"service\.name" is a resource dimension/,
+    ],
+    [
+      'keys that fold to one dimension name',
+      [{ names: ['a'], dimensionSets: [['é'], ['e']] }],
+      [],
+      /the set \[e\] is given twice/,
+    ],
+  );
   for (const [name, rules, resource, message] of invalid) {
     it(`refuse ${name}, naming the rule`, () => {
       expect(() => validateMetricRules(rules, resource)).to.throw(message);

@@ -2,6 +2,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type {
   AggregationOption,
+  DataPoint,
   AggregationTemporality,
   InstrumentType,
   MetricData,
@@ -26,7 +27,7 @@ import { ServiceHealth } from './send/ServiceHealth.js';
 import { speaksJson10 } from './send/putMetricDataCommand.js';
 import { CumulativeToDelta } from './translate/CumulativeToDelta.js';
 import { DimensionCache } from './translate/DimensionCache.js';
-import { canRollUp, rollUp } from './translate/mergePoints.js';
+import { canRollUp, RollUp } from './translate/mergePoints.js';
 import { MetricRuleMatcher } from './translate/metricRules.js';
 import { DropReporter } from './translate/DropReporter.js';
 import { toResourceDimensions } from './translate/toDimensions.js';
@@ -242,7 +243,9 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
           this.droppedByRule += pointCount(listed);
           continue;
         }
-        const metric = rule?.dimensionSets ? this.rolledUp(listed, rule.dimensionSets, ctx.now) : listed;
+        const metric = rule?.dimensionSets
+          ? await this.rolledUp(listed, rule.dimensionSets, ctx.now, () => Date.now() >= deadline)
+          : listed;
         const c = rule?.storageResolution ? { ...ctx, storageResolution: rule.storageResolution } : ctx;
         const points = pointCount(metric);
         for (let i = 0; i < points || i === 0; i += SLICE_POINTS) {
@@ -280,12 +283,27 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
     }
   }
 
-  /** A metric rolled up into its rule's dimension sets, or as it is when it cannot be (said once per metric). */
-  private rolledUp(metric: MetricData, sets: string[][], now: number): MetricData {
+  /**
+   * A metric rolled up into its rule's dimension sets, a slice of points at a time between event-loop turns, or as
+   * it is when it cannot be (said once per metric). `late` answers whether the export's deadline has passed.
+   */
+  private async rolledUp(metric: MetricData, sets: string[][], now: number, late: () => boolean): Promise<MetricData> {
     const name = metricName(metric);
     let why = 'it is cumulative: its dimensionSets need delta temporality (the default for counters and histograms)';
     try {
-      if (canRollUp(metric)) return rollUp(metric, sets, now);
+      if (canRollUp(metric)) {
+        const r = new RollUp(metric, sets, now);
+        const points = metric.dataPoints as ReadonlyArray<DataPoint<unknown>>;
+        let i = 0;
+        for (; i < points.length && !late(); i += SLICE_POINTS) {
+          r.add(points.length <= SLICE_POINTS ? points : points.slice(i, i + SLICE_POINTS));
+          if (points.length > SLICE_POINTS) await yieldToEventLoop();
+        }
+        if (i < points.length) {
+          this.drops.drop(name, 'export-timeout', 'the export ran out of time before reaching it', points.length - i);
+        }
+        return r.result();
+      }
     } catch (err) {
       why = `its points could not be read (${err instanceof Error ? err.message : String(err)})`;
     }

@@ -48,40 +48,65 @@ export function canRollUp(metric: MetricData): boolean {
  * when {@link canRollUp}.
  */
 export function rollUp(metric: MetricData, dimensionSets: readonly string[][], now: number): MetricData {
-  const sets = dimensionSets.map((set) => [...new Set(set)].sort());
-  const merged = new Map<string, DataPoint<unknown>>();
-  const unmergeable: Array<DataPoint<unknown>> = [];
-  const points = metric.dataPoints as ReadonlyArray<DataPoint<unknown>>;
-  for (const p of points) {
-    // A point CloudWatch would refuse, or that cannot be read, is not merged: it would spoil the whole series. It
-    // goes on once, as it is, and translation drops and counts it like any other.
-    let ids: Array<[string, Attributes]>;
-    try {
-      if (!mergeable(metric.dataPointType, p, now)) {
-        unmergeable.push(p);
+  const r = new RollUp(metric, dimensionSets, now);
+  r.add(metric.dataPoints as ReadonlyArray<DataPoint<unknown>>);
+  return r.result();
+}
+
+/**
+ * {@link rollUp} a slice of points at a time, so that a caller can give the event loop a turn between slices of a
+ * large metric.
+ */
+export class RollUp {
+  private readonly sets: string[][];
+  private readonly merged = new Map<string, DataPoint<unknown>>();
+  private readonly unmergeable: Array<DataPoint<unknown>> = [];
+
+  constructor(
+    private readonly metric: MetricData,
+    dimensionSets: readonly string[][],
+    private readonly now: number,
+  ) {
+    this.sets = dimensionSets.map((set) => [...new Set(set)].sort());
+  }
+
+  add(points: ReadonlyArray<DataPoint<unknown>>): void {
+    const type = this.metric.dataPointType;
+    for (const p of points) {
+      // A point CloudWatch would refuse, or that cannot be read, is not merged: it would spoil the whole series. It
+      // goes on once, as it is, and translation drops and counts it like any other.
+      let ids: Array<[string, Attributes]>;
+      try {
+        if (!mergeable(type, p, this.now)) {
+          this.unmergeable.push(p);
+          continue;
+        }
+        ids = [];
+        for (let s = 0; s < this.sets.length; s++) {
+          const projected = project(p.attributes, this.sets[s]!);
+          if (projected) ids.push([`${s}\u0000${projected.id}`, projected.attributes]);
+        }
+      } catch {
+        this.unmergeable.push(p);
         continue;
       }
-      ids = [];
-      for (let s = 0; s < sets.length; s++) {
-        const projected = project(p.attributes, sets[s]!);
-        if (projected) ids.push([`${s}\u0000${projected.id}`, projected.attributes]);
+      for (const [id, attributes] of ids) {
+        const seen = this.merged.get(id);
+        if (seen === undefined) {
+          this.merged.set(id, { ...p, attributes });
+          continue;
+        }
+        const into = mergeInto(type, seen, p);
+        if (into === undefined) this.unmergeable.push({ ...p, attributes });
+        else this.merged.set(id, into);
       }
-    } catch {
-      unmergeable.push(p);
-      continue;
-    }
-    for (const [id, attributes] of ids) {
-      const seen = merged.get(id);
-      if (seen === undefined) {
-        merged.set(id, { ...p, attributes });
-        continue;
-      }
-      const into = mergeInto(metric.dataPointType, seen, p);
-      if (into === undefined) unmergeable.push({ ...p, attributes });
-      else merged.set(id, into);
     }
   }
-  return { ...metric, dataPoints: [...merged.values(), ...unmergeable] } as MetricData;
+
+  /** The metric with its rolled-up points (and, after them, the points that were not merged). */
+  result(): MetricData {
+    return { ...this.metric, dataPoints: [...this.merged.values(), ...this.unmergeable] } as MetricData;
+  }
 }
 
 /**

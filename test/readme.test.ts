@@ -138,47 +138,39 @@ describe('the README snippets', function () {
     }
   });
 
-  it('the metric-rules program publishes the histogram under its two dimension sets: 3 series', async () => {
-    const rules = all.find((s) => s.code.includes('metricRules'))!;
+  /** Runs the README's program that contains `marker`, from a file in the repository; answers its output. */
+  async function runSnippet(marker: string): Promise<string> {
+    const snippet = all.find((s) => s.code.includes(marker))!;
     const dir = join(root, 'test', '.snippets');
     mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'metric-rules.mts');
-    writeFileSync(file, rules.code);
+    const file = join(dir, 'snippet.mts');
+    writeFileSync(file, snippet.code);
     try {
       const { code, output } = await run(process.execPath, ['--import', tsxLoader, file], root, env());
       expect(code, output).to.equal(0);
-      expect(output.trim()).to.equal('series published: 3');
-      const dims = landed()
-        .filter((d) => d.MetricName === 'http.server.request.duration')
-        .map((d) => JSON.stringify(d.Dimensions))
-        .sort();
-      expect(dims).to.deep.equal([
-        '[]',
-        '[{"Name":"http.route","Value":"/cart"}]',
-        '[{"Name":"http.route","Value":"/pay"}]',
-      ]);
+      return output;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it('the metric-rules program publishes the histogram under its two dimension sets: 3 series', async () => {
+    expect((await runSnippet('metricRules')).trim()).to.equal('series published: 3');
+    const dims = landed()
+      .filter((d) => d.MetricName === 'http.server.request.duration')
+      .map((d) => JSON.stringify(d.Dimensions))
+      .sort();
+    expect(dims).to.deep.equal([
+      '[]',
+      '[{"Name":"http.route","Value":"/cart"}]',
+      '[{"Name":"http.route","Value":"/pay"}]',
+    ]);
   });
 
   it('the cost-guidance program keeps user.id out of the dimensions', async () => {
-    const costs = all.find((s) => s.code.includes('createAllowListAttributesProcessor'))!;
-    const dir = join(root, 'test', '.snippets');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'cost-guidance.mts');
-    writeFileSync(file, costs.code);
-    try {
-      const { code, output } = await run(process.execPath, ['--import', tsxLoader, file], root, env());
-      expect(code, output).to.equal(0);
-      const datums = landed().filter((d) => d.MetricName === 'http.server.request.duration');
-      expect(datums).to.have.length(1);
-      expect(datums[0]!.Dimensions!.map((d) => d.Name).sort()).to.deep.equal([
-        'http.response.status_code',
-        'http.route',
-      ]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await runSnippet('createAllowListAttributesProcessor');
+    const datums = landed().filter((d) => d.MetricName === 'http.server.request.duration');
+    expect(datums).to.have.length(1);
+    expect(datums[0]!.Dimensions!.map((d) => d.Name).sort()).to.deep.equal(['http.response.status_code', 'http.route']);
   });
 });

@@ -2,10 +2,8 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type {
   AggregationOption,
-  DataPoint,
   AggregationTemporality,
   InstrumentType,
-  MetricData,
   PushMetricExporter,
   ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
@@ -27,48 +25,11 @@ import { ServiceHealth } from './send/ServiceHealth.js';
 import { speaksJson10 } from './send/putMetricDataCommand.js';
 import { CumulativeToDelta } from './translate/CumulativeToDelta.js';
 import { DimensionCache } from './translate/DimensionCache.js';
-import { canRollUp, RollUp } from './translate/mergePoints.js';
 import { MetricRuleMatcher } from './translate/metricRules.js';
 import { DropReporter } from './translate/DropReporter.js';
-import { toResourceDimensions } from './translate/toDimensions.js';
-import type { TranslatedDatum } from './translate/TranslatedDatum.js';
-import { scopeKeyOf, translateMetric, type TranslateContext } from './translate/translateResourceMetrics.js';
+import { translateExport } from './translate/translateExport.js';
+import type { TranslateContext } from './translate/translateResourceMetrics.js';
 import { report } from './report.js';
-
-/** Points translated between two looks at the clock. */
-const SLICE_POINTS = 200;
-/** Longest stretch of translation and packing before the event loop gets a turn. */
-const SLICE_MS = 3;
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** The items of a list in the input, or none if it cannot be read as one (the input is the user's to get wrong). */
-function readList<T>(get: () => Iterable<T> | undefined): T[] {
-  try {
-    const list = get();
-    return list === undefined || list === null ? [] : Array.from(list);
-  } catch {
-    return [];
-  }
-}
-
-/** How many points a metric has; 0 if that cannot be read (translation then reports what it can). */
-function pointCount(metric: MetricData): number {
-  try {
-    const n = metric.dataPoints.length;
-    return Number.isSafeInteger(n) && n > 0 ? n : 0;
-  } catch {
-    return 0;
-  }
-}
-
-function metricName(metric: MetricData): string {
-  try {
-    return String(metric.descriptor.name);
-  } catch {
-    return '';
-  }
-}
 
 /**
  * An OpenTelemetry push exporter that writes metrics to Amazon CloudWatch with PutMetricData.
@@ -180,7 +141,18 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
     );
     let outcome: SendOutcome;
     try {
-      await this.translate(metrics, ctx, packer, deadline);
+      this.droppedByRule += await translateExport(metrics, {
+        ctx,
+        resourceDimensions: this.options.resourceDimensions,
+        rules: this.rules,
+        add: (d) => packer.add(d),
+        deadline,
+      });
+      this.deltas.endExport(started);
+      packer.finish();
+      for (const d of packer.oversized) {
+        this.drops.drop(d.MetricName ?? '', 'rejected-by-cloudwatch', 'the datum alone is larger than maxRequestBytes');
+      }
     } finally {
       // Whatever happened, what was queued is sent (or kept) before the export ends.
       outcome = await finish();
@@ -205,115 +177,6 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
     );
     const problem = describeOutcome(outcome, counters, this.buffer);
     if (problem) throw problem;
-  }
-
-  /**
-   * Translates and packs every point, giving the event loop a turn every few milliseconds. Never throws: a scope or
-   * metric whose structure cannot be read costs only its own points, and past the deadline the points not yet
-   * translated are dropped (counted as `export-timeout`) so that the export still ends on time.
-   */
-  private async translate(
-    metrics: ResourceMetrics,
-    ctx: TranslateContext,
-    packer: Packer,
-    deadline: number,
-  ): Promise<void> {
-    let resourceDimensions: ReturnType<typeof toResourceDimensions> = [];
-    try {
-      resourceDimensions = toResourceDimensions(this.options.resourceDimensions, metrics.resource.attributes);
-    } catch (err) {
-      this.drops.warnOnce('', 'resource', `CloudWatchMetricExporter: the resource could not be read: ${String(err)}`);
-    }
-    const datums: TranslatedDatum[] = [];
-    let sliceStart = performance.now();
-    let late = false;
-    for (const sm of readList<ResourceMetrics['scopeMetrics'][number]>(() => metrics.scopeMetrics)) {
-      let scopeKey: string;
-      let list: MetricData[];
-      try {
-        scopeKey = scopeKeyOf(sm.scope);
-        list = readList<MetricData>(() => sm.metrics);
-      } catch (err) {
-        this.drops.warnOnce('', 'scope', `CloudWatchMetricExporter: a scope could not be read: ${String(err)}`);
-        continue;
-      }
-      for (const listed of list) {
-        const rule = this.rules.match(metricName(listed));
-        if (rule?.drop) {
-          this.droppedByRule += pointCount(listed);
-          continue;
-        }
-        const metric = rule?.dimensionSets
-          ? await this.rolledUp(listed, rule.dimensionSets, ctx.now, () => Date.now() >= deadline)
-          : listed;
-        const c = rule?.storageResolution ? { ...ctx, storageResolution: rule.storageResolution } : ctx;
-        const points = pointCount(metric);
-        for (let i = 0; i < points || i === 0; i += SLICE_POINTS) {
-          if (late || Date.now() >= deadline) {
-            late = true;
-            const left = points - i;
-            if (left > 0) {
-              this.drops.drop(
-                metricName(metric),
-                'export-timeout',
-                'the export ran out of time before reaching it',
-                left,
-              );
-            }
-            break;
-          }
-          const part =
-            points <= SLICE_POINTS
-              ? metric
-              : ({ ...metric, dataPoints: metric.dataPoints.slice(i, i + SLICE_POINTS) } as MetricData);
-          datums.length = 0;
-          translateMetric(part, scopeKey, resourceDimensions, c, datums);
-          for (const d of datums) packer.add(d);
-          if (performance.now() - sliceStart > SLICE_MS) {
-            await yieldToEventLoop();
-            sliceStart = performance.now();
-          }
-        }
-      }
-    }
-    this.deltas.endExport(ctx.now);
-    packer.finish();
-    for (const d of packer.oversized) {
-      this.drops.drop(d.MetricName ?? '', 'rejected-by-cloudwatch', 'the datum alone is larger than maxRequestBytes');
-    }
-  }
-
-  /**
-   * A metric rolled up into its rule's dimension sets, a slice of points at a time between event-loop turns, or as
-   * it is when it cannot be (said once per metric). `late` answers whether the export's deadline has passed.
-   */
-  private async rolledUp(metric: MetricData, sets: string[][], now: number, late: () => boolean): Promise<MetricData> {
-    const name = metricName(metric);
-    let why = 'it is cumulative: its dimensionSets need delta temporality (the default for counters and histograms)';
-    try {
-      if (canRollUp(metric)) {
-        const r = new RollUp(metric, sets, now);
-        const points = metric.dataPoints as ReadonlyArray<DataPoint<unknown>>;
-        let i = 0;
-        for (; i < points.length && !late(); i += SLICE_POINTS) {
-          r.add(points.length <= SLICE_POINTS ? points : points.slice(i, i + SLICE_POINTS));
-          if (points.length > SLICE_POINTS) await yieldToEventLoop();
-        }
-        if (i < points.length) {
-          this.drops.drop(name, 'export-timeout', 'the export ran out of time before reaching it', points.length - i);
-        }
-        return r.result();
-      }
-    } catch (err) {
-      why = `its points could not be read (${err instanceof Error ? err.message : String(err)})`;
-    }
-    this.drops.warnOnce(
-      name,
-      'roll-up',
-      `CloudWatchMetricExporter: metric "${name}" was not rolled up into its dimensionSets: ${why}; ` +
-        'published with all its attributes',
-    );
-    return metric;
   }
 
   /**

@@ -143,7 +143,6 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
     try {
       this.droppedByRule += await translateExport(metrics, {
         ctx,
-        resourceDimensions: this.options.resourceDimensions,
         rules: this.rules,
         add: (d) => packer.add(d),
         deadline,

@@ -8,7 +8,7 @@ import {
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
-import { MAX_ABS_VALUE, MAX_FUTURE_MS, MAX_PAST_MS, TIMESTAMP_MARGIN_MS } from '../limits.js';
+import { inTimestampWindow, isStorable } from './storable.js';
 import { toDimensionValue } from './toDimensions.js';
 import { validateExponentialHistogram, validateHistogram } from './validateHistogram.js';
 
@@ -129,8 +129,7 @@ function project(attributes: Attributes, keys: readonly string[]): { id: string;
 
 /** Whether a point is one CloudWatch would store: the checks translation makes, made before merging. */
 function mergeable(type: DataPointType, p: DataPoint<unknown>, now: number): boolean {
-  const t = hrTimeToMilliseconds(p.endTime);
-  if (!(t >= now - MAX_PAST_MS + TIMESTAMP_MARGIN_MS && t <= now + MAX_FUTURE_MS - TIMESTAMP_MARGIN_MS)) return false;
+  if (!inTimestampWindow(hrTimeToMilliseconds(p.endTime), now)) return false;
   switch (type) {
     case DataPointType.SUM:
     case DataPointType.GAUGE:
@@ -146,8 +145,7 @@ function mergeable(type: DataPointType, p: DataPoint<unknown>, now: number): boo
   }
 }
 
-const storable = (v: number | undefined): boolean =>
-  typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_ABS_VALUE;
+const storable = (v: number | undefined): boolean => typeof v === 'number' && isStorable(v);
 
 function statsStorable(h: { count: number; sum?: number; min?: number; max?: number }): boolean {
   if (h.sum !== undefined && !storable(h.sum)) return false;

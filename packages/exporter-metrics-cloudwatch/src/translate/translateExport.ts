@@ -15,8 +15,6 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 /** What one export's translation needs besides the data. */
 export interface ExportTranslation {
   ctx: TranslateContext;
-  /** The resource attribute keys published as dimensions. */
-  resourceDimensions: readonly string[];
   rules: MetricRuleMatcher;
   /** Takes each datum as it is made (packing, which sends full requests at once). */
   add: (datum: TranslatedDatum) => void;
@@ -37,7 +35,7 @@ export async function translateExport(metrics: ResourceMetrics, job: ExportTrans
   const drops = ctx.drops;
   let resourceDimensions: ReturnType<typeof toResourceDimensions> = [];
   try {
-    resourceDimensions = toResourceDimensions(job.resourceDimensions, metrics.resource.attributes);
+    resourceDimensions = toResourceDimensions(ctx.resourceDimensions, metrics.resource.attributes);
   } catch (err) {
     drops.warnOnce('', 'resource', `CloudWatchMetricExporter: the resource could not be read: ${String(err)}`);
   }

@@ -10,20 +10,13 @@ import {
   type MetricData,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import {
-  MAX_ABS_VALUE,
-  MAX_DIMENSIONS,
-  MAX_FUTURE_MS,
-  MAX_METRIC_NAME_LENGTH,
-  MAX_PAST_MS,
-  MAX_VALUES_PER_DATUM,
-  TIMESTAMP_MARGIN_MS,
-} from '../limits.js';
+import { MAX_DIMENSIONS, MAX_METRIC_NAME_LENGTH, MAX_VALUES_PER_DATUM } from '../limits.js';
 import { STATE_FULL, type CumulativeToDelta, type StateFull } from './CumulativeToDelta.js';
 import type { DimensionCache } from './DimensionCache.js';
 import type { DropReporter } from './DropReporter.js';
 import { explicitBuckets, exponentialBuckets } from './histogramBuckets.js';
 import { safeJsonStringify, type JsonStandIns } from './safeJsonStringify.js';
+import { inTimestampWindow, isStorable } from './storable.js';
 import { shorten } from './toAscii.js';
 import { toCloudWatchUnit } from './toCloudWatchUnit.js';
 import { defaultDimensionCache, toDimensionsJson, toResourceDimensions, type DimensionsJson } from './toDimensions.js';
@@ -262,8 +255,7 @@ function streamKey(f: MetricFrame, attributes: Attributes): string {
 
 function inWindow(f: MetricFrame, p: DataPoint<unknown>): boolean {
   const t = ms(p.endTime);
-  const now = f.ctx.now;
-  if (t >= now - MAX_PAST_MS + TIMESTAMP_MARGIN_MS && t <= now + MAX_FUTURE_MS - TIMESTAMP_MARGIN_MS) return true;
+  if (inTimestampWindow(t, f.ctx.now)) return true;
   f.ctx.drops.drop(
     f.name,
     'timestamp-out-of-range',
@@ -281,15 +273,10 @@ function formatTime(t: number): string {
 
 /** Checks a number CloudWatch must store; drops the point (and says why) when it cannot. */
 function storable(f: MetricFrame, v: number): boolean {
-  if (!Number.isFinite(v)) {
-    f.ctx.drops.drop(f.name, 'non-finite-value', `the value ${v} is not a finite number`);
-    return false;
-  }
-  if (Math.abs(v) > MAX_ABS_VALUE) {
-    f.ctx.drops.drop(f.name, 'value-out-of-range', `the value ${v} is outside [-2^360, 2^360]`);
-    return false;
-  }
-  return true;
+  if (isStorable(v)) return true;
+  if (!Number.isFinite(v)) f.ctx.drops.drop(f.name, 'non-finite-value', `the value ${v} is not a finite number`);
+  else f.ctx.drops.drop(f.name, 'value-out-of-range', `the value ${v} is outside [-2^360, 2^360]`);
+  return false;
 }
 
 /** A histogram that recorded a NaN or an infinity cannot be told truthfully: drop it rather than hide it. */

@@ -365,8 +365,9 @@ function costCard(s: ReturnType<CloudWatchMetricExporter['getStats']>, intervalS
   const perHour = (interval: number) => Math.round((perExport * 3600) / interval).toLocaleString('en-US');
   const datumsPerRequest = s.requests > 0 ? (s.datumsExported / s.requests).toFixed(0) : '0';
   return [
-    `series published by the last export: ${s.seriesLastExport} (each a custom metric, billed per month; ` +
-      'metricRules with dimensionSets or drop cut them, see the cost guidance)',
+    `series published by the last export: ${s.seriesLastExport}, ${s.seriesSinceStart} distinct since start ` +
+      '(estimated; each a custom metric, billed per month; metricRules with dimensionSets or drop cut them, see the ' +
+      'cost guidance)',
     `requests: ${perExport.toFixed(1)} per export, ${datumsPerRequest} datums each; at this ${intervalSeconds} s interval ` +
       `${perHour(intervalSeconds)} per hour per process`,
     `a 10× longer interval (${intervalSeconds * 10} s): ${perHour(intervalSeconds * 10)} requests per hour, ` +

@@ -28,6 +28,7 @@ import { DimensionCache } from './translate/DimensionCache.js';
 import { MetricRuleMatcher } from './translate/metricRules.js';
 import { DropReporter } from './translate/DropReporter.js';
 import { translateExport } from './translate/translateExport.js';
+import { SeriesCounter } from './translate/SeriesCounter.js';
 import type { TranslateContext } from './translate/translateResourceMetrics.js';
 import { report } from './report.js';
 
@@ -63,6 +64,8 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly rules: MetricRuleMatcher;
   private seriesLastExport = 0;
+  /** Counts series since start (its own count is unused: each export counts with a counter of its own). */
+  private readonly series = SeriesCounter.create();
   private droppedByRule = 0;
   private seriesWarned = false;
   /** Whether the current run of discards was reported; a warning goes out once per run. */
@@ -127,7 +130,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       drops: this.drops,
       now: started,
       dimensionCache: this.dimensionCache,
-      series: { count: 0 },
+      series: this.series.nextExport(),
     };
     const deadline = started + this.options.timeoutMillis;
     // Requests go out as soon as they are full, so compression and signing overlap with translating the rest.
@@ -169,7 +172,8 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
     }
     report(
       'debug',
-      `CloudWatchMetricExporter: ${series} series, ${counters.datumsExported} datums in ${counters.requests} requests ` +
+      `CloudWatchMetricExporter: ${series} series (${this.series.estimate()} since start, estimated), ` +
+        `${counters.datumsExported} datums in ${counters.requests} requests ` +
         `(${counters.retries} retries, ${counters.resentRequests} from the retry buffer), ` +
         `${counters.uncompressedBytes} bytes → ${counters.wireBytes} on the wire, ` +
         `${outcome.kept} kept for later, ${this.buffer.requests} in the retry buffer, ${Date.now() - started} ms`,
@@ -267,6 +271,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       retryBuffer: { requests: this.buffer.requests, bytes: this.buffer.bytes },
       deltaStreams: this.deltas.size,
       seriesLastExport: this.seriesLastExport,
+      seriesSinceStart: this.series.estimate(),
       droppedByRule: this.droppedByRule,
     };
   }

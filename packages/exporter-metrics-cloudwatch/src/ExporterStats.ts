@@ -44,6 +44,11 @@ export interface ExporterStats {
    * export that ended; exact, but for two instruments of one name in different scopes, which count twice.
    */
   seriesLastExport: number;
+  /**
+   * Distinct series published since the exporter started: an estimate in fixed memory (20 KiB, HyperLogLog) with
+   * a standard error of about 1.6 % (within 5 % in 99.7 % of cases), closer below 10,000 series.
+   */
+  seriesSinceStart: number;
   /** Data points left out by a `drop` metric rule (not errors: asked for). */
   droppedByRule: number;
 }
@@ -51,7 +56,7 @@ export interface ExporterStats {
 /** The counters behind {@link ExporterStats}, shared by the stages that update them. */
 export type StatsCounters = Omit<
   ExporterStats,
-  'dropped' | 'deltaStreams' | 'discarded' | 'retryBuffer' | 'seriesLastExport' | 'droppedByRule'
+  'dropped' | 'deltaStreams' | 'discarded' | 'retryBuffer' | 'seriesLastExport' | 'seriesSinceStart' | 'droppedByRule'
 >;
 
 export function newCounters(): StatsCounters {

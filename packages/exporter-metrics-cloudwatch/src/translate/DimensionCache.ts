@@ -2,15 +2,23 @@
 export interface NameEntry {
   name: string;
   head: string;
+  /** The name's part of a series' identity hash (see SeriesCounter). */
+  hash: number;
   /** Whether the name differs from its key, so that it may collide with another key's name. */
   changed: boolean;
   /**
    * Whole `{"Name":…,"Value":…}` objects by attribute value; null while the entry is not kept by a cache, and once
    * its key has shown too many values.
    */
-  fragments: Map<string | number | boolean | bigint, string> | null;
+  fragments: Map<string | number | boolean | bigint, Fragment> | null;
   /** What the fragments count against the cache's bound. */
   fragmentChars: number;
+}
+
+/** One dimension as JSON, `{"Name":…,"Value":…}`, and its part of a series' identity hash. */
+export interface Fragment {
+  text: string;
+  hash: number;
 }
 
 // Attribute keys are few and short: a long one is a mistake (a value used as a key) and is not worth the memory.
@@ -57,7 +65,7 @@ export class DimensionCache {
   }
 
   /** Keeps the fragment a short primitive value made, unless its key has shown too many values. */
-  addFragment(entry: NameEntry, raw: unknown, fragment: string): void {
+  addFragment(entry: NameEntry, raw: unknown, fragment: string, hash: number): void {
     const fragments = entry.fragments;
     if (fragments === null) return;
     // Objects are never keys: two equal arrays are two keys, and a mutated one would answer a stale fragment.
@@ -75,7 +83,7 @@ export class DimensionCache {
     const cost = ENTRY_OVERHEAD + fragment.length + keyChars;
     if (this.counted + cost > this.maxChars) return;
     fragment.charCodeAt(0); // flattened once here rather than in every request that copies it
-    fragments.set(key, fragment);
+    fragments.set(key, { text: fragment, hash });
     entry.fragmentChars += cost;
     this.counted += cost;
   }

@@ -1,8 +1,9 @@
 import type { Dimension } from '@aws-sdk/client-cloudwatch';
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import { MAX_DIMENSION_NAME_LENGTH, MAX_DIMENSION_VALUE_LENGTH, MAX_DIMENSIONS } from '../limits.js';
-import { DimensionCache, type NameEntry } from './DimensionCache.js';
+import { DimensionCache, type Fragment, type NameEntry } from './DimensionCache.js';
 import { safeJsonStringify } from './safeJsonStringify.js';
+import { combineHash, hashString } from './SeriesCounter.js';
 import { shorten, toAscii } from './toAscii.js';
 
 /** One data point's dimensions as the JSON CloudWatch receives, and whether some were left out to stay within 30. */
@@ -10,6 +11,8 @@ export interface DimensionsJson {
   /** `JSON.stringify` of the Dimension list, in order. */
   json: string;
   truncated: boolean;
+  /** The dimensions' part of a series' identity: equal for equal dimension lists (see SeriesCounter). */
+  hash: number;
 }
 
 /** Dimensions for one data point, as objects (see {@link toDimensions}). */
@@ -40,6 +43,7 @@ function nameEntry(key: string, cache: DimensionCache): NameEntry | null {
         : {
             name,
             head: `{"Name":${JSON.stringify(name)},"Value":`,
+            hash: hashString(name),
             changed: name !== key,
             fragments: null,
             fragmentChars: 0,
@@ -76,12 +80,14 @@ const PLAIN_VALUE = /^ *[\x21\x23-\x5b\x5d-\x7e][\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 // The resource dimensions are the same for every point of an export: their JSON is made once.
 let lastResource: readonly Dimension[] | undefined;
 let lastResourceJson = '';
+let lastResourceHash = 0;
 
 function resourceJson(resourceDimensions: readonly Dimension[]): string {
   if (resourceDimensions !== lastResource) {
     lastResource = resourceDimensions;
     const json = JSON.stringify(resourceDimensions);
     lastResourceJson = json.slice(1, -1);
+    lastResourceHash = hashString(lastResourceJson);
   }
   return lastResourceJson;
 }
@@ -97,8 +103,8 @@ export function toDimensions(
   max: number = MAX_DIMENSIONS,
   cache: DimensionCache = defaultDimensionCache,
 ): DimensionsResult {
-  const { json, truncated } = toDimensionsJson(resourceDimensions, attributes, max, cache);
-  return { dimensions: JSON.parse(json) as Dimension[], json, truncated };
+  const result = toDimensionsJson(resourceDimensions, attributes, max, cache);
+  return { dimensions: JSON.parse(result.json) as Dimension[], ...result };
 }
 
 // The names taken so far for the point being translated (translation is synchronous: one list serves all).
@@ -115,12 +121,32 @@ export function toDimensionsJson(
   max: number = MAX_DIMENSIONS,
   cache: DimensionCache = defaultDimensionCache,
 ): DimensionsJson {
+  return dimensionsInto(resourceDimensions, attributes, max, cache, { json: '', truncated: false, hash: 0 });
+}
+
+/**
+ * {@link toDimensionsJson} written into `into` and returned: translation gives each metric one such object, and
+ * allocates nothing per point besides the JSON.
+ */
+export function dimensionsInto(
+  resourceDimensions: readonly Dimension[],
+  attributes: Attributes,
+  max: number,
+  cache: DimensionCache,
+  into: DimensionsJson,
+): DimensionsJson {
   let json: string;
+  let hash = 0;
   let count = Math.min(resourceDimensions.length, max);
   let truncated = resourceDimensions.length > max;
   if (count === 0) json = '[';
-  else if (!truncated) json = `[${resourceJson(resourceDimensions)}`;
-  else json = `[${JSON.stringify(resourceDimensions.slice(0, max)).slice(1, -1)}`;
+  else if (!truncated) {
+    json = `[${resourceJson(resourceDimensions)}`;
+    hash = lastResourceHash;
+  } else {
+    json = `[${JSON.stringify(resourceDimensions.slice(0, max)).slice(1, -1)}`;
+    hash = hashString(json);
+  }
   for (let i = 0; i < count; i++) taken[i] = resourceDimensions[i]!.Name!;
   // Names can only repeat when one of them was changed (made ASCII, escaped, shortened) or came with the resource.
   let mayRepeat = count > 0;
@@ -129,8 +155,13 @@ export function toDimensionsJson(
     const entry = nameEntry(key, cache);
     if (entry === null) continue;
     const raw = attributes[key];
-    let fragment = entry.fragments?.get(raw as string);
-    if (fragment === undefined) {
+    const kept: Fragment | undefined = entry.fragments?.get(raw as string);
+    let fragment: string;
+    let fragmentHash: number;
+    if (kept !== undefined) {
+      fragment = kept.text;
+      fragmentHash = kept.hash;
+    } else {
       let quoted: string;
       if (typeof raw === 'string' && raw.length <= MAX_DIMENSION_VALUE_LENGTH && PLAIN_VALUE.test(raw)) {
         quoted = `"${raw}"`;
@@ -142,8 +173,10 @@ export function toDimensionsJson(
         if (value === undefined) continue;
         quoted = JSON.stringify(value);
       }
+      // Only the value is hashed here: the name's hash was made once, with its entry.
       fragment = `${entry.head}${quoted}}`;
-      cache.addFragment(entry, raw, fragment);
+      fragmentHash = combineHash(entry.hash, hashString(quoted));
+      cache.addFragment(entry, raw, fragment, fragmentHash);
     }
     // At most 30 names: a scan is cheaper than a Set.
     if ((mayRepeat || entry.changed) && isTaken(entry.name, count)) continue;
@@ -153,13 +186,17 @@ export function toDimensionsJson(
     }
     if (entry.changed) mayRepeat = true;
     json += count === 0 ? fragment : `,${fragment}`;
+    hash = combineHash(hash, fragmentHash);
     taken[count++] = entry.name;
   }
   json += ']';
   // Reading a character makes V8 copy the tree of small strings `+=` built into one flat string, while they are
   // still fresh in the cache; joining thousands of such trees into a request body later costs more than this.
   json.charCodeAt(0);
-  return { json, truncated };
+  into.json = json;
+  into.truncated = truncated;
+  into.hash = hash;
+  return into;
 }
 
 function isTaken(name: string, count: number): boolean {

@@ -19,9 +19,10 @@ import { safeJsonStringify, type JsonStandIns } from './safeJsonStringify.js';
 import { inTimestampWindow, isStorable } from './storable.js';
 import { shorten } from './toAscii.js';
 import { toCloudWatchUnit } from './toCloudWatchUnit.js';
-import { defaultDimensionCache, toDimensionsJson, toResourceDimensions, type DimensionsJson } from './toDimensions.js';
+import { defaultDimensionCache, dimensionsInto, toResourceDimensions, type DimensionsJson } from './toDimensions.js';
 import { TranslatedDatum } from './TranslatedDatum.js';
 import { BucketList } from './BucketList.js';
+import { combineHash, hashString, type SeriesCounter } from './SeriesCounter.js';
 import { splitDistribution, toDistribution, type Distribution } from './toDistribution.js';
 import { validateExponentialHistogram, validateHistogram } from './validateHistogram.js';
 
@@ -35,8 +36,8 @@ export interface TranslateContext {
   now: number;
   /** The exporter's own dimension cache; without one, a cache shared by the whole process. */
   dimensionCache?: DimensionCache;
-  /** Counts the series this export publishes (each published point is one series of its metric). */
-  series?: { count: number };
+  /** Counts the series this export publishes (each published point is one series of its metric), and since start. */
+  series?: SeriesCounter;
 }
 
 /** Everything one metric's points share. */
@@ -53,6 +54,10 @@ interface MetricFrame {
   /** A monotonic cumulative sum, or a cumulative histogram: its points go through the delta state. */
   cumulative: boolean;
   lastTimestamp?: Date;
+  /** The metric name's part of a series' identity hash. */
+  nameHash: number;
+  /** The dimensions of the point being translated (one object reused for each point: see dimensionsOf). */
+  dimensions: DimensionsJson;
 }
 
 /** Translates one point of a metric, appending its datums; may throw on malformed input (the caller catches). */
@@ -113,15 +118,19 @@ export function translateMetric(
       cumulative:
         metric.aggregationTemporality === AggregationTemporality.CUMULATIVE &&
         (metric.dataPointType !== DataPointType.SUM || metric.isMonotonic),
+      nameHash: 0,
+      dimensions: { json: '', truncated: false, hash: 0 },
     };
     name = f.name;
+    f.nameHash = hashString(f.name);
+    const series = ctx.series;
     const points: ReadonlyArray<DataPoint<unknown>> = metric.dataPoints;
     for (; done < points.length; done++) {
       // The body lives in its own function: this loop stays small, and a try around a call costs nothing.
       const before = out.length;
       try {
         translate(f, points[done]!, out);
-        if (out.length > before && ctx.series) ctx.series.count++;
+        if (out.length > before && series) series.add(combineHash(f.nameHash, f.dimensions.hash));
       } catch (err) {
         out.length = before; // a point that failed halfway leaves none of its datums
         ctx.drops.drop(f.name, 'malformed-point', `it could not be read (${describeError(err)})`);
@@ -293,7 +302,7 @@ function timestamp(f: MetricFrame, p: DataPoint<unknown>): Date {
 }
 
 function dimensionsOf(f: MetricFrame, p: DataPoint<unknown>): DimensionsJson {
-  const dims = toDimensionsJson(f.resourceDimensions, p.attributes, MAX_DIMENSIONS, f.dimensionCache);
+  const dims = dimensionsInto(f.resourceDimensions, p.attributes, MAX_DIMENSIONS, f.dimensionCache, f.dimensions);
   if (dims.truncated) {
     f.ctx.drops.warnOnce(
       f.name,

@@ -26,3 +26,11 @@ export { toCloudWatchUnit, type UnitMapping } from './translate/toCloudWatchUnit
 export type { DropReason } from './translate/DropReporter.js';
 export type { MetricRule } from './translate/metricRules.js';
 export { DEFAULT_MAX_DELTA_STREAMS } from './translate/CumulativeToDelta.js';
+export {
+  DEFAULT_LAMBDA_FLUSH_INTERVAL_MS,
+  DEFAULT_LAMBDA_SHUTDOWN_FLUSH_MS,
+  wrapLambdaHandler,
+  type LambdaFlushOptions,
+  type WrappedLambdaHandler,
+} from './lambda/wrapLambdaHandler.js';
+export type { Flushable, LambdaFlushMode } from './lambda/LambdaFlusher.js';

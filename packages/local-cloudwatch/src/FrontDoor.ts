@@ -17,6 +17,8 @@ export interface RecordedRequest {
   gzip: boolean;
   /** The SDK's attempt number (`amz-sdk-request: attempt=N`), 1 when absent. */
   attempt: number;
+  /** When its body had arrived (epoch ms). */
+  receivedAt: number;
   /** The decoded JSON input. */
   input: unknown;
   /** The HTTP status answered (0 when the connection was dropped on purpose). */
@@ -200,6 +202,7 @@ export class FrontDoor {
       contentEncoding: encoding,
       gzip: (encoding ?? '').includes('gzip'),
       attempt,
+      receivedAt: Date.now(),
       input: undefined,
       status: 0,
     };

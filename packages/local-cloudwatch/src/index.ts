@@ -18,3 +18,4 @@ export {
   type SeriesStatistics,
 } from './readBack';
 export { useLocalCloudWatch } from './useLocalCloudWatch';
+export { LocalLambda, type Invocation, type LocalLambdaOptions, type LocalLambdaShutdown } from './LocalLambda';

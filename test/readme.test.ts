@@ -85,7 +85,8 @@ describe('the README snippets', function () {
       'packages/exporter-metrics-cloudwatch/README.md:program',
       'packages/exporter-metrics-cloudwatch/README.md:program',
       'packages/exporter-metrics-cloudwatch/README.md:program',
-      'packages/exporter-metrics-cloudwatch/README.md:examples/lambda/handler.ts',
+      'packages/exporter-metrics-cloudwatch/README.md:examples/lambda/handler.mts',
+      'packages/exporter-metrics-cloudwatch/README.md:examples/lambda/handler.mts',
     ]);
   });
 

@@ -17,7 +17,7 @@ export interface RecordedRequest {
   gzip: boolean;
   /** The SDK's attempt number (`amz-sdk-request: attempt=N`), 1 when absent. */
   attempt: number;
-  /** When its body had arrived (epoch ms). */
+  /** When its body had arrived (epoch ms, with a fraction). */
   receivedAt: number;
   /** The decoded JSON input. */
   input: unknown;
@@ -202,7 +202,7 @@ export class FrontDoor {
       contentEncoding: encoding,
       gzip: (encoding ?? '').includes('gzip'),
       attempt,
-      receivedAt: Date.now(),
+      receivedAt: performance.timeOrigin + performance.now(),
       input: undefined,
       status: 0,
     };

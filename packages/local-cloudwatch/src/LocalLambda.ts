@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -182,8 +183,11 @@ export class LocalLambda {
   private async spawn(): Promise<void> {
     const { port } = this.server.address() as AddressInfo;
     const [file] = this.options.handler.split('#');
-    const args = /\.[cm]?ts$/.test(file!) ? ['--import', 'tsx'] : [];
-    const child = spawn(process.execPath, [...args, join(__dirname, 'lambdaRuntime.js')], {
+    // Built, the runtime is JavaScript beside this file; run from source (tests through tsx), it is TypeScript.
+    const built = join(__dirname, 'lambdaRuntime.js');
+    const runtime = existsSync(built) ? built : join(__dirname, 'lambdaRuntime.ts');
+    const args = /\.[cm]?ts$/.test(file!) || runtime.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    const child = spawn(process.execPath, [...args, runtime], {
       env: {
         ...process.env,
         ...this.options.env,

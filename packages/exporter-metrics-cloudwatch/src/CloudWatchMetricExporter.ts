@@ -27,6 +27,7 @@ import { CumulativeToDelta } from './translate/CumulativeToDelta.js';
 import { DimensionCache } from './translate/DimensionCache.js';
 import { MetricRuleMatcher } from './translate/metricRules.js';
 import { DropReporter } from './translate/DropReporter.js';
+import { EntityOfResource } from './translate/EntityOfResource.js';
 import { translateExport } from './translate/translateExport.js';
 import { SeriesCounter } from './translate/SeriesCounter.js';
 import type { TranslateContext } from './translate/translateResourceMetrics.js';
@@ -63,6 +64,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
   private readonly health = new ServiceHealth();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly rules: MetricRuleMatcher;
+  private readonly entities: EntityOfResource | undefined;
   private seriesLastExport = 0;
   /** Counts series since start (its own count is unused: each export counts with a counter of its own). */
   private readonly series = SeriesCounter.create();
@@ -81,6 +83,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
     this.client = resolved.client ?? new CloudWatchClient(clientConfig);
     this.deltas = new CumulativeToDelta(resolved.deltaStateTtlMillis);
     this.rules = new MetricRuleMatcher(resolved.metricRules);
+    this.entities = resolved.entity && new EntityOfResource(resolved.entity);
     this.slots = new RequestSlots(resolved.concurrency);
     this.buffer = new RetryBuffer(resolved.retryBuffer, (reason, request) => this.onDiscard(reason, request));
   }
@@ -133,6 +136,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       series: this.series.nextExport(),
     };
     const deadline = started + this.options.timeoutMillis;
+    const entity = this.entities?.of(metrics.resource);
     // Requests go out as soon as they are full, so compression and signing overlap with translating the rest.
     const { sender, counters, finish } = this.startSending(deadline, started);
     const packer = new Packer(
@@ -141,6 +145,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       (batch) => sender.push(batch),
       // A JSON 1.0 client is sent the prepared body alone; any other needs the datums to serialize them itself.
       !speaksJson10(this.client),
+      entity,
     );
     let outcome: SendOutcome;
     try {
@@ -211,6 +216,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       createdAt,
       counters,
       drops: this.drops,
+      onEntityFailure: (failure, entity) => this.entities?.failed(failure, entity),
       discard: (reason, request) => this.onDiscard(reason, request),
     });
     sender.start();

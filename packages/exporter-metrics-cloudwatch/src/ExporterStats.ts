@@ -33,6 +33,11 @@ export interface ExporterStats {
    * When they are sent again (the default), these are the only requests that can be stored twice.
    */
   unknownOutcomes: number;
+  /**
+   * Requests CloudWatch stored without their entity (option `entity`): it answered `X-Amzn-Failure-Message`
+   * (validation is never strict, so the datums landed all the same).
+   */
+  entityFailures: number;
   /** Datums given up after they were packed, by reason (see the README's delivery guarantee). */
   discarded: Record<DiscardReason, number>;
   /** What the retry buffer holds now. */
@@ -74,6 +79,7 @@ export function newCounters(): StatsCounters {
     bufferedRequests: 0,
     resentRequests: 0,
     unknownOutcomes: 0,
+    entityFailures: 0,
   };
 }
 

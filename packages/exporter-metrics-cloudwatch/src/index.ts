@@ -17,7 +17,9 @@ export {
   DEFAULT_STORAGE_RESOLUTION,
   DEFAULT_TIMEOUT_MS,
   type CloudWatchMetricExporterOptions,
+  type EntityOption,
 } from './options.js';
+export { entityFromResource } from './translate/resourceEntity.js';
 export type { ExporterStats } from './ExporterStats.js';
 export type { DiscardReason, RetryBufferLimits } from './send/RetryBuffer.js';
 export type { RetryPolicy } from './send/retryPolicy.js';

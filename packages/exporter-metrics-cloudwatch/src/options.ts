@@ -1,10 +1,12 @@
-import type { CloudWatchClient, CloudWatchClientConfig } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, CloudWatchClientConfig, Entity } from '@aws-sdk/client-cloudwatch';
+import type { Attributes } from '@opentelemetry/api';
 import type { AggregationSelector, AggregationTemporalitySelector } from '@opentelemetry/sdk-metrics';
 import { MAX_NAMESPACE_LENGTH, MAX_REQUEST_BYTES } from './limits.js';
 import { defaultAggregationSelector, defaultTemporalitySelector } from './selectors.js';
 import type { RetryBufferLimits } from './send/RetryBuffer.js';
 import type { RetryPolicy } from './send/retryPolicy.js';
 import { validateMetricRules, type MetricRule } from './translate/metricRules.js';
+import { entityFromResource, entityProblem } from './translate/resourceEntity.js';
 
 /** Options of {@link CloudWatchMetricExporter}. Every default is stated here and in the README. */
 export interface CloudWatchMetricExporterOptions {
@@ -68,7 +70,18 @@ export interface CloudWatchMetricExporterOptions {
   metricRules?: MetricRule[];
   /** Warn once when an export publishes more series than this (a cardinality surprise). Default: off. */
   seriesWarningThreshold?: number;
+  /**
+   * Link every datum to the entity of the service that produced it (`EntityMetricData`, for CloudWatch's "explore
+   * related"): `'auto'` derives it from the resource (`service.name`, `deployment.environment.name`, the platform:
+   * see the README's table); an `Entity` is used as it is; a function builds it from the resource attributes
+   * (undefined: none). Sent with `StrictEntityValidation: false`, so an entity CloudWatch refuses never costs the
+   * datums. Default: false (no entity).
+   */
+  entity?: EntityOption;
 }
+
+/** See {@link CloudWatchMetricExporterOptions.entity}. */
+export type EntityOption = false | 'auto' | Entity | ((resourceAttributes: Attributes) => Entity | undefined);
 
 /** Below this size a gzip of a PutMetricData body saves too little to pay for itself (see README). */
 export const DEFAULT_MIN_COMPRESSION_BYTES = 1024;
@@ -115,6 +128,8 @@ export interface ResolvedOptions {
   resendUnknownOutcome: boolean;
   metricRules: MetricRule[];
   seriesWarningThreshold: number | undefined;
+  /** The entity of a resource's datums, or undefined when there is none to send. */
+  entity: ((resourceAttributes: Attributes) => Entity | undefined) | undefined;
 }
 
 const NON_PRINTABLE_ASCII = /[^\x20-\x7e]/;
@@ -195,7 +210,22 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
     resendUnknownOutcome,
     metricRules,
     seriesWarningThreshold: threshold,
+    entity: resolveEntity(options.entity),
   };
+}
+
+function resolveEntity(entity: EntityOption | undefined): ResolvedOptions['entity'] {
+  if (entity === undefined || entity === false) return undefined;
+  if (entity === 'auto') return entityFromResource;
+  if (typeof entity === 'function') return entity;
+  if (entity === null || typeof entity !== 'object') {
+    throw new TypeError("CloudWatchMetricExporter: entity must be false, 'auto', an Entity or a function");
+  }
+  const problem = entityProblem(entity);
+  if (problem) throw new RangeError(`CloudWatchMetricExporter: entity: ${problem}`);
+  const fixed: Entity = { KeyAttributes: { ...entity.KeyAttributes } };
+  if (entity.Attributes !== undefined) fixed.Attributes = { ...entity.Attributes };
+  return () => fixed;
 }
 
 function resolveRetry(retry: Partial<RetryPolicy> | undefined): RetryPolicy {

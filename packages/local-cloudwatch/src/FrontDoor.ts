@@ -1,7 +1,7 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { validatePutMetricData, type Violation } from './validatePutMetricData';
+import { checkEntities, validatePutMetricData, type EntityProblem, type Violation } from './validatePutMetricData';
 import { verifySigV4, type Credentials } from './verifySigV4';
 
 /** One request as the front door saw it. */
@@ -27,6 +27,11 @@ export interface RecordedRequest {
   errorCode?: string;
   /** The rule this request broke, if the front door refused it. */
   violation?: Violation;
+  /**
+   * What was wrong with an entity CloudWatch stored the datums without (StrictEntityValidation false): the
+   * request succeeded, and this is what `X-Amzn-Failure-Message` said.
+   */
+  entityFailure?: EntityProblem;
   /** The fault injected into this request, if any. */
   fault?: Fault;
 }
@@ -241,7 +246,7 @@ export class FrontDoor {
       return;
     }
 
-    let body = raw;
+    let body: Buffer = raw;
     if (encoding) {
       const layers = encoding
         .split(',')
@@ -287,6 +292,15 @@ export class FrontDoor {
         this.answerError(res, record, 400, 'InvalidParameterValue', refused);
         return;
       }
+      const entities = input as Record<string, unknown>;
+      const problem = checkEntities(entities);
+      record.entityFailure = problem;
+      if (problem && entities['StrictEntityValidation'] === true) {
+        record.violation = { status: 400, code: 'InvalidParameterValue', message: problem.message };
+        this.answerError(res, record, 400, 'InvalidParameterValue', problem.message);
+        return;
+      }
+      if (Array.isArray(entities['EntityMetricData'])) body = withEntityDatumsInline(entities);
     } else {
       try {
         record.input = JSON.parse(body.toString('utf8'));
@@ -340,7 +354,8 @@ export class FrontDoor {
             return;
           }
           const { connection: _c, 'transfer-encoding': _t, ...rest } = upRes.headers;
-          res.writeHead(record.status, { ...rest, 'content-length': String(payload.length) });
+          const failure = record.entityFailure ? { 'x-amzn-failure-message': record.entityFailure.failure } : {};
+          res.writeHead(record.status, { ...rest, ...failure, 'content-length': String(payload.length) });
           res.end(payload);
           resolve();
         });
@@ -376,4 +391,17 @@ export class FrontDoor {
     });
     res.end(body);
   }
+}
+
+/**
+ * The body moto is given for a request with entities: moto 5.2.1 drops the datums of EntityMetricData, so they
+ * join MetricData (the entities themselves stay in the recorded input, for tests to read).
+ */
+function withEntityDatumsInline(input: Record<string, unknown>): Buffer {
+  const inline = Array.isArray(input['MetricData']) ? [...(input['MetricData'] as unknown[])] : [];
+  for (const item of input['EntityMetricData'] as unknown[]) {
+    const datums = (item as { MetricData?: unknown }).MetricData;
+    if (Array.isArray(datums)) inline.push(...(datums as unknown[]));
+  }
+  return Buffer.from(JSON.stringify({ Namespace: input['Namespace'], MetricData: inline }));
 }

@@ -136,6 +136,10 @@ export function validatePutMetricData(
   for (const e of entityMetricData) {
     if (isRecord(e) && Array.isArray(e['MetricData'])) entityDatums.push(...(e['MetricData'] as unknown[]));
   }
+  if (entityMetricData.length > 0 && typeof input['StrictEntityValidation'] !== 'boolean') {
+    // The API reference: StrictEntityValidation "is required when EntityMetricData is included".
+    return missing('StrictEntityValidation');
+  }
   const total = metricData.length + entityDatums.length;
   if (total === 0) return missing('MetricData');
   if (total > MAX_DATUMS) {
@@ -285,4 +289,82 @@ function validateDatum(d: unknown, at: string, options: ValidationOptions): Viol
 
 function nearlyEqual(a: number, b: number): boolean {
   return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+/** An entity CloudWatch does not take: the `X-Amzn-Failure-Message` value it answers, and why. */
+export interface EntityProblem {
+  failure:
+    | 'InvalidEntity'
+    | 'InvalidKeyAttributes'
+    | 'InvalidAttributes'
+    | 'InvalidTypeValue'
+    | 'MissingRequiredFields'
+    | 'EntitySizeTooLarge';
+  message: string;
+}
+
+export const ENTITY_KEY_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'Type',
+  'ResourceType',
+  'Identifier',
+  'Name',
+  'Environment',
+]);
+/** Types and the key attributes each needs besides Type (CloudWatch User Guide, related telemetry). */
+export const ENTITY_TYPES: ReadonlyMap<string, readonly string[]> = new Map([
+  ['Service', ['Name', 'Environment']],
+  ['AWS::Service', ['Name']],
+  ['Resource', ['ResourceType', 'Identifier']],
+  ['AWS::Resource', ['ResourceType', 'Identifier']],
+]);
+
+function checkStringMap(map: unknown, min: number, max: number, maxKey: number, maxValue: number): string | undefined {
+  if (!isRecord(map)) return 'is not a map';
+  const entries = Object.entries(map);
+  if (entries.length < min || entries.length > max) return `has ${entries.length} entries (${min}–${max} allowed)`;
+  for (const [k, v] of entries) {
+    if (k.length < 1 || k.length > maxKey) return `has a key of ${k.length} characters (1–${maxKey} allowed)`;
+    if (typeof v !== 'string' || v.length < 1 || v.length > maxValue) {
+      return `has a value for ${k} that is not a string of 1–${maxValue} characters`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Checks the entities of a PutMetricData input (its datums are checked by validatePutMetricData). CloudWatch
+ * refuses the request over such a problem when StrictEntityValidation is true; when false it stores the datums
+ * without the entity and says what was wrong in `X-Amzn-Failure-Message`.
+ */
+export function checkEntities(input: Record<string, unknown>): EntityProblem | undefined {
+  const items = input['EntityMetricData'];
+  if (!Array.isArray(items)) return undefined;
+  for (let i = 0; i < items.length; i++) {
+    const at = `EntityMetricData.member.${i + 1}.Entity`;
+    const item = items[i] as unknown;
+    const entity = isRecord(item) ? item['Entity'] : undefined;
+    if (!isRecord(entity)) return { failure: 'InvalidEntity', message: `${at} is missing or not an object` };
+    const keys = entity['KeyAttributes'];
+    const keyProblem = checkStringMap(keys, 2, 4, 32, 2048);
+    if (keyProblem) return { failure: 'InvalidKeyAttributes', message: `${at}.KeyAttributes ${keyProblem}` };
+    const keyMap = keys as Record<string, string>;
+    const unknown = Object.keys(keyMap).find((k) => !ENTITY_KEY_ATTRIBUTES.has(k));
+    if (unknown !== undefined) {
+      return { failure: 'InvalidKeyAttributes', message: `${at}.KeyAttributes has an unknown key "${unknown}"` };
+    }
+    if (entity['Attributes'] !== undefined) {
+      const attributeProblem = checkStringMap(entity['Attributes'], 0, 10, 256, 2048);
+      if (attributeProblem) return { failure: 'InvalidAttributes', message: `${at}.Attributes ${attributeProblem}` };
+    }
+    const type = keyMap['Type'];
+    const needs = type === undefined ? undefined : ENTITY_TYPES.get(type);
+    if (needs === undefined) {
+      return { failure: 'InvalidTypeValue', message: `${at}.KeyAttributes has Type ${JSON.stringify(type)}` };
+    }
+    const missingKey = needs.find((k) => keyMap[k] === undefined);
+    if (missingKey !== undefined) {
+      return { failure: 'MissingRequiredFields', message: `${at}: a ${type} entity needs ${missingKey}` };
+    }
+  }
+  return undefined;
 }

@@ -127,6 +127,53 @@ describe('LocalCloudWatch (moto behind the front door)', function () {
     expect(cw().puts[0]!.fault).to.deep.equal({ delayMs: 300 });
   });
 
+  it('stores the datums of EntityMetricData (moto alone drops them) and answers an entity problem as CloudWatch does', async () => {
+    const c = client();
+    const failures: Array<string | undefined> = [];
+    c.middlewareStack.add(
+      (next) => async (args) => {
+        const out = await next(args);
+        failures.push((out.response as { headers: Record<string, string> }).headers['x-amzn-failure-message']);
+        return out;
+      },
+      { step: 'deserialize', name: 'readFailureHeader' },
+    );
+    const good = { KeyAttributes: { Type: 'Service', Name: 'checkout', Environment: 'generic:default' } };
+    const bad = { KeyAttributes: { Type: 'Service', Name: 'checkout' } };
+    for (const Entity of [good, bad]) {
+      await c.send(
+        new PutMetricDataCommand({
+          Namespace: ns,
+          EntityMetricData: [{ Entity, MetricData: [datum(5)] }],
+          StrictEntityValidation: false,
+        }),
+      );
+    }
+    expect(failures).to.deep.equal([undefined, 'MissingRequiredFields']);
+    const stats = await readStatistics(c, { namespace: ns, metricName: 'requests' });
+    expect(stats).to.include({ sampleCount: 2, sum: 10 });
+    // Strict: the same entity fails the whole request, and nothing more is stored.
+    const err = await c
+      .send(
+        new PutMetricDataCommand({
+          Namespace: ns,
+          EntityMetricData: [{ Entity: bad, MetricData: [datum(7)] }],
+          StrictEntityValidation: true,
+        }),
+      )
+      .then(
+        () => undefined,
+        (e: Error) => e,
+      );
+    expect(err?.name).to.equal('InvalidParameterValueException');
+    expect(await readStatistics(c, { namespace: ns, metricName: 'requests' })).to.include({ sum: 10 });
+    expect(cw().puts.map((p) => p.entityFailure?.failure)).to.deep.equal([
+      undefined,
+      'MissingRequiredFields',
+      'MissingRequiredFields',
+    ]);
+  });
+
   it('uses the region and test credentials it hands out', () => {
     const config = cw().clientConfig();
     expect(config.region).to.equal(LOCAL_REGION);

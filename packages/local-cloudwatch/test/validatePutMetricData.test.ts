@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { validatePutMetricData } from '../src/validatePutMetricData';
+import { checkEntities, validatePutMetricData } from '../src/validatePutMetricData';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
 const nowS = NOW / 1000;
@@ -148,5 +148,66 @@ describe('validatePutMetricData', () => {
     const input = req(histogram({ StatisticValues: { SampleCount: 4, Sum: 16, Minimum: 1, Maximum: 10 } }));
     expect(run(input, 100, false)).to.equal(undefined);
     expect(run(req(histogram({ Counts: [1, 2, 2] })), 100, false)?.code).to.equal('InvalidParameterValue');
+  });
+});
+
+describe('checkEntities (EntityMetricData, as CloudWatch judges it)', () => {
+  const service = { Type: 'Service', Name: 'checkout', Environment: 'eks:prod/shop' };
+  const withEntity = (Entity: unknown, strict = false) => ({
+    Namespace: 'Svc',
+    EntityMetricData: [{ Entity, MetricData: [ok] }],
+    StrictEntityValidation: strict,
+  });
+  const cases: Array<[string, unknown, string | undefined]> = [
+    ['a service entity', { KeyAttributes: service, Attributes: { PlatformType: 'AWS::EKS' } }, undefined],
+    [
+      'a resource entity',
+      { KeyAttributes: { Type: 'AWS::Resource', ResourceType: 'AWS::DynamoDB::Table', Identifier: 't' } },
+      undefined,
+    ],
+    ['no entity', undefined, 'InvalidEntity'],
+    ['one key attribute', { KeyAttributes: { Type: 'Service' } }, 'InvalidKeyAttributes'],
+    [
+      'five key attributes',
+      { KeyAttributes: { ...service, ResourceType: 'x', Identifier: 'y' } },
+      'InvalidKeyAttributes',
+    ],
+    ['an unknown key attribute', { KeyAttributes: { ...service, Owner: 'me' } }, 'InvalidKeyAttributes'],
+    ['an empty key attribute value', { KeyAttributes: { ...service, Name: '' } }, 'InvalidKeyAttributes'],
+    [
+      'eleven attributes',
+      { KeyAttributes: service, Attributes: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`a${i}`, 'v'])) },
+      'InvalidAttributes',
+    ],
+    ['an unknown type', { KeyAttributes: { ...service, Type: 'Thing' } }, 'InvalidTypeValue'],
+    [
+      'a service without its environment',
+      { KeyAttributes: { Type: 'Service', Name: 'checkout' } },
+      'MissingRequiredFields',
+    ],
+  ];
+  for (const [name, entity, failure] of cases) {
+    it(`${failure ?? 'accepts'}: ${name}`, () => {
+      expect(checkEntities(withEntity(entity))?.failure).to.equal(failure);
+      // Its datums are fine either way: only the entity is judged here.
+      expect(run(withEntity(entity))).to.equal(undefined);
+    });
+  }
+
+  it('requires StrictEntityValidation with EntityMetricData, and counts both lists against 1,000 datums', () => {
+    expect(
+      run({ Namespace: 'Svc', EntityMetricData: [{ Entity: { KeyAttributes: service }, MetricData: [ok] }] }),
+    ).to.include({
+      code: 'MissingParameter',
+    });
+    const many = (n: number) => Array.from({ length: n }, () => ok);
+    const input = (plain: number, entity: number) => ({
+      Namespace: 'Svc',
+      MetricData: many(plain),
+      EntityMetricData: [{ Entity: { KeyAttributes: service }, MetricData: many(entity) }],
+      StrictEntityValidation: false,
+    });
+    expect(run(input(500, 500))).to.equal(undefined);
+    expect(run(input(500, 501))?.message).to.match(/1000/);
   });
 });

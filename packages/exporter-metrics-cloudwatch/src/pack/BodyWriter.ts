@@ -1,4 +1,4 @@
-import { envelope } from './serializeDatum.js';
+import type { Envelope } from './serializeDatum.js';
 
 /** Room for a body at first; it doubles as needed (a full request is at most 1 MB). */
 const INITIAL_CAPACITY = 64 * 1024;
@@ -15,8 +15,7 @@ export class BodyWriter {
   /** Where each datum's JSON starts in the body. */
   readonly starts: number[] = [];
 
-  constructor(namespace: string) {
-    const { head, tail } = envelope(namespace);
+  constructor({ head, tail }: Envelope) {
     this.tail = tail;
     this.buffer = Buffer.allocUnsafeSlow(INITIAL_CAPACITY);
     this.at = 0;
@@ -32,7 +31,7 @@ export class BodyWriter {
 
   /** The finished body. The writer must not be used afterwards. */
   finish(): Buffer {
-    this.write(this.tail, this.tail.length);
+    this.write(this.tail, Buffer.byteLength(this.tail));
     return this.buffer.subarray(0, this.at);
   }
 

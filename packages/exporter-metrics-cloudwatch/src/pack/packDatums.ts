@@ -1,7 +1,7 @@
-import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
+import type { Entity, MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { BodyWriter } from './BodyWriter.js';
 import { TranslatedDatum } from '../translate/TranslatedDatum.js';
-import { envelope, serializeDatum } from './serializeDatum.js';
+import { envelope, serializeDatum, type Envelope } from './serializeDatum.js';
 
 /** One PutMetricData request: the exact body the SDK would write for its datums. */
 export interface Batch {
@@ -18,6 +18,8 @@ export interface Batch {
   starts: number[];
   /** Uncompressed body size in bytes, envelope included (the length of `body`). */
   bytes: number;
+  /** What surrounds the datums in `body` (shared by the requests of an export). */
+  envelope: Envelope;
   /**
    * The earliest datum timestamp in the request (epoch ms; Infinity when none has one): a request kept for a
    * later attempt must go before CloudWatch's two-week window closes on it.
@@ -57,6 +59,7 @@ export class Packer {
   /** Datums that cannot fit a request even alone (impossible within CloudWatch's own per-datum limits). */
   readonly oversized: MetricDatum[] = [];
   private readonly base: number;
+  private readonly envelope: Envelope;
   /**
    * The open request: how many datums, its size so far, and the datums themselves while they are still needed
    * (until the request is serialized, or for good when `keepDatums`).
@@ -76,12 +79,15 @@ export class Packer {
    * `keepDatums`: whether requests keep their datums (needed only to let the SDK serialize them itself).
    */
   constructor(
-    private readonly namespace: string,
+    namespace: string,
     private readonly limits: PackLimits,
     private readonly onBatch?: (batch: Batch) => void,
     private readonly keepDatums = true,
+    entity?: Entity,
   ) {
-    const { head, tail } = envelope(namespace);
+    this.envelope = envelope(namespace, entity);
+    const { head, tail } = this.envelope;
+    // The limits count the entity's envelope too: 1,000 datums and 1 MB are per request, whatever carries them.
     this.base = Buffer.byteLength(head) + Buffer.byteLength(tail);
     this.current = this.empty();
   }
@@ -127,7 +133,7 @@ export class Packer {
     batch.oldest = older(batch.oldest, d);
     // Written into the body: unless they are to be kept, a wide datum is garbage from here on.
     if (this.keepDatums) batch.datums.push(d);
-    (this.writer ??= new BodyWriter(this.namespace)).add(json, size);
+    (this.writer ??= new BodyWriter(this.envelope)).add(json, size);
   }
 
   /** Closes the current request when it was packed one measured datum at a time. */
@@ -142,7 +148,7 @@ export class Packer {
   /** Serializes the current request in one go; if it is too large after all, packs its datums one by one. */
   private closeBulk(): void {
     const { datums, oldest } = this.current;
-    const { body, starts } = writeBody(this.namespace, datums.map(serializeDatum));
+    const { body, starts } = writeBody(this.envelope, datums.map(serializeDatum));
     const bytes = body.length;
     if (bytes <= this.limits.maxBytes) {
       this.averageDatumBytes = (bytes - this.base) / datums.length;
@@ -171,7 +177,7 @@ export class Packer {
   }
 
   private emit(count: number, datums: MetricDatum[], body: Buffer, starts: number[], oldest: number): void {
-    const batch: Batch = { count, body, starts, bytes: body.length, oldest };
+    const batch: Batch = { count, body, starts, bytes: body.length, oldest, envelope: this.envelope };
     if (this.keepDatums) batch.datums = datums;
     if (this.onBatch) this.onBatch(batch);
     else this.batches.push(batch);
@@ -195,17 +201,22 @@ function older(oldest: number, d: MetricDatum): number {
 }
 
 /** Packs a whole list at once (see {@link Packer}). */
-export function packDatums(namespace: string, datums: readonly MetricDatum[], limits: PackLimits): Packer {
-  const packer = new Packer(namespace, limits);
+export function packDatums(
+  namespace: string,
+  datums: readonly MetricDatum[],
+  limits: PackLimits,
+  entity?: Entity,
+): Packer {
+  const packer = new Packer(namespace, limits, undefined, true, entity);
   for (const d of datums) packer.add(d);
   packer.finish();
   return packer;
 }
 
 /** Splits a batch into two halves, each with its exact body and size, cut from the batch's body. */
-export function splitBatch(namespace: string, batch: Batch): [Batch, Batch] {
+export function splitBatch(batch: Batch): [Batch, Batch] {
   const { body, starts, count } = batch;
-  const { head, tail } = envelope(namespace);
+  const { head, tail } = batch.envelope;
   const headBytes = Buffer.byteLength(head);
   const tailBytes = Buffer.from(tail);
   const end = (i: number) => (i < count ? starts[i]! - 1 : body.length - tailBytes.length);
@@ -218,6 +229,7 @@ export function splitBatch(namespace: string, batch: Batch): [Batch, Batch] {
       starts: starts.slice(from, to).map((s) => s + shift),
       bytes: cut.length,
       oldest: batch.oldest,
+      envelope: batch.envelope,
     };
     if (batch.datums) half.datums = batch.datums.slice(from, to);
     return half;
@@ -235,7 +247,7 @@ export function batchBody(batch: Batch): string {
 export function firstMetricName(batch: Batch): string {
   const first = batch.datums?.[0];
   if (first) return first.MetricName ?? '';
-  const end = batch.count > 1 ? batch.starts[1]! - 1 : batch.body.lastIndexOf(']}');
+  const end = batch.count > 1 ? batch.starts[1]! - 1 : batch.body.length - Buffer.byteLength(batch.envelope.tail);
   const datum = JSON.parse(batch.body.subarray(batch.starts[0], end).toString('utf8')) as MetricDatum;
   return datum.MetricName ?? '';
 }
@@ -246,10 +258,12 @@ export function firstMetricName(batch: Batch): string {
  * then encoding it for gzip). Bodies are nearly always ASCII (translation makes dimensions ASCII; numbers, units
  * and the namespace are): one quick length check tells, and then writing them is a plain copy.
  */
-function writeBody(namespace: string, json: readonly string[]): { body: Buffer; starts: number[] } {
-  const { head, tail } = envelope(namespace);
+function writeBody({ head, tail }: Envelope, json: readonly string[]): { body: Buffer; starts: number[] } {
   const datums = json.join(',');
-  const ascii = Buffer.byteLength(datums) === datums.length && Buffer.byteLength(head) === head.length;
+  const ascii =
+    Buffer.byteLength(datums) === datums.length &&
+    Buffer.byteLength(head) === head.length &&
+    Buffer.byteLength(tail) === tail.length;
   const starts: number[] = new Array<number>(json.length);
   let at = Buffer.byteLength(head);
   for (let i = 0; i < json.length; i++) {

@@ -1,4 +1,4 @@
-import type { MetricDatum, StatisticSet } from '@aws-sdk/client-cloudwatch';
+import type { Entity, MetricDatum, StatisticSet } from '@aws-sdk/client-cloudwatch';
 import { TranslatedDatum } from '../translate/TranslatedDatum.js';
 
 /*
@@ -85,7 +85,27 @@ function statisticValues(st: StatisticSet): object {
   return { SampleCount: st.SampleCount, Sum: st.Sum, Minimum: st.Minimum, Maximum: st.Maximum };
 }
 
-/** The body around the datums: `{"Namespace":…,"MetricData":[` + datums joined by `,` + `]}`. */
-export function envelope(namespace: string): { head: string; tail: string } {
-  return { head: `{"Namespace":${JSON.stringify(namespace)},"MetricData":[`, tail: ']}' };
+/** What surrounds the datums of a request body: the request's members but its datums. */
+export interface Envelope {
+  head: string;
+  tail: string;
+  /** The entity every datum of the request belongs to, if any. */
+  entity?: Entity;
+}
+
+/**
+ * The body around the datums: `{"Namespace":…,"MetricData":[` + datums joined by `,` + `]}`; with an entity,
+ * `{"Namespace":…,"EntityMetricData":[{"Entity":…,"MetricData":[` + datums + `]}],"StrictEntityValidation":false}`
+ * (members in model order, as the SDK writes them). Validation is never strict: an entity CloudWatch does not take
+ * must not cost the datums (see the README).
+ */
+export function envelope(namespace: string, entity?: Entity): Envelope {
+  const ns = JSON.stringify(namespace);
+  if (entity === undefined) return { head: `{"Namespace":${ns},"MetricData":[`, tail: ']}' };
+  const json = JSON.stringify({ KeyAttributes: entity.KeyAttributes, Attributes: entity.Attributes });
+  return {
+    head: `{"Namespace":${ns},"EntityMetricData":[{"Entity":${json},"MetricData":[`,
+    tail: ']}],"StrictEntityValidation":false}',
+    entity,
+  };
 }

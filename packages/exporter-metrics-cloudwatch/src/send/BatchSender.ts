@@ -1,4 +1,4 @@
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, Entity } from '@aws-sdk/client-cloudwatch';
 import { report } from '../report.js';
 import type { StatsCounters } from '../ExporterStats.js';
 import { firstMetricName, splitBatch, type Batch } from '../pack/packDatums.js';
@@ -32,6 +32,8 @@ export interface SendContext {
   /** This export's counters. */
   counters: StatsCounters;
   drops: DropReporter;
+  /** Told what CloudWatch found wrong with a request's entity (it stored the datums without it). */
+  onEntityFailure?: (failure: string, entity: Entity | undefined) => void;
   /** Gives up a request for good (counted and reported by the exporter). */
   discard: (reason: DiscardReason, request: PendingRequest) => void;
 }
@@ -185,9 +187,12 @@ export class BatchSender {
         if (attempt === 1) counters.requests++;
         else counters.retries++;
         try {
-          await ctx.client.send(putMetricDataCommand(ctx.client, ctx.namespace, item.batch, counters), {
-            abortSignal: signal,
-          });
+          await ctx.client.send(
+            putMetricDataCommand(ctx.client, ctx.namespace, item.batch, counters, ctx.onEntityFailure),
+            {
+              abortSignal: signal,
+            },
+          );
           counters.datumsExported += item.batch.count;
           if (item.resent) counters.resentRequests++;
           if (ctx.health.down) {
@@ -280,7 +285,7 @@ export class BatchSender {
     }
     this.budget -= 2;
     ctx.counters.isolationRequests += 2;
-    const [a, b] = splitBatch(ctx.namespace, batch);
+    const [a, b] = splitBatch(batch);
     const half = (h: Batch): Item => ({ batch: h, createdAt: item.createdAt, resent: item.resent, half: true });
     this.queue.unshift(half(a), half(b));
     this.wake();

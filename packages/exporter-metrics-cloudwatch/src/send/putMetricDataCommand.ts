@@ -1,4 +1,4 @@
-import { PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { PutMetricDataCommand, type CloudWatchClient, type Entity } from '@aws-sdk/client-cloudwatch';
 import type { Batch } from '../pack/packDatums.js';
 import type { StatsCounters } from '../ExporterStats.js';
 import { toPlainDatum } from '../translate/TranslatedDatum.js';
@@ -37,15 +37,23 @@ export function putMetricDataCommand(
   namespace: string,
   batch: Batch,
   counters: StatsCounters,
+  onEntityFailure?: (failure: string, entity: Entity | undefined) => void,
 ): PutMetricDataCommand {
   const prepared = speaksJson10(client);
   if (!prepared && batch.datums === undefined) {
     throw new Error('CloudWatchMetricExporter: a request for a client that does not speak JSON 1.0 lost its datums');
   }
-  const command = new PutMetricDataCommand({
-    Namespace: namespace,
-    MetricData: prepared ? [] : batch.datums!.map(toPlainDatum),
-  });
+  const metricData = prepared ? [] : batch.datums!.map(toPlainDatum);
+  const entity = batch.envelope.entity;
+  const command = new PutMetricDataCommand(
+    entity === undefined
+      ? { Namespace: namespace, MetricData: metricData }
+      : {
+          Namespace: namespace,
+          EntityMetricData: [{ Entity: entity, MetricData: metricData }],
+          StrictEntityValidation: false,
+        },
+  );
   if (prepared) {
     const body = batch.body;
     command.middlewareStack.add(
@@ -71,7 +79,17 @@ export function putMetricDataCommand(
         counters.wireBytes += byteLength(args.request.body);
         if ((args.request.headers['content-encoding'] ?? '').includes('gzip')) counters.compressedRequests++;
       }
-      return next(args);
+      const out = await next(args);
+      // With StrictEntityValidation false, CloudWatch stores the datums of a request whose entity it refuses and
+      // says so only in this header of its 200 answer.
+      const failure = (out.response as { headers?: Record<string, string | undefined> } | undefined)?.headers?.[
+        'x-amzn-failure-message'
+      ];
+      if (failure && batch.envelope.entity !== undefined) {
+        counters.entityFailures++;
+        onEntityFailure?.(failure, batch.envelope.entity);
+      }
+      return out;
     },
     { step: 'deserialize', priority: 'high', name: 'cloudWatchWireBytes', override: true },
   );

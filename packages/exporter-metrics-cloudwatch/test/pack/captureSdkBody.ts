@@ -1,7 +1,10 @@
-import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, PutMetricDataCommand, type Entity, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 
-/** Runs the SDK's real serializer (no network, no compression) and returns the body it would send. */
-export async function sdkBody(namespace: string, datums: MetricDatum[]): Promise<string> {
+/**
+ * Runs the SDK's real serializer (no network, no compression) and returns the body it would send; with an entity,
+ * the datums go in one EntityMetricData item, validation not strict, as the exporter sends them.
+ */
+export async function sdkBody(namespace: string, datums: MetricDatum[], entity?: Entity): Promise<string> {
   let body = '';
   const client = new CloudWatchClient({
     region: 'us-east-1',
@@ -15,7 +18,15 @@ export async function sdkBody(namespace: string, datums: MetricDatum[]): Promise
       },
     },
   });
-  await client.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: datums })).catch(() => undefined);
+  const input =
+    entity === undefined
+      ? { Namespace: namespace, MetricData: datums }
+      : {
+          Namespace: namespace,
+          EntityMetricData: [{ Entity: entity, MetricData: datums }],
+          StrictEntityValidation: false,
+        };
+  await client.send(new PutMetricDataCommand(input)).catch(() => undefined);
   client.destroy();
   return body;
 }

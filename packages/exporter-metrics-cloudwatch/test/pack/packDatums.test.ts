@@ -146,14 +146,14 @@ describe('packDatums', () => {
       [bulk.batches[0]!, [4, 3]],
       [measured.batches[0]!, [3, 2]],
     ] as const) {
-      const halves = splitBatch(NS, batch);
+      const halves = splitBatch(batch);
       expect(halves.map((h) => h.datums!.length)).to.deep.equal(sizes);
       for (const half of halves) {
         expect(batchBody(half)).to.equal(await sdkBody(NS, half.datums!));
         expect(half.bytes).to.equal(Buffer.byteLength(batchBody(half)));
       }
       // Halves of halves, down to single datums, stay exact too.
-      const [quarter] = splitBatch(NS, halves[0]);
+      const [quarter] = splitBatch(halves[0]);
       expect(batchBody(quarter)).to.equal(await sdkBody(NS, quarter.datums!));
     }
   });
@@ -168,7 +168,7 @@ describe('packDatums', () => {
       [1, undefined],
     ]);
     expect(kept.map(firstMetricName)).to.deep.equal(['größe 0', 'größe 3']);
-    expect(splitBatch(NS, kept[0]!).map(firstMetricName)).to.deep.equal(['größe 0', 'größe 2']);
+    expect(splitBatch(kept[0]!).map(firstMetricName)).to.deep.equal(['größe 0', 'größe 2']);
     // Wide datums, packed one by one, make the same requests whether or not they are kept.
     const wide = Array.from({ length: 9 }, (_, i) => histogram(i, 150));
     const limits = { maxDatums: 1000, maxBytes: 8_000 };
@@ -203,5 +203,76 @@ describe('packDatums', () => {
         expect(b.bytes + 1 + Buffer.byteLength(serializeDatum(datums[next]!))).to.be.above(maxBytes);
     }
     expect(next).to.equal(60);
+  });
+});
+
+describe('packDatums with an entity', () => {
+  const entity = {
+    KeyAttributes: { Type: 'Service', Name: 'checkout', Environment: 'eks:prod/shop' },
+    Attributes: { PlatformType: 'AWS::EKS', 'EKS.Cluster': 'prod', 'K8s.Namespace': 'shop', Host: 'naïve-host' },
+  };
+
+  for (const [label, datums, maxBytes] of [
+    [
+      '2,500 counters: 1,000 datums a request, EntityMetricData and MetricData counted together',
+      Array.from({ length: 2500 }, (_, i) => counter(i)),
+      1_000_000,
+    ],
+    [
+      'wide histograms under a tight byte limit: the envelope counts against it',
+      Array.from({ length: 40 }, (_, i) => histogram(i, 150)),
+      20_000,
+    ],
+    [
+      'counters under a byte limit that binds before the count',
+      Array.from({ length: 3000 }, (_, i) => counter(i)),
+      40_000,
+    ],
+  ] as const) {
+    it(`${label}: exact bodies, as the SDK writes them`, async () => {
+      const { batches } = packDatums(NS, datums, { maxDatums: 1000, maxBytes }, entity);
+      expect(batches.length).to.be.above(1);
+      let total = 0;
+      for (const b of batches) {
+        expect(b.count).to.be.at.most(1000);
+        expect(b.bytes).to.equal(b.body.length).and.to.be.at.most(maxBytes);
+        const request = JSON.parse(batchBody(b)) as {
+          MetricData?: unknown;
+          EntityMetricData: Array<{ Entity: unknown; MetricData: MetricDatum[] }>;
+          StrictEntityValidation: boolean;
+        };
+        expect(request.MetricData).to.equal(undefined);
+        expect(request.EntityMetricData).to.have.length(1);
+        expect(request.EntityMetricData[0]!.Entity).to.deep.equal(entity);
+        expect(request.EntityMetricData[0]!.MetricData).to.have.length(b.count);
+        expect(request.StrictEntityValidation).to.equal(false);
+        total += b.count;
+      }
+      expect(total).to.equal(datums.length);
+      expect(batchBody(batches[0]!)).to.equal(await sdkBody(NS, batches[0]!.datums!, entity));
+      // A full request would not have taken one datum more.
+      const first = batches[0]!;
+      const next = datums[first.count]!;
+      expect(first.count === 1000 || first.bytes + 1 + Buffer.byteLength(serializeDatum(next)) > maxBytes).to.equal(
+        true,
+      );
+    });
+  }
+
+  it('cuts a refused request into halves that keep the entity, and names its first datum', async () => {
+    const { batches } = packDatums(
+      NS,
+      Array.from({ length: 5 }, (_, i) => counter(i)),
+      { maxDatums: 1000, maxBytes: 1e6 },
+      entity,
+    );
+    const [a, b] = splitBatch(batches[0]!);
+    for (const half of [a, b]) {
+      expect(batchBody(half)).to.equal(await sdkBody(NS, half.datums!, entity));
+      expect(half.bytes).to.equal(half.body.length);
+    }
+    expect([a, b].map(firstMetricName)).to.deep.equal(['calls', 'calls']);
+    const [single] = splitBatch(splitBatch(a)[0]);
+    expect(firstMetricName({ ...single, datums: undefined })).to.equal('calls');
   });
 });

@@ -64,6 +64,23 @@ describe('serializeDatum', () => {
   }
 });
 
+describe('the envelope of a request with an entity', () => {
+  const entities = [
+    { KeyAttributes: { Type: 'Service', Name: 'checkout', Environment: 'eks:prod/shop' } },
+    {
+      KeyAttributes: { Type: 'Service', Name: 'café "naïve" \\ 用户', Environment: 'generic:default' },
+      Attributes: { PlatformType: 'Generic', 'K8s.Namespace': 'ns', Host: 'h-1' },
+    },
+  ];
+  for (const [i, entity] of entities.entries()) {
+    it(`writes byte for byte what the AWS SDK writes (entity ${i + 1})`, async () => {
+      const datums = randomDatums(50, 7 + i);
+      const { head, tail } = envelope('NS', entity);
+      expect(head + datums.map(serializeDatum).join(',') + tail).to.equal(await sdkBody('NS', datums, entity));
+    });
+  }
+});
+
 describe('serializeDatum of translated datums', () => {
   it('writes byte for byte what the AWS SDK writes, with the dimensions translation already wrote', async () => {
     const now = Date.now();

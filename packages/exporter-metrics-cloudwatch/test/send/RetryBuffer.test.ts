@@ -9,6 +9,7 @@ const batch = (bytes: number, oldest = Date.now()): Batch => ({
   starts: [0],
   bytes,
   oldest,
+  envelope: { head: '', tail: '' },
 });
 
 function buffer(maxBytes: number, maxAgeMillis = 3600_000) {

@@ -1,0 +1,133 @@
+import type { Entity, MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { readMany, useLocalCloudWatch } from '@otel-cloudwatch/local-cloudwatch';
+import { diag, DiagLogLevel, type Attributes } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { expect } from 'chai';
+import { CloudWatchMetricExporter, type EntityOption } from '../src';
+
+interface PutInput {
+  MetricData?: MetricDatum[];
+  EntityMetricData?: Array<{ Entity: Entity; MetricData: MetricDatum[] }>;
+  StrictEntityValidation?: boolean;
+}
+
+const EKS: Attributes = {
+  'service.name': 'checkout',
+  'cloud.platform': 'aws_eks',
+  'k8s.cluster.name': 'prod',
+  'k8s.namespace.name': 'shop',
+  'k8s.deployment.name': 'checkout-api',
+};
+
+describe('CloudWatchMetricExporter with entities (EntityMetricData)', function () {
+  this.timeout(60_000);
+  const cw = useLocalCloudWatch();
+  let n = 0;
+  const warnings: string[] = [];
+  before(() =>
+    diag.setLogger(
+      { error: () => {}, warn: (m) => void warnings.push(m), info: () => {}, debug: () => {}, verbose: () => {} },
+      DiagLogLevel.WARN,
+    ),
+  );
+  after(() => diag.disable());
+  beforeEach(async () => {
+    warnings.length = 0;
+    await cw().reset();
+  });
+  afterEach(() => expect(cw().violations.map((v) => v.violation)).to.deep.equal([]));
+
+  /** Records `series` counter series (value i + 1 each) under a resource, exports once, returns what was put. */
+  async function record(entity: EntityOption | undefined, resource: Attributes, series: number) {
+    const namespace = `Entity${++n}`;
+    const exporter = new CloudWatchMetricExporter({ namespace, clientConfig: cw().clientConfig(), entity });
+    const provider = new MeterProvider({
+      resource: resourceFromAttributes(resource),
+      readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 })],
+    });
+    const counter = provider.getMeter('entity').createCounter('orders');
+    for (let i = 0; i < series; i++) counter.add(i + 1, { customer: `c${i}` });
+    await provider.shutdown();
+    const puts = cw().puts.map((p) => ({ status: p.status, input: p.input as PutInput, failure: p.entityFailure }));
+    return { namespace, exporter, puts };
+  }
+
+  async function readBack(namespace: string, series: number): Promise<number[]> {
+    const client = cw().client();
+    try {
+      return await readMany(
+        client,
+        namespace,
+        'orders',
+        Array.from({ length: series }, (_, i) => ({ customer: `c${i}` })),
+      );
+    } finally {
+      client.destroy();
+    }
+  }
+
+  it("'auto': every datum carries the service's entity, 1,000 a request, and every value lands", async () => {
+    // 1,900 series: the SDK keeps at most 2,000 attribute sets per instrument.
+    const { namespace, exporter, puts } = await record('auto', EKS, 1900);
+    expect(puts.map((p) => p.status)).to.deep.equal([200, 200]);
+    for (const { input } of puts) {
+      expect(input.MetricData).to.equal(undefined);
+      expect(input.StrictEntityValidation).to.equal(false);
+      expect(input.EntityMetricData).to.have.length(1);
+      expect(input.EntityMetricData![0]!.Entity).to.deep.equal({
+        KeyAttributes: { Type: 'Service', Name: 'checkout', Environment: 'eks:prod/shop' },
+        Attributes: {
+          PlatformType: 'AWS::EKS',
+          'EKS.Cluster': 'prod',
+          'K8s.Namespace': 'shop',
+          'K8s.Workload': 'checkout-api',
+          'AWS.ServiceNameSource': 'Instrumentation',
+        },
+      });
+    }
+    expect(puts.map((p) => p.input.EntityMetricData![0]!.MetricData.length)).to.deep.equal([1000, 900]);
+    expect(await readBack(namespace, 1900)).to.deep.equal(Array.from({ length: 1900 }, (_, i) => i + 1));
+    expect(exporter.getStats()).to.include({ datumsExported: 1900, entityFailures: 0 });
+    expect(warnings).to.deep.equal([]);
+  });
+
+  it('an entity CloudWatch refuses costs nothing but a warning: the datums land (StrictEntityValidation false)', async () => {
+    // Two key attributes pass the shape check; a Service without Environment is what CloudWatch refuses.
+    const bad = () => ({ KeyAttributes: { Type: 'Service', Name: 'checkout' } });
+    const { namespace, exporter, puts } = await record(bad, EKS, 1500);
+    expect(puts.map((p) => [p.status, p.failure?.failure])).to.deep.equal([
+      [200, 'MissingRequiredFields'],
+      [200, 'MissingRequiredFields'],
+    ]);
+    expect(await readBack(namespace, 1500)).to.deep.equal(Array.from({ length: 1500 }, (_, i) => i + 1));
+    expect(exporter.getStats()).to.include({ datumsExported: 1500, entityFailures: 2 });
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]).to.contain('X-Amzn-Failure-Message "MissingRequiredFields"');
+  });
+
+  it('a resource that names no service: plain MetricData, said once', async () => {
+    const { namespace, puts } = await record('auto', { 'service.name': 'unknown_service:node' }, 10);
+    expect(puts.every((p) => p.input.EntityMetricData === undefined && p.input.MetricData!.length === 10)).to.equal(
+      true,
+    );
+    expect(await readBack(namespace, 10)).to.deep.equal(Array.from({ length: 10 }, (_, i) => i + 1));
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]).to.contain('names no service');
+  });
+
+  it('off by default: no EntityMetricData', async () => {
+    const { puts } = await record(undefined, EKS, 3);
+    expect(puts.map((p) => [p.input.EntityMetricData, p.input.MetricData!.length])).to.deep.equal([[undefined, 3]]);
+  });
+
+  it('refuses, at construction, a fixed entity CloudWatch would not take, naming the problem', () => {
+    expect(
+      () =>
+        new CloudWatchMetricExporter({
+          namespace: 'X',
+          entity: { KeyAttributes: { Type: 'Service', Name: 'a', Owner: 'me' } },
+        }),
+    ).to.throw(RangeError, /entity: KeyAttributes has an unknown key "Owner"/);
+  });
+});

@@ -17,6 +17,7 @@ export const ENV_VARIABLES = {
   OTEL_EXPORTER_CLOUDWATCH_RESOURCE_DIMENSIONS: 'comma-separated resource attribute keys published as dimensions',
   OTEL_EXPORTER_CLOUDWATCH_STORAGE_RESOLUTION: '1 or 60 (default 60)',
   OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY: 'requests in flight, 1–64 (default 4)',
+  OTEL_EXPORTER_CLOUDWATCH_ENTITY: 'auto: link datums to the service entity of the resource; off (default)',
   OTEL_METRIC_EXPORT_INTERVAL: 'ms between exports (default 60000)',
   OTEL_METRIC_EXPORT_TIMEOUT: 'ms an export, flush or shutdown may take (default 30000)',
   OTEL_LOG_LEVEL: 'diagnostics to the console (none, error, warn, info, debug, verbose, all); register entry only',
@@ -77,6 +78,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   }
   const concurrency = integer(env, 'OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY', 1, 64);
   if (concurrency !== undefined) exporter.concurrency = concurrency;
+  const entity = env['OTEL_EXPORTER_CLOUDWATCH_ENTITY']?.trim().toLowerCase();
+  if (entity !== undefined && entity !== '') {
+    if (entity !== 'auto' && entity !== 'off') {
+      throw new EnvConfigError('OTEL_EXPORTER_CLOUDWATCH_ENTITY', 'must be auto or off', entity);
+    }
+    exporter.entity = entity === 'auto' ? 'auto' : false;
+  }
   const config: EnvConfig = { exporter };
   const interval = integer(env, 'OTEL_METRIC_EXPORT_INTERVAL', 1, 2 ** 31 - 1);
   if (interval !== undefined) config.exportIntervalMillis = interval;

@@ -19,6 +19,8 @@ describe('configFromEnv', () => {
       { exporter: { storageResolution: 1 } },
     ],
     ['concurrency', { OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY: '8' }, { exporter: { concurrency: 8 } }],
+    ['entities on', { OTEL_EXPORTER_CLOUDWATCH_ENTITY: 'AUTO' }, { exporter: { entity: 'auto' } }],
+    ['entities off', { OTEL_EXPORTER_CLOUDWATCH_ENTITY: 'off' }, { exporter: { entity: false } }],
     ['the export interval', { OTEL_METRIC_EXPORT_INTERVAL: '10000' }, { exporter: {}, exportIntervalMillis: 10_000 }],
     ['the export timeout', { OTEL_METRIC_EXPORT_TIMEOUT: '5000' }, { exporter: {}, exportTimeoutMillis: 5000 }],
     [
@@ -41,6 +43,7 @@ describe('configFromEnv', () => {
       /^OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY="0": must be a whole number from 1 to 64$/,
     ],
     [{ OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY: '4.5' }, /CONCURRENCY="4.5"/],
+    [{ OTEL_EXPORTER_CLOUDWATCH_ENTITY: 'yes' }, /^OTEL_EXPORTER_CLOUDWATCH_ENTITY="yes": must be auto or off$/],
     [{ OTEL_METRIC_EXPORT_INTERVAL: '1e3' }, /^OTEL_METRIC_EXPORT_INTERVAL="1e3": must be a whole number/],
     [{ OTEL_METRIC_EXPORT_TIMEOUT: '-1' }, /^OTEL_METRIC_EXPORT_TIMEOUT="-1"/],
     [

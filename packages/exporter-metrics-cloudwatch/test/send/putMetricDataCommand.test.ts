@@ -68,6 +68,20 @@ describe('putMetricDataCommand', () => {
     expect(() => putMetricDataCommand(other, NS, { ...b, datums: undefined }, newCounters())).to.throw(/datums/);
   });
 
+  it('hands another protocol the entity too, as EntityMetricData with validation not strict', () => {
+    const other = {
+      config: { protocol: { getShapeId: () => 'smithy.protocols#rpcv2Cbor' } },
+    } as unknown as CloudWatchClient;
+    const entity = { KeyAttributes: { Type: 'Service', Name: 'a', Environment: 'generic:default' } };
+    const time = new Date(1795424209000);
+    const datum = new TranslatedDatum('m', '[]', time, 'Count', undefined, 3);
+    const b = packDatums(NS, [datum], { maxDatums: 1000, maxBytes: 1_000_000 }, entity).batches[0]!;
+    const { input } = putMetricDataCommand(other, NS, b, newCounters());
+    expect(input.MetricData).to.equal(undefined);
+    expect(input.StrictEntityValidation).to.equal(false);
+    expect(input.EntityMetricData!.map((e) => [e.Entity, e.MetricData!.length])).to.deep.equal([[entity, 1]]);
+  });
+
   it('hands another protocol plain datums, dimensions included, for the ones translation made', () => {
     const other = {
       config: { protocol: { getShapeId: () => 'smithy.protocols#rpcv2Cbor' } },

@@ -42,13 +42,22 @@ describe('Lambda: wrapLambdaHandler in a local Lambda, frozen between invocation
       gapMillis = 0,
       env = {},
       refuseExtensions = false,
-    }: { gapMillis?: number; env?: NodeJS.ProcessEnv; refuseExtensions?: boolean },
+      timeoutMillis,
+      beforeEach,
+    }: {
+      gapMillis?: number;
+      env?: NodeJS.ProcessEnv;
+      refuseExtensions?: boolean;
+      timeoutMillis?: number;
+      beforeEach?: (i: number) => void;
+    },
   ): Promise<Run> {
     const namespace = `Lambda${++n}`;
     const initAt = Date.now();
     const lambda = await LocalLambda.start({
       handler: handler.includes('#') ? handler : `${fixture('function.mjs')}#${handler}`,
       refuseExtensions,
+      timeoutMillis,
       env: {
         OTEL_EXPORTER_CLOUDWATCH_NAMESPACE: namespace,
         AWS_ENDPOINT_URL_CLOUDWATCH: cw().endpoint,
@@ -61,6 +70,7 @@ describe('Lambda: wrapLambdaHandler in a local Lambda, frozen between invocation
     const invocations: Invocation[] = [];
     try {
       for (let i = 0; i < count; i++) {
+        beforeEach?.(i);
         const inv = await lambda.invoke({ i, shard: i % SHARDS, amount: (i % 17) + 1 });
         expect(inv.error, lambda.output).to.equal(undefined);
         expect((inv.result as { i: number }).i).to.equal(i);
@@ -177,5 +187,35 @@ describe('Lambda: wrapLambdaHandler in a local Lambda, frozen between invocation
     expect((await readBack(r.namespace)).orders).to.deep.equal(want.orders);
     expect(waited(r.invocations)).to.have.length(20);
     expect(r.output.match(/no Lambda extension could be registered/g)).to.have.length(1);
+  });
+
+  for (const handler of ['handler', 'callbackHandler']) {
+    it(`${handler}: a PutMetricData that never answers costs an invocation its flush budget, not a timeout, blocks no later flush, and lands later`, async () => {
+      // The first request hangs (never stored); every invocation flushes; the function times out after 2 s.
+      const r = await run(handler, 4, {
+        timeoutMillis: 2000,
+        env: { FLUSH_INTERVAL_MS: '0' },
+        beforeEach: (i) => {
+          if (i === 0) cw().injectFaults({ hang: true });
+        },
+      });
+      expect(r.invocations.map((inv) => inv.error)).to.deep.equal([undefined, undefined, undefined, undefined]);
+      expect(r.invocations[0]!.durationMillis, 'the first waited for its budget').to.be.above(1000);
+      for (const inv of r.invocations.slice(1))
+        expect(inv.durationMillis, 'later ones did not wait on it').to.be.below(1000);
+      const want = expected(4);
+      const got = await readBack(r.namespace);
+      expect(got.orders, 'the hung request was sent again: every order once').to.deep.equal(want.orders);
+      closeTo(got.amounts, want.amounts);
+    });
+  }
+
+  it('a callback handler on the register entry’s global provider keeps sending after its first invocation', async () => {
+    const r = await run(`${fixture('global.mjs')}#handler`, 4, {
+      env: { NODE_OPTIONS: '--import opentelemetry-exporter-metrics-cloudwatch/register', OTEL_SERVICE_NAME: 'fn' },
+    });
+    expect(puts()).to.have.length(4);
+    expect((await readBack(r.namespace)).orders).to.deep.equal(expected(4).orders);
+    expect(r.output).to.equal('');
   });
 });

@@ -32,6 +32,7 @@ import { translateExport } from './translate/translateExport.js';
 import { SeriesCounter } from './translate/SeriesCounter.js';
 import type { TranslateContext } from './translate/translateResourceMetrics.js';
 import { report } from './report.js';
+import { scopedDeadline } from './deadlineScope.js';
 
 /**
  * An OpenTelemetry push exporter that writes metrics to Amazon CloudWatch with PutMetricData.
@@ -135,7 +136,8 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       dimensionCache: this.dimensionCache,
       series: this.series.nextExport(),
     };
-    const deadline = started + this.options.timeoutMillis;
+    // A flush that must end sooner (a Lambda invocation's, see wrapLambdaHandler) bounds the export too.
+    const deadline = scopedDeadline(started + this.options.timeoutMillis);
     const entity = this.entities?.of(metrics.resource);
     // Requests go out as soon as they are full, so compression and signing overlap with translating the rest.
     const { sender, counters, finish } = this.startSending(deadline, started);
@@ -287,8 +289,9 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
    * sends nothing more while the last attempt to reach CloudWatch failed).
    */
   async forceFlush(): Promise<void> {
-    const deadline = Date.now() + this.options.timeoutMillis;
-    await Promise.all([...this.inFlight]);
+    const deadline = scopedDeadline(Date.now() + this.options.timeoutMillis);
+    // An export started elsewhere ends by its own deadline; a flush that must end sooner does not wait past its own.
+    await untilDeadline(Promise.all([...this.inFlight]), deadline);
     await this.drain(deadline);
   }
 
@@ -300,12 +303,13 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
    */
   shutdown(): Promise<void> {
     this.shutdownPromise ??= (async () => {
-      const deadline = Date.now() + this.options.timeoutMillis;
-      // Exports started before now end by their own deadlines, which are no later than this one.
-      await Promise.all([...this.inFlight]);
+      const deadline = scopedDeadline(Date.now() + this.options.timeoutMillis);
+      // Exports started before now end by their own deadlines, which are no later than this one (unless this one
+      // was brought forward: it is not waited past).
+      await untilDeadline(Promise.all([...this.inFlight]), deadline);
       await this.drain(deadline);
       // A flush started before shutdown may still be sending: it ends by its own deadline, no later than ours.
-      await Promise.all([...this.inFlight]);
+      await untilDeadline(Promise.all([...this.inFlight]), deadline);
       this.buffer.close('shutdown');
       if (this.ownsClient) this.client.destroy();
     })();
@@ -328,5 +332,25 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
 
   selectAggregation(instrumentType: InstrumentType): AggregationOption {
     return this.options.aggregationSelector(instrumentType);
+  }
+}
+
+/** Waits for `work`, or until `deadline` (epoch ms), whichever comes first; never rejects. */
+async function untilDeadline(work: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+    timer.unref?.();
+  });
+  try {
+    await Promise.race([
+      work.then(
+        () => undefined,
+        () => undefined,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }

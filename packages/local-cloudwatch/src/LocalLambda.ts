@@ -85,7 +85,10 @@ export class LocalLambda {
     result?: unknown;
     error?: unknown;
     done: (v: Invocation) => void;
+    timer?: NodeJS.Timeout;
   };
+  /** Set once the environment was ended by a timeout or a crash: Lambda would start a new one. */
+  private reset?: string;
   private frozen = false;
   private readonly heldExtensionNexts: ServerResponse[] = [];
   private initFailure?: string;
@@ -118,6 +121,7 @@ export class LocalLambda {
   /** Invokes the function once: resumes it, hands it the event, and freezes it again once it asks for the next. */
   async invoke(event: unknown): Promise<Invocation> {
     if (this.current) throw new Error('one invocation at a time');
+    if (this.reset) throw new Error(`the environment is gone (${this.reset})`);
     this.thaw();
     const requestId = randomUUID();
     const result = new Promise<Invocation>((done) => {
@@ -127,7 +131,13 @@ export class LocalLambda {
     const res = this.runtimeWaiting!;
     this.runtimeWaiting = undefined;
     this.current!.startedAt = preciseNow();
-    const deadline = Date.now() + (this.options.timeoutMillis ?? 30_000);
+    const timeout = this.options.timeoutMillis ?? 30_000;
+    const deadline = Date.now() + timeout;
+    // Lambda ends an invocation that outlives the function's timeout, and the environment with it.
+    this.current!.timer = setTimeout(
+      () => this.fail({ errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${timeout} ms` }, true),
+      timeout,
+    );
     res.writeHead(200, {
       'content-type': 'application/json',
       'lambda-runtime-aws-request-id': requestId,
@@ -202,7 +212,9 @@ export class LocalLambda {
     this.child = child;
     child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
-    this.exited = once(child, 'exit').then(() => undefined);
+    this.exited = once(child, 'exit').then(([code, signal]) => {
+      this.fail({ errorType: 'Runtime.ExitError', errorMessage: `the runtime exited (${signal ?? code})` }, false);
+    });
     const timeout = this.options.initTimeoutMillis ?? 15_000;
     const init = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
@@ -223,6 +235,27 @@ export class LocalLambda {
     });
     await init;
     this.freeze();
+  }
+
+  /** Ends the invocation in progress with an error, and the environment with it (killed, when `kill`). */
+  private fail(error: { errorType: string; errorMessage: string }, kill: boolean): void {
+    const cur = this.current;
+    if (!cur) return;
+    this.current = undefined;
+    clearTimeout(cur.timer);
+    this.reset = error.errorType;
+    if (kill && this.child?.exitCode === null && this.child.signalCode === null) {
+      this.thaw();
+      this.child.kill('SIGKILL');
+    }
+    const now = preciseNow();
+    cur.done({
+      requestId: cur.requestId,
+      error,
+      durationMillis: now - cur.startedAt,
+      startedAt: cur.startedAt,
+      respondedAt: now,
+    });
   }
 
   /** Init ends once the runtime and every registered extension have called Next. */
@@ -281,6 +314,7 @@ export class LocalLambda {
       if (cur?.respondedAt !== undefined) {
         // The runtime is done with the invocation: Lambda freezes the environment now.
         this.current = undefined;
+        clearTimeout(cur.timer);
         this.freeze();
         cur.done({
           requestId: cur.requestId,

@@ -1,8 +1,9 @@
 /*
  * A small Node.js Lambda runtime, run by LocalLambda in its child process: loads `_HANDLER`, then asks the Runtime
- * API for events and posts each result, as Lambda's Node runtime does. Callback handlers (three parameters) are
- * called with a callback, as Node.js 22 and earlier runtimes do; this one does not wait for an empty event loop
- * after the callback (callbackWaitsForEmptyEventLoop), which tests here do not rely on.
+ * API for events and posts each result, as Lambda's Node.js 22 runtime does: every handler is given a callback, and
+ * its answer is whichever comes first of the callback and a promise it returns; an answer given through the callback
+ * is posted only once the event loop is empty, unless the handler set `context.callbackWaitsForEmptyEventLoop` to
+ * false. An uncaught exception or unhandled rejection ends the process, as it ends Lambda's runtime.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -63,16 +64,40 @@ async function main(): Promise<void> {
       callbackWaitsForEmptyEventLoop: true,
       getRemainingTimeInMillis: () => deadline - Date.now(),
     };
-    try {
-      const result =
-        handler.length >= 3
-          ? await new Promise((ok, fail) => {
-              handler(event, context, (err, value) => (err ? fail(err) : ok(value)));
-            })
-          : await handler(event, context);
-      await post(`/invocation/${requestId}/response`, result);
-    } catch (err) {
-      await post(`/invocation/${requestId}/error`, describe(err));
+    const answer = await new Promise<{ via: 'callback' | 'promise'; error?: unknown; value?: unknown }>((settle) => {
+      let settled = false;
+      // A handler that neither returns a promise nor calls back is answered null once the event loop is empty.
+      const onEmpty = () => once({ via: 'promise', value: null });
+      const once = (a: { via: 'callback' | 'promise'; error?: unknown; value?: unknown }) => {
+        if (!settled) {
+          settled = true;
+          process.removeListener('beforeExit', onEmpty);
+          settle(a);
+        }
+      };
+      try {
+        const returned = handler(event, context, (error, value) =>
+          once(error !== undefined && error !== null ? { via: 'callback', error } : { via: 'callback', value }),
+        );
+        if (returned !== null && typeof (returned as PromiseLike<unknown>)?.then === 'function') {
+          (returned as PromiseLike<unknown>).then(
+            (value) => once({ via: 'promise', value }),
+            (error: unknown) => once({ via: 'promise', error: error ?? new Error('rejected') }),
+          );
+        } else if (!settled) {
+          process.once('beforeExit', onEmpty);
+        }
+      } catch (error) {
+        once({ via: 'promise', error });
+      }
+    });
+    if (answer.via === 'callback' && context.callbackWaitsForEmptyEventLoop) {
+      await new Promise((r) => process.once('beforeExit', r));
+    }
+    if ('error' in answer && answer.error !== undefined) {
+      await post(`/invocation/${requestId}/error`, describe(answer.error));
+    } else {
+      await post(`/invocation/${requestId}/response`, answer.value);
     }
   }
 }

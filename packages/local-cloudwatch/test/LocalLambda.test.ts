@@ -22,8 +22,8 @@ async function settledState(pid: number): Promise<string | undefined> {
 describe('LocalLambda (the Runtime and Extensions APIs on loopback)', function () {
   this.timeout(30_000);
   const running: LocalLambda[] = [];
-  const start = async (env: NodeJS.ProcessEnv) => {
-    const l = await LocalLambda.start({ handler, env });
+  const start = async (env: NodeJS.ProcessEnv, name = 'handler', timeoutMillis?: number) => {
+    const l = await LocalLambda.start({ handler: handler.replace('#handler', `#${name}`), env, timeoutMillis });
     running.push(l);
     return l;
   };
@@ -64,5 +64,28 @@ describe('LocalLambda (the Runtime and Extensions APIs on loopback)', function (
     const ended = await lambda.shutdown();
     expect(ended).to.include({ firstSignal: 'SIGTERM', killed: true });
     expect(ended.exitMillis).to.be.at.least(500);
+  });
+
+  it('ends an invocation that outlives the timeout, and the environment with it', async () => {
+    const lambda = await start({ MODE: 'plain' }, 'slow', 500);
+    const inv = await lambda.invoke({ sleepMs: 5000 });
+    expect(inv.error).to.deep.include({ errorType: 'Sandbox.Timedout' });
+    let thrown: unknown;
+    await lambda.invoke({}).catch((e: unknown) => (thrown = e));
+    expect(String(thrown)).to.match(/environment is gone/);
+  });
+
+  it('reports a runtime that dies mid-invocation (an uncaught exception)', async () => {
+    const lambda = await start({ MODE: 'plain' }, 'slow');
+    expect((await lambda.invoke({ crash: true, sleepMs: 2000 })).error).to.deep.include({
+      errorType: 'Runtime.ExitError',
+    });
+  });
+
+  it('posts a callback’s answer once the event loop is empty, as Lambda’s Node.js 22 runtime does', async () => {
+    const lambda = await start({ MODE: 'plain' }, 'lingering');
+    const inv = await lambda.invoke({ lingerMs: 300 });
+    expect(inv.result).to.equal('done');
+    expect(inv.durationMillis).to.be.at.least(290);
   });
 });

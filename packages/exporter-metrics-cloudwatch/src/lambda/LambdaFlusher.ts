@@ -1,4 +1,5 @@
 import { metrics } from '@opentelemetry/api';
+import { withDeadline } from '../deadlineScope.js';
 import { report } from '../report.js';
 import { registerInternalExtension, type ExtensionRegistration } from './registerInternalExtension.js';
 
@@ -21,11 +22,16 @@ export interface InvocationContext {
 // Left of the invocation's time for Lambda to take the response after the flush: a flush never times the function out.
 const RESPONSE_MARGIN_MILLIS = 100;
 
-/** The one registration of this process, and the flushers that SIGTERM flushes. */
-let registration: Promise<ExtensionRegistration> | undefined;
+/** The global MeterProvider, resolved when a flush happens (it may be set after the handler is wrapped). */
+const GLOBAL = Symbol('the global MeterProvider');
+
+/** The one registration of this process, what it came to, and the providers SIGTERM flushes. */
+let registration: { first: Promise<ExtensionRegistration>; final: Promise<ExtensionRegistration> } | undefined;
 let registered: ExtensionRegistration | undefined;
-let warned = false;
-const flushers = new Set<LambdaFlusher>();
+let warnedNoExtension = false;
+let warnedNoProvider = false;
+/** Each provider once (however many handlers flush it, or however often one is wrapped), with the longest budget. */
+const shutdownFlushes = new Map<Flushable | typeof GLOBAL, number>();
 
 /**
  * Decides, at the end of each invocation, whether to flush, and flushes what is left on SIGTERM. The first flusher
@@ -39,21 +45,24 @@ export class LambdaFlusher {
   constructor(
     private readonly target: Flushable | undefined,
     private readonly intervalMillis: number,
-    private readonly shutdownFlushMillis: number,
+    shutdownFlushMillis: number,
     private readonly useExtension: boolean,
   ) {
     if (!useExtension) {
       this.ready = Promise.resolve('every-invocation');
       return;
     }
-    flushers.add(this);
-    registration ??= registerInternalExtension(process.env['AWS_LAMBDA_RUNTIME_API']).then((r) => {
-      registered = r;
-      if (r.registered) process.once('SIGTERM', onSigterm);
-      return r;
-    });
-    this.ready = registration.then((r) => {
-      if (!r.registered) this.warnOnce(r.reason);
+    const key = target ?? GLOBAL;
+    shutdownFlushes.set(key, Math.max(shutdownFlushes.get(key) ?? 0, shutdownFlushMillis));
+    if (registration === undefined) {
+      registration = registerInternalExtension(process.env['AWS_LAMBDA_RUNTIME_API']);
+      void registration.final.then((r) => {
+        registered = r;
+        if (r.registered) process.once('SIGTERM', onSigterm);
+      });
+    }
+    this.ready = registration.first.then((r) => {
+      if (!r.registered) warnNoExtension(r.reason);
       return r.registered ? 'interval' : 'every-invocation';
     });
   }
@@ -67,53 +76,55 @@ export class LambdaFlusher {
   async afterInvocation(context: InvocationContext | undefined): Promise<void> {
     const now = Date.now();
     if (this.mode === 'interval' && now - this.lastFlush < this.intervalMillis) return;
-    if (this.mode === 'every-invocation' && this.useExtension && registered && !registered.registered) {
-      this.warnOnce(registered.reason);
-    }
-    const remaining = remainingMillis(context);
-    const budget = remaining - RESPONSE_MARGIN_MILLIS;
+    if (this.useExtension && registered !== undefined && !registered.registered) warnNoExtension(registered.reason);
+    const budget = remainingMillis(context) - RESPONSE_MARGIN_MILLIS;
     if (budget <= 0) return; // the next invocation flushes instead
     this.lastFlush = now;
-    await this.flushWithin(budget);
+    await flushWithin(this.target ?? GLOBAL, budget);
   }
+}
 
-  /** Flushes within `millis`; what is still being sent then is left to the exporter (kept for the next flush). */
-  async flushWithin(millis: number): Promise<void> {
-    const target = this.target ?? globalFlushable();
-    if (!target) {
+/**
+ * Flushes within `millis`: the exports and flushes this starts are held to that deadline too (see deadlineScope),
+ * so what could not be sent in time is kept by the exporter for the next flush instead of being waited on, and
+ * nothing is left running after the answer (a callback handler's answer waits for an empty event loop).
+ */
+async function flushWithin(key: Flushable | typeof GLOBAL, millis: number): Promise<void> {
+  const target = key === GLOBAL ? globalFlushable() : key;
+  if (!target) {
+    if (!warnedNoProvider) {
+      warnedNoProvider = true;
       report('warn', 'wrapLambdaHandler: no meterProvider was given and the global MeterProvider cannot flush');
-      return;
     }
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, Math.min(millis, 2 ** 31 - 1));
-      timer.unref?.();
-    });
-    try {
-      const flushed = Promise.resolve()
+    return;
+  }
+  const bounded = Math.min(millis, 2 ** 31 - 1);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, bounded);
+    timer.unref?.();
+  });
+  try {
+    const flushed = withDeadline(Date.now() + bounded, () =>
+      Promise.resolve()
         .then(() => target.forceFlush())
-        .catch((err: unknown) => report('error', 'wrapLambdaHandler: flushing metrics failed', err));
-      await Promise.race([flushed, late]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Flushes on SIGTERM within the shutdown phase's budget. */
-  flushOnShutdown(): Promise<void> {
-    return this.flushWithin(this.shutdownFlushMillis);
-  }
-
-  /** Once per process: every flusher shares the one registration, and its fate. */
-  private warnOnce(reason: string): void {
-    if (warned) return;
-    warned = true;
-    report(
-      'warn',
-      `wrapLambdaHandler: no Lambda extension could be registered (${reason}), so Lambda will not signal the end ` +
-        'of this environment: metrics are flushed at the end of every invocation instead of once per interval',
+        .catch((err: unknown) => report('error', 'wrapLambdaHandler: flushing metrics failed', err)),
     );
+    await Promise.race([flushed, late]);
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/** Once per process: every flusher shares the one registration, and its fate. */
+function warnNoExtension(reason: string): void {
+  if (warnedNoExtension) return;
+  warnedNoExtension = true;
+  report(
+    'warn',
+    `wrapLambdaHandler: no Lambda extension could be registered (${reason}), so Lambda will not signal the end ` +
+      'of this environment: metrics are flushed at the end of every invocation instead of once per interval',
+  );
 }
 
 function remainingMillis(context: InvocationContext | undefined): number {
@@ -131,12 +142,12 @@ function globalFlushable(): Flushable | undefined {
 }
 
 /**
- * Lambda's SIGTERM: the environment ends within the shutdown phase. Everything is flushed; then, unless the
+ * Lambda's SIGTERM: the environment ends within the shutdown phase. Every provider is flushed; then, unless the
  * application handles the signal itself, the signal does what it would have done.
  */
 function onSigterm(): void {
   const appHandles = process.listenerCount('SIGTERM') > 0;
-  void Promise.all([...flushers].map((f) => f.flushOnShutdown())).finally(() => {
+  void Promise.all([...shutdownFlushes].map(([key, millis]) => flushWithin(key, millis))).finally(() => {
     if (appHandles) process.once('SIGTERM', onSigterm);
     else process.kill(process.pid, 'SIGTERM');
   });

@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { request, type ClientRequest } from 'node:http';
 
 /** What registering came to: registered, or why not (in words for a diag line). */
 export type ExtensionRegistration = { registered: true } | { registered: false; reason: string };
@@ -6,43 +6,73 @@ export type ExtensionRegistration = { registered: true } | { registered: false; 
 /** The name Lambda lists for this extension in its logs; any name is allowed for an internal one. */
 export const EXTENSION_NAME = 'opentelemetry-exporter-metrics-cloudwatch';
 
+/** Longer than the Extensions API ever takes on loopback; short enough not to eat Init's time limit (10 s). */
+export const REGISTRATION_TIMEOUT_MS = 2000;
+
 /**
  * Registers an internal Lambda extension for no events, the least that makes Lambda send the runtime `SIGTERM`
  * before it ends the execution environment (with 500 ms for the runtime: Lambda Developer Guide, "Extensions API",
  * Shutdown phase). An internal extension may not register for `SHUTDOWN`, and needs no `INVOKE`: registered for
  * nothing, it costs no invocation any time. Lambda takes registrations during Init only, and Init ends only once
- * every registered extension has called Next: that call is made at once and left waiting (answered never), on a
- * socket that does not keep the process alive. Never throws.
+ * every registered extension has called Next: that call is made as soon as Lambda accepts, and left waiting
+ * (answered never), on a socket that does not keep the process alive.
+ *
+ * `first` settles with the answer, or after {@link REGISTRATION_TIMEOUT_MS} as not registered; `final` settles
+ * with the answer whenever it comes (a late acceptance still gets its Next, or Init would wait for it). Neither
+ * rejects.
  */
-export async function registerInternalExtension(runtimeApi: string | undefined): Promise<ExtensionRegistration> {
-  if (!runtimeApi) return { registered: false, reason: 'AWS_LAMBDA_RUNTIME_API is not set (not in Lambda)' };
-  try {
-    const res = await call(
-      runtimeApi,
-      'POST',
-      '/2020-01-01/extension/register',
-      { 'Lambda-Extension-Name': EXTENSION_NAME, 'Content-Type': 'application/json' },
-      { body: JSON.stringify({ events: [] }), keepsAlive: true },
-    );
-    const id = res.headers['lambda-extension-identifier'];
-    if (res.status !== 200 || typeof id !== 'string') {
-      return {
-        registered: false,
-        reason: `Lambda refused the extension (HTTP ${res.status}: ${res.body.slice(0, 200)})`,
-      };
-    }
-    // The Next that ends this extension's Init. Lambda answers it only with an event, and there are none to send.
-    void call(
-      runtimeApi,
-      'GET',
-      '/2020-01-01/extension/event/next',
-      { 'Lambda-Extension-Identifier': id },
-      { keepsAlive: false },
-    ).catch(() => undefined);
-    return { registered: true };
-  } catch (err) {
-    return { registered: false, reason: `the Extensions API could not be reached (${(err as Error).message})` };
+export function registerInternalExtension(
+  runtimeApi: string | undefined,
+  timeoutMillis = REGISTRATION_TIMEOUT_MS,
+): { first: Promise<ExtensionRegistration>; final: Promise<ExtensionRegistration> } {
+  if (!runtimeApi) {
+    const r = Promise.resolve<ExtensionRegistration>({
+      registered: false,
+      reason: 'AWS_LAMBDA_RUNTIME_API is not set (not in Lambda)',
+    });
+    return { first: r, final: r };
   }
+  let sent: ClientRequest | undefined;
+  const final = (async (): Promise<ExtensionRegistration> => {
+    try {
+      const res = await call(
+        runtimeApi,
+        'POST',
+        '/2020-01-01/extension/register',
+        { 'Lambda-Extension-Name': EXTENSION_NAME, 'Content-Type': 'application/json' },
+        { body: JSON.stringify({ events: [] }), keepsAlive: true, started: (r) => (sent = r) },
+      );
+      const id = res.headers['lambda-extension-identifier'];
+      if (res.status !== 200 || typeof id !== 'string') {
+        return {
+          registered: false,
+          reason: `Lambda refused the extension (HTTP ${res.status}: ${res.body.slice(0, 200)})`,
+        };
+      }
+      // The Next that ends this extension's Init. Lambda answers it only with an event, and there are none to send.
+      void call(
+        runtimeApi,
+        'GET',
+        '/2020-01-01/extension/event/next',
+        { 'Lambda-Extension-Identifier': id },
+        { keepsAlive: false },
+      ).catch(() => undefined);
+      return { registered: true };
+    } catch (err) {
+      return { registered: false, reason: `the Extensions API could not be reached (${(err as Error).message})` };
+    }
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<ExtensionRegistration>((resolve) => {
+    timer = setTimeout(() => {
+      // No longer worth keeping the process alive for; if the answer still comes, `final` takes it.
+      sent?.socket?.unref();
+      resolve({ registered: false, reason: `the Extensions API did not answer within ${timeoutMillis} ms` });
+    }, timeoutMillis);
+    timer.unref?.();
+  });
+  const first = Promise.race([final, timedOut]).finally(() => clearTimeout(timer));
+  return { first, final };
 }
 
 interface Answer {
@@ -56,7 +86,7 @@ function call(
   method: string,
   path: string,
   headers: Record<string, string>,
-  { body, keepsAlive }: { body?: string; keepsAlive: boolean },
+  { body, keepsAlive, started }: { body?: string; keepsAlive: boolean; started?: (r: ClientRequest) => void },
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const [hostname, port] = splitHost(host);
@@ -68,6 +98,7 @@ function call(
       );
       res.on('error', reject);
     });
+    started?.(req);
     // The waiting Next must not keep alive a process that has nothing else to do. The registration must: a module
     // that awaits it at its top level would otherwise end with the await unsettled.
     if (!keepsAlive) req.on('socket', (socket) => socket.unref());

@@ -29,22 +29,32 @@ export interface LambdaFlushOptions {
 /** A wrapped handler, with what its flushing came to. */
 export type WrappedLambdaHandler<H> = H & {
   /**
-   * Settles once the extension is registered (or refused): await it at the top level of an ES module handler so
-   * that registration is over before Lambda's Init is (see the README). Never rejects.
+   * Settles once the extension is registered (or refused, or not answered within 2 s): await it at the top level
+   * of an ES module handler so that registration is over before Lambda's Init is (see the README). Never rejects.
    */
   readonly ready: Promise<LambdaFlushMode>;
 };
 
 type AnyHandler = (event: never, context: never, callback: never) => unknown;
 type Callback = (error?: unknown, result?: unknown) => void;
+type Outcome = { failed: false; value: unknown } | { failed: true; error: unknown };
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  (typeof v === 'object' || typeof v === 'function') &&
+  v !== null &&
+  typeof (v as PromiseLike<unknown>).then === 'function';
 
 /**
  * Wraps a Lambda handler so that its metrics are flushed at the end of an invocation only once the last flush is
  * `flushIntervalMillis` old, and what is left is flushed when Lambda ends the environment (SIGTERM, which Lambda
  * sends because the wrapper registers an internal extension). When no extension can be registered, it flushes at
- * the end of every invocation and says so once through `diag`. Async handlers stay async; callback handlers (three
- * parameters, Node.js 22 and earlier runtimes) stay callback handlers, and their callback is called after the flush.
- * A flush never fails the invocation and never outlasts its remaining time.
+ * the end of every invocation and says so once through `diag`.
+ *
+ * The handler is called as Lambda's Node.js runtime calls it: with a callback as third argument when the runtime
+ * gives one, its answer being whichever comes first of the callback and a returned promise. A handler declaring
+ * three parameters is wrapped in one that does too (a callback handler, Node.js 22 and earlier), any other in an
+ * async one. The answer goes back after the flush, once, whatever the handler does; a flush never fails the
+ * invocation and never outlasts its remaining time.
  */
 export function wrapLambdaHandler<H extends AnyHandler>(
   handler: H,
@@ -59,20 +69,68 @@ export function wrapLambdaHandler<H extends AnyHandler>(
     if (!Number.isFinite(v) || v < 0) throw new RangeError(`wrapLambdaHandler: ${name} must be a finite number ≥ 0`);
   }
   const flusher = new LambdaFlusher(options.meterProvider, interval, shutdown, options.extension !== false);
-  const inner = handler as unknown as (event: unknown, context: unknown, callback?: Callback) => unknown;
-  const wrapped =
-    handler.length >= 3
-      ? function (this: unknown, event: unknown, context: unknown, callback: Callback): void {
-          inner.call(this, event, context, (error?: unknown, result?: unknown) => {
-            void flusher.afterInvocation(context as InvocationContext).finally(() => callback(error, result));
+  const inner = handler as unknown as (this: unknown, event: unknown, context: unknown, callback: Callback) => unknown;
+  const callbackStyle = handler.length >= 3;
+
+  /** Runs the handler and hands its outcome, after the flush, to `answer`, exactly once. */
+  function invoke(
+    self: unknown,
+    event: unknown,
+    context: unknown,
+    runtimeCallback: unknown,
+    answer: (o: Outcome) => void,
+  ) {
+    let answered = false;
+    // A handler that neither calls back nor returns a promise is answered null once the event loop is empty, as
+    // Lambda's Node.js 22 runtime answers it.
+    const onEmpty = () => finish({ failed: false, value: null });
+    const finish = (outcome: Outcome) => {
+      if (answered) return;
+      answered = true;
+      process.removeListener('beforeExit', onEmpty);
+      void flusher.afterInvocation(context as InvocationContext).then(() => {
+        try {
+          answer(outcome);
+        } catch (err) {
+          // The runtime's callback does not throw; a caller's may (a test's assertion): it is theirs, not ours to eat.
+          process.nextTick(() => {
+            throw err;
           });
         }
-      : async function (this: unknown, event: unknown, context: unknown): Promise<unknown> {
-          try {
-            return await inner.call(this, event, context);
-          } finally {
-            await flusher.afterInvocation(context as InvocationContext);
-          }
-        };
+      });
+    };
+    const callback: Callback = (error, result) =>
+      finish(error !== undefined && error !== null ? { failed: true, error } : { failed: false, value: result });
+    let returned: unknown;
+    try {
+      returned = inner.call(self, event, context, callback);
+    } catch (error) {
+      finish({ failed: true, error });
+      return;
+    }
+    if (isThenable(returned)) {
+      returned.then(
+        (value) => finish({ failed: false, value }),
+        (error: unknown) => finish({ failed: true, error }),
+      );
+    } else if (typeof runtimeCallback !== 'function' && !callbackStyle) {
+      // No callback offered (Node.js 24, or a direct call): a plain function's return value is its answer.
+      finish({ failed: false, value: returned });
+    } else if (!answered) {
+      // A callback was offered: the answer is the callback's (a handler forwarding its arguments to a callback
+      // handler returns whatever that one returns), or null once nothing is left to call it.
+      process.once('beforeExit', onEmpty);
+    }
+  }
+
+  const wrapped = callbackStyle
+    ? function (this: unknown, event: unknown, context: unknown, callback: Callback): void {
+        invoke(this, event, context, callback, (o) => (o.failed ? callback(o.error) : callback(null, o.value)));
+      }
+    : function (this: unknown, event: unknown, context: unknown, ...rest: unknown[]): Promise<unknown> {
+        return new Promise((resolve, reject) =>
+          invoke(this, event, context, rest[0], (o) => (o.failed ? reject(o.error) : resolve(o.value))),
+        );
+      };
   return Object.assign(wrapped, { ready: flusher.ready }) as unknown as WrappedLambdaHandler<H>;
 }

@@ -56,8 +56,10 @@ export function registerFromEnv(env: NodeJS.ProcessEnv = process.env): Registrat
   let done: Promise<void> | undefined;
   const shutdown = (): Promise<void> => (done ??= provider.shutdown().catch(complain('shutting down')));
   // Once the event loop runs dry: the work the flush schedules keeps the process alive until it is done, then the
-  // process exits with whatever exit code it had.
-  process.once('beforeExit', () => void shutdown());
+  // process exits with whatever exit code it had. Not in Lambda: there the loop runs dry at the end of every
+  // invocation of a callback handler (the runtime waits for that), and the process goes on to the next one; the
+  // Lambda helper (wrapLambdaHandler) flushes there instead.
+  if (!env['AWS_LAMBDA_RUNTIME_API']) process.once('beforeExit', () => void shutdown());
   for (const signal of SIGNALS) {
     const onSignal = () => {
       if (process.listenerCount(signal) > 0) {

@@ -72,6 +72,76 @@ describe('wrapLambdaHandler (outside Lambda)', () => {
     expect(order).to.deep.equal(['flushed', 'called back']);
   });
 
+  /** Calls a wrapped callback-style handler as Lambda's Node.js 22 runtime does; resolves with what it answered. */
+  function callWithCallback(
+    handler: unknown,
+    event: unknown,
+  ): Promise<{ error: unknown; result: unknown; calls: number }> {
+    return new Promise((resolve) => {
+      let calls = 0;
+      const h = handler as (e: unknown, c: unknown, cb: (e: unknown, r?: unknown) => void) => unknown;
+      h(event, context(), (error, result) => {
+        calls++;
+        // A second answer would show up within these few turns of the event loop.
+        setTimeout(() => resolve({ error, result, calls }), 20);
+      });
+    });
+  }
+
+  it('answers an async handler that declares a callback by its promise, or its rejection, after the flush', async () => {
+    const p = provider();
+    const ok = wrapLambdaHandler(async (e: number, _c: unknown, _cb: unknown) => e + 1, {
+      meterProvider: p,
+      extension: false,
+    });
+    expect(ok.length).to.equal(3);
+    expect(await callWithCallback(ok, 1)).to.deep.include({ error: null, result: 2, calls: 1 });
+    const failing = wrapLambdaHandler(
+      async (_e: unknown, _c: unknown, _cb: unknown) => {
+        throw new Error('boom');
+      },
+      { meterProvider: p, extension: false },
+    );
+    const answered = await callWithCallback(failing, 1);
+    expect((answered.error as Error).message).to.equal('boom');
+    expect(p.flushes).to.equal(2);
+  });
+
+  it('answers once, after one flush, a callback handler that throws or calls back twice', async () => {
+    const p = provider();
+    const throwing = wrapLambdaHandler(
+      (_e: unknown, _c: unknown, _cb: unknown) => {
+        throw new Error('sync');
+      },
+      { meterProvider: p, extension: false },
+    );
+    expect(((await callWithCallback(throwing, 0)).error as Error).message).to.equal('sync');
+    const twice = wrapLambdaHandler(
+      (_e: unknown, _c: unknown, cb: (e: unknown, r: unknown) => void) => {
+        cb(null, 'first');
+        cb(null, 'second');
+      },
+      { meterProvider: p, extension: false },
+    );
+    expect(await callWithCallback(twice, 0)).to.deep.include({ result: 'first', calls: 1 });
+    expect(p.flushes).to.equal(2);
+  });
+
+  it('passes the runtime’s callback through a handler that forwards its arguments to a callback handler', async () => {
+    const cbHandler = (e: number, _c: unknown, cb: (err: unknown, r: number) => void) =>
+      setImmediate(() => cb(null, e * 3));
+    const forwarding = (...args: unknown[]) => (cbHandler as (...a: unknown[]) => void)(...args);
+    const wrapped = wrapLambdaHandler(forwarding as never, { meterProvider: provider(), extension: false });
+    const result = await new Promise((resolve) => {
+      void (wrapped as unknown as (e: unknown, c: unknown, cb: (e: unknown, r: unknown) => void) => Promise<unknown>)(
+        7,
+        context(),
+        (_e, r) => resolve(r),
+      ).then(resolve);
+    });
+    expect(result).to.equal(21);
+  });
+
   it('never lets a flush outlast the invocation: one that hangs is left behind before the time runs out', async function () {
     this.timeout(5000);
     const p = provider('hang');

@@ -1,0 +1,19 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/*
+ * A deadline for the exports and flushes started while some code runs, whatever path leads from that code to the
+ * exporter: a Lambda flush calls `MeterProvider.forceFlush()`, whose reader exports through the SDK's own calls,
+ * none of which can carry a time limit to the exporter. The store follows those calls across their awaits.
+ */
+const scope = new AsyncLocalStorage<number>();
+
+/** Runs `fn` so that exports and flushes it starts end by `deadline` (epoch ms) at the latest. */
+export function withDeadline<T>(deadline: number, fn: () => T): T {
+  return scope.run(deadline, fn);
+}
+
+/** `own`, or the deadline of the scope this runs in when that one is earlier. */
+export function scopedDeadline(own: number): number {
+  const imposed = scope.getStore();
+  return imposed === undefined ? own : Math.min(own, imposed);
+}

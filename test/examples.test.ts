@@ -153,7 +153,9 @@ describe('the demo (npm run demo)', function () {
     expect(phases / 10, 'the phases add up to the total').to.equal(Number(took[1]));
 
     // The cost card, from what the run measured.
-    expect(output).to.match(/series published by the last export: [1-9]\d* \(each a custom metric/);
+    expect(output).to.match(
+      /series published by the last export: [1-9]\d*, [1-9]\d* distinct since start \(estimated; each a custom metric/,
+    );
     expect(output).to.match(/at this 1 s interval [\d,]+ per hour per process/);
 
     // Reading back shows its steps.

@@ -37,6 +37,8 @@ interface OpenRequest {
   count: number;
   bytes: number;
   oldest: number;
+  /** Whether every datum so far is known to serialize as ASCII (see isAscii): its body then needs no UTF-8 pass. */
+  ascii: boolean;
 }
 
 /** Keep serializing whole requests at once while a full request is expected to use at most this share of the limit. */
@@ -60,6 +62,7 @@ export class Packer {
   readonly oversized: MetricDatum[] = [];
   private readonly base: number;
   private readonly envelope: Envelope;
+  private readonly envelopeAscii: boolean;
   /**
    * The open request: how many datums, its size so far, and the datums themselves while they are still needed
    * (until the request is serialized, or for good when `keepDatums`).
@@ -89,13 +92,14 @@ export class Packer {
     const { head, tail } = this.envelope;
     // The limits count the entity's envelope too: 1,000 datums and 1 MB are per request, whatever carries them.
     this.base = Buffer.byteLength(head) + Buffer.byteLength(tail);
+    this.envelopeAscii = this.base === head.length + tail.length;
     this.current = this.empty();
   }
 
   private empty(): OpenRequest {
     this.exact = this.averageDatumBytes * this.limits.maxDatums > BULK_HEADROOM * (this.limits.maxBytes - this.base);
     this.writer = undefined;
-    return { datums: [], count: 0, bytes: this.base, oldest: Infinity };
+    return { datums: [], count: 0, bytes: this.base, oldest: Infinity, ascii: true };
   }
 
   add(d: MetricDatum): void {
@@ -107,9 +111,11 @@ export class Packer {
     if (!this.exact) {
       if (this.current.count >= this.limits.maxDatums) this.closeBulk();
       if (!this.exact) {
-        this.current.datums.push(d);
-        this.current.count++;
-        this.current.oldest = older(this.current.oldest, d);
+        const open = this.current;
+        open.datums.push(d);
+        open.count++;
+        open.oldest = older(open.oldest, d);
+        if (open.ascii) open.ascii = this.isAscii(d);
         return;
       }
     }
@@ -125,7 +131,7 @@ export class Packer {
     }
     if (this.current.count >= this.limits.maxDatums || this.current.bytes + 1 + size > this.limits.maxBytes) {
       this.closeMeasured();
-      this.current = { datums: [], count: 0, bytes: this.base, oldest: Infinity };
+      this.current = { datums: [], count: 0, bytes: this.base, oldest: Infinity, ascii: true };
     }
     const batch = this.current;
     batch.bytes += (batch.count > 0 ? 1 : 0) + size;
@@ -147,8 +153,8 @@ export class Packer {
 
   /** Serializes the current request in one go; if it is too large after all, packs its datums one by one. */
   private closeBulk(): void {
-    const { datums, oldest } = this.current;
-    const { body, starts } = writeBody(this.envelope, datums.map(serializeDatum));
+    const { datums, oldest, ascii } = this.current;
+    const { body, starts } = writeBody(this.envelope, datums.map(serializeDatum), ascii && this.envelopeAscii);
     const bytes = body.length;
     if (bytes <= this.limits.maxBytes) {
       this.averageDatumBytes = (bytes - this.base) / datums.length;
@@ -159,7 +165,7 @@ export class Packer {
     // The datums were larger than expected: measure each, and stay measured for the rest of this packing.
     this.averageDatumBytes = Math.max(this.averageDatumBytes, (bytes - this.base) / datums.length);
     this.exact = true;
-    this.current = { datums: [], count: 0, bytes: this.base, oldest: Infinity };
+    this.current = { datums: [], count: 0, bytes: this.base, oldest: Infinity, ascii: true };
     for (const d of datums) this.addMeasured(d);
   }
 
@@ -258,12 +264,17 @@ export function firstMetricName(batch: Batch): string {
  * then encoding it for gzip). Bodies are nearly always ASCII (translation makes dimensions ASCII; numbers, units
  * and the namespace are): one quick length check tells, and then writing them is a plain copy.
  */
-function writeBody({ head, tail }: Envelope, json: readonly string[]): { body: Buffer; starts: number[] } {
+function writeBody(
+  { head, tail }: Envelope,
+  json: readonly string[],
+  knownAscii = false,
+): { body: Buffer; starts: number[] } {
   const datums = json.join(',');
   const ascii =
-    Buffer.byteLength(datums) === datums.length &&
-    Buffer.byteLength(head) === head.length &&
-    Buffer.byteLength(tail) === tail.length;
+    knownAscii ||
+    (Buffer.byteLength(datums) === datums.length &&
+      Buffer.byteLength(head) === head.length &&
+      Buffer.byteLength(tail) === tail.length);
   const starts: number[] = new Array<number>(json.length);
   let at = Buffer.byteLength(head);
   for (let i = 0; i < json.length; i++) {

@@ -27,7 +27,7 @@ import { CumulativeToDelta } from './translate/CumulativeToDelta.js';
 import { DimensionCache } from './translate/DimensionCache.js';
 import { MetricRuleMatcher } from './translate/metricRules.js';
 import { DropReporter } from './translate/DropReporter.js';
-import { EntityOfResource } from './translate/EntityOfResource.js';
+import { EntityOfResource, maxEntityBytes } from './translate/EntityOfResource.js';
 import { translateExport } from './translate/translateExport.js';
 import { SeriesCounter } from './translate/SeriesCounter.js';
 import type { TranslateContext } from './translate/translateResourceMetrics.js';
@@ -84,7 +84,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
     this.client = resolved.client ?? new CloudWatchClient(clientConfig);
     this.deltas = new CumulativeToDelta(resolved.deltaStateTtlMillis);
     this.rules = new MetricRuleMatcher(resolved.metricRules);
-    this.entities = resolved.entity && new EntityOfResource(resolved.entity);
+    this.entities = resolved.entity && new EntityOfResource(resolved.entity, maxEntityBytes(resolved.maxRequestBytes));
     this.slots = new RequestSlots(resolved.concurrency);
     this.buffer = new RetryBuffer(resolved.retryBuffer, (reason, request) => this.onDiscard(reason, request));
   }

@@ -6,7 +6,8 @@ import { defaultAggregationSelector, defaultTemporalitySelector } from './select
 import type { RetryBufferLimits } from './send/RetryBuffer.js';
 import type { RetryPolicy } from './send/retryPolicy.js';
 import { validateMetricRules, type MetricRule } from './translate/metricRules.js';
-import { entityFromResource, entityProblem } from './translate/resourceEntity.js';
+import { entityFromResource, snapshotEntity } from './translate/resourceEntity.js';
+import { maxEntityBytes } from './translate/EntityOfResource.js';
 
 /** Options of {@link CloudWatchMetricExporter}. Every default is stated here and in the README. */
 export interface CloudWatchMetricExporterOptions {
@@ -128,8 +129,8 @@ export interface ResolvedOptions {
   resendUnknownOutcome: boolean;
   metricRules: MetricRule[];
   seriesWarningThreshold: number | undefined;
-  /** The entity of a resource's datums, or undefined when there is none to send. */
-  entity: ((resourceAttributes: Attributes) => Entity | undefined) | undefined;
+  /** What gives a resource's entity (checked again before use), or undefined when there is none to send. */
+  entity: ((resourceAttributes: Attributes) => unknown) | undefined;
 }
 
 const NON_PRINTABLE_ASCII = /[^\x20-\x7e]/;
@@ -210,22 +211,27 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
     resendUnknownOutcome,
     metricRules,
     seriesWarningThreshold: threshold,
-    entity: resolveEntity(options.entity),
+    entity: resolveEntity(options.entity, maxRequestBytes),
   };
 }
 
-function resolveEntity(entity: EntityOption | undefined): ResolvedOptions['entity'] {
+function resolveEntity(entity: EntityOption | undefined, maxRequestBytes: number): ResolvedOptions['entity'] {
   if (entity === undefined || entity === false) return undefined;
   if (entity === 'auto') return entityFromResource;
   if (typeof entity === 'function') return entity;
-  if (entity === null || typeof entity !== 'object') {
-    throw new TypeError("CloudWatchMetricExporter: entity must be false, 'auto', an Entity or a function");
+  const snapshot = snapshotEntity(entity);
+  if ('problem' in snapshot) {
+    throw new RangeError(
+      `CloudWatchMetricExporter: entity must be false, 'auto', a function or an Entity: ${snapshot.problem}`,
+    );
   }
-  const problem = entityProblem(entity);
-  if (problem) throw new RangeError(`CloudWatchMetricExporter: entity: ${problem}`);
-  const fixed: Entity = { KeyAttributes: { ...entity.KeyAttributes } };
-  if (entity.Attributes !== undefined) fixed.Attributes = { ...entity.Attributes };
-  return () => fixed;
+  const bytes = Buffer.byteLength(JSON.stringify(snapshot.entity));
+  if (bytes > maxEntityBytes(maxRequestBytes)) {
+    throw new RangeError(
+      `CloudWatchMetricExporter: entity takes ${bytes} bytes, more than a quarter of maxRequestBytes`,
+    );
+  }
+  return () => snapshot.entity;
 }
 
 function resolveRetry(retry: Partial<RetryPolicy> | undefined): RetryPolicy {

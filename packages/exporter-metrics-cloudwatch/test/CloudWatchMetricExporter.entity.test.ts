@@ -39,9 +39,19 @@ describe('CloudWatchMetricExporter with entities (EntityMetricData)', function (
   afterEach(() => expect(cw().violations.map((v) => v.violation)).to.deep.equal([]));
 
   /** Records `series` counter series (value i + 1 each) under a resource, exports once, returns what was put. */
-  async function record(entity: EntityOption | undefined, resource: Attributes, series: number) {
+  async function record(
+    entity: EntityOption | undefined,
+    resource: Attributes,
+    series: number,
+    maxRequestBytes?: number,
+  ) {
     const namespace = `Entity${++n}`;
-    const exporter = new CloudWatchMetricExporter({ namespace, clientConfig: cw().clientConfig(), entity });
+    const exporter = new CloudWatchMetricExporter({
+      namespace,
+      clientConfig: cw().clientConfig(),
+      entity,
+      maxRequestBytes,
+    });
     const provider = new MeterProvider({
       resource: resourceFromAttributes(resource),
       readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 })],
@@ -86,24 +96,27 @@ describe('CloudWatchMetricExporter with entities (EntityMetricData)', function (
         },
       });
     }
-    expect(puts.map((p) => p.input.EntityMetricData![0]!.MetricData.length)).to.deep.equal([1000, 900]);
+    // Sent at once (concurrency 4): in either order.
+    expect(puts.map((p) => p.input.EntityMetricData![0]!.MetricData.length).sort((a, b) => b - a)).to.deep.equal([
+      1000, 900,
+    ]);
     expect(await readBack(namespace, 1900)).to.deep.equal(Array.from({ length: 1900 }, (_, i) => i + 1));
     expect(exporter.getStats()).to.include({ datumsExported: 1900, entityFailures: 0 });
     expect(warnings).to.deep.equal([]);
   });
 
   it('an entity CloudWatch refuses costs nothing but a warning: the datums land (StrictEntityValidation false)', async () => {
-    // Two key attributes pass the shape check; a Service without Environment is what CloudWatch refuses.
-    const bad = () => ({ KeyAttributes: { Type: 'Service', Name: 'checkout' } });
-    const { namespace, exporter, puts } = await record(bad, EKS, 1500);
+    // An entity no local rule faults, that CloudWatch's entity store refuses all the same.
+    cw().frontDoor.refuseEntities(() => 'InvalidEntity');
+    const { namespace, exporter, puts } = await record('auto', EKS, 1500);
     expect(puts.map((p) => [p.status, p.failure?.failure])).to.deep.equal([
-      [200, 'MissingRequiredFields'],
-      [200, 'MissingRequiredFields'],
+      [200, 'InvalidEntity'],
+      [200, 'InvalidEntity'],
     ]);
     expect(await readBack(namespace, 1500)).to.deep.equal(Array.from({ length: 1500 }, (_, i) => i + 1));
     expect(exporter.getStats()).to.include({ datumsExported: 1500, entityFailures: 2 });
     expect(warnings).to.have.length(1);
-    expect(warnings[0]).to.contain('X-Amzn-Failure-Message "MissingRequiredFields"');
+    expect(warnings[0]).to.contain('X-Amzn-Failure-Message "InvalidEntity"');
   });
 
   it('a resource that names no service: plain MetricData, said once', async () => {
@@ -114,6 +127,85 @@ describe('CloudWatchMetricExporter with entities (EntityMetricData)', function (
     expect(await readBack(namespace, 10)).to.deep.equal(Array.from({ length: 10 }, (_, i) => i + 1));
     expect(warnings).to.have.length(1);
     expect(warnings[0]).to.contain('names no service');
+  });
+
+  it('isolates a datum CloudWatch refuses inside an entity request: the rest land, every half keeps the entity', async () => {
+    cw().frontDoor.refuseDatums((d) => (d['Value'] === 13 ? 'a poisoned value' : undefined));
+    const { namespace, exporter, puts } = await record('auto', EKS, 40);
+    expect(puts.filter((p) => p.status === 400).length).to.be.above(0);
+    expect(puts.every((p) => p.input.EntityMetricData?.[0]?.Entity.KeyAttributes?.['Name'] === 'checkout')).to.equal(
+      true,
+    );
+    const back = await readBack(namespace, 40);
+    expect(back).to.deep.equal(Array.from({ length: 40 }, (_, i) => (i + 1 === 13 ? 0 : i + 1)));
+    expect(exporter.getStats().dropped['rejected-by-cloudwatch']).to.equal(1);
+  });
+
+  const plain = (puts: Array<{ input: PutInput }>, n: number) =>
+    expect(puts.map((p) => [p.input.EntityMetricData, p.input.MetricData?.length])).to.deep.equal([[undefined, n]]);
+
+  const unprintable = Object.create(null) as object;
+  const huge = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`a${i}`, '用'.repeat(2048)]));
+  const fns: Array<[string, EntityOption, string, number?]> = [
+    [
+      'throws something unprintable',
+      () => {
+        throw unprintable;
+      },
+      'the entity function threw (something that cannot be printed)',
+    ],
+    ['returns null', (() => null) as never, 'it is null'],
+    ['returns a Promise', (async () => ({ KeyAttributes: {} })) as never, 'it is a Promise'],
+    [
+      'returns a number where a string goes',
+      (() => ({ KeyAttributes: { Type: 'Service', Name: 5, Environment: 'e' } })) as never,
+      'has a number for Name',
+    ],
+    [
+      'returns a Service without Environment',
+      () => ({ KeyAttributes: { Type: 'Service', Name: 'n' } }),
+      'needs KeyAttributes.Environment',
+    ],
+    [
+      'returns an entity taking most of a 64 KiB request',
+      () => ({ KeyAttributes: { Type: 'Service', Name: 'n', Environment: 'e' }, Attributes: huge }),
+      'more than a quarter of a request',
+      65_536,
+    ],
+  ];
+  for (const [what, fn, said, maxRequestBytes] of fns) {
+    it(`an entity function that ${what}: plain datums, one warning saying so`, async () => {
+      const { namespace, puts, exporter } = await record(fn, EKS, 5, maxRequestBytes);
+      plain(puts, 5);
+      expect(await readBack(namespace, 5)).to.deep.equal([1, 2, 3, 4, 5]);
+      expect(exporter.getStats().failedExports).to.equal(0);
+      expect(warnings).to.have.length(1);
+      expect(warnings[0]).to.contain(said);
+    });
+  }
+
+  it('sends the entity as it was when checked, whatever the function’s object becomes', async () => {
+    const shared = {
+      KeyAttributes: { Type: 'Service', Name: 'checkout', Environment: 'prod' } as Record<string, unknown>,
+    };
+    const namespace = `Entity${++n}`;
+    const exporter = new CloudWatchMetricExporter({
+      namespace,
+      clientConfig: cw().clientConfig(),
+      entity: () => shared as never,
+    });
+    const provider = new MeterProvider({
+      resource: resourceFromAttributes(EKS),
+      readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 })],
+    });
+    const counter = provider.getMeter('entity').createCounter('orders');
+    counter.add(1, { customer: 'c0' });
+    await provider.forceFlush();
+    shared.KeyAttributes['Name'] = 5;
+    counter.add(1, { customer: 'c0' });
+    await provider.shutdown();
+    const names = cw().puts.map((p) => (p.input as PutInput).EntityMetricData![0]!.Entity.KeyAttributes!['Name']);
+    expect(names).to.deep.equal(['checkout', 'checkout']);
   });
 
   it('off by default: no EntityMetricData', async () => {
@@ -128,6 +220,6 @@ describe('CloudWatchMetricExporter with entities (EntityMetricData)', function (
           namespace: 'X',
           entity: { KeyAttributes: { Type: 'Service', Name: 'a', Owner: 'me' } },
         }),
-    ).to.throw(RangeError, /entity: KeyAttributes has an unknown key "Owner"/);
+    ).to.throw(RangeError, /KeyAttributes has an unknown key "Owner"/);
   });
 });

@@ -80,6 +80,7 @@ export class FrontDoor {
   /** The most requests this front door has had in progress at once (since it started or was cleared). */
   maxInProgress = 0;
   private refusal: ((datum: Record<string, unknown>) => string | undefined) | undefined;
+  private entityRefusal: ((entity: Record<string, unknown>) => EntityProblem['failure'] | undefined) | undefined;
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
   private url = '';
@@ -133,6 +134,14 @@ export class FrontDoor {
    * as CloudWatch does with a bad datum: the whole request fails and nothing in it is stored. For testing how a
    * client isolates a datum CloudWatch refuses; these refusals are not counted as violations.
    */
+  /**
+   * Makes CloudWatch refuse entities this judges bad (answering the `X-Amzn-Failure-Message` value it returns), on
+   * top of the rules checkEntities applies: CloudWatch's entity store knows more than any local rule can.
+   */
+  refuseEntities(why: ((entity: Record<string, unknown>) => EntityProblem['failure'] | undefined) | undefined): void {
+    this.entityRefusal = why;
+  }
+
   refuseDatums(why: ((datum: Record<string, unknown>) => string | undefined) | undefined): void {
     this.refusal = why;
   }
@@ -144,6 +153,7 @@ export class FrontDoor {
     this.outage = undefined;
     this.maxInProgress = this.inProgress;
     this.refusal = undefined;
+    this.entityRefusal = undefined;
   }
 
   /**
@@ -293,7 +303,7 @@ export class FrontDoor {
         return;
       }
       const entities = input as Record<string, unknown>;
-      const problem = checkEntities(entities);
+      const problem = checkEntities(entities) ?? this.refusedEntity(entities);
       record.entityFailure = problem;
       if (problem && entities['StrictEntityValidation'] === true) {
         record.violation = { status: 400, code: 'InvalidParameterValue', message: problem.message };
@@ -320,12 +330,30 @@ export class FrontDoor {
     });
   }
 
+  private refusedEntity(input: Record<string, unknown>): EntityProblem | undefined {
+    if (!this.entityRefusal || !Array.isArray(input['EntityMetricData'])) return undefined;
+    for (const item of input['EntityMetricData'] as Array<{ Entity?: Record<string, unknown> }>) {
+      const failure = item.Entity ? this.entityRefusal(item.Entity) : undefined;
+      if (failure) return { failure, message: 'the entity was refused (refuseEntities)' };
+    }
+    return undefined;
+  }
+
   private refused(input: unknown): string | undefined {
     if (!this.refusal) return undefined;
-    const data = (input as { MetricData?: Array<Record<string, unknown>> }).MetricData ?? [];
-    for (let i = 0; i < data.length; i++) {
-      const why = this.refusal(data[i]!);
-      if (why) return `The value for parameter MetricData.member.${i + 1} is invalid: ${why}`;
+    const request = input as {
+      MetricData?: Array<Record<string, unknown>>;
+      EntityMetricData?: Array<{ MetricData?: Array<Record<string, unknown>> }>;
+    };
+    const lists: Array<[string, Array<Record<string, unknown>>]> = [['MetricData', request.MetricData ?? []]];
+    (request.EntityMetricData ?? []).forEach((e, i) =>
+      lists.push([`EntityMetricData.member.${i + 1}.MetricData`, e.MetricData ?? []]),
+    );
+    for (const [at, data] of lists) {
+      for (let i = 0; i < data.length; i++) {
+        const why = this.refusal(data[i]!);
+        if (why) return `The value for parameter ${at}.member.${i + 1} is invalid: ${why}`;
+      }
     }
     return undefined;
   }

@@ -17,7 +17,8 @@ export const ENV_VARIABLES = {
   OTEL_EXPORTER_CLOUDWATCH_RESOURCE_DIMENSIONS: 'comma-separated resource attribute keys published as dimensions',
   OTEL_EXPORTER_CLOUDWATCH_STORAGE_RESOLUTION: '1 or 60 (default 60)',
   OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY: 'requests in flight, 1–64 (default 4)',
-  OTEL_EXPORTER_CLOUDWATCH_ENTITY: 'auto: link datums to the service entity of the resource; off (default)',
+  OTEL_EXPORTER_CLOUDWATCH_ENTITY:
+    'auto (or true, on, 1): link datums to the service entity of the resource; off (false, none, 0; default)',
   OTEL_METRIC_EXPORT_INTERVAL: 'ms between exports (default 60000)',
   OTEL_METRIC_EXPORT_TIMEOUT: 'ms an export, flush or shutdown may take (default 30000)',
   OTEL_LOG_LEVEL: 'diagnostics to the console (none, error, warn, info, debug, verbose, all); register entry only',
@@ -80,10 +81,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   if (concurrency !== undefined) exporter.concurrency = concurrency;
   const entity = env['OTEL_EXPORTER_CLOUDWATCH_ENTITY']?.trim().toLowerCase();
   if (entity !== undefined && entity !== '') {
-    if (entity !== 'auto' && entity !== 'off') {
-      throw new EnvConfigError('OTEL_EXPORTER_CLOUDWATCH_ENTITY', 'must be auto or off', entity);
-    }
-    exporter.entity = entity === 'auto' ? 'auto' : false;
+    // The spellings people use for on and off, so that turning entities off never turns metrics off.
+    if (['auto', 'true', 'on', '1'].includes(entity)) exporter.entity = 'auto';
+    else if (['off', 'false', 'none', '0'].includes(entity)) exporter.entity = false;
+    else throw new EnvConfigError('OTEL_EXPORTER_CLOUDWATCH_ENTITY', 'must be auto or off', entity);
   }
   const config: EnvConfig = { exporter };
   const interval = integer(env, 'OTEL_METRIC_EXPORT_INTERVAL', 1, 2 ** 31 - 1);

@@ -1,48 +1,74 @@
 import type { Entity } from '@aws-sdk/client-cloudwatch';
 import type { Attributes } from '@opentelemetry/api';
 import { report } from '../report.js';
-import { entityFromResource, entityProblem } from './resourceEntity.js';
+import { entityFromResource, snapshotEntity } from './resourceEntity.js';
 
 // The values X-Amzn-Failure-Message takes are a handful; anything beyond this many is not worth a line each.
 const MAX_FAILURES_REPORTED = 16;
 
+/** The most of a request an entity's envelope may take: the rest is for the datums it carries. */
+export function maxEntityBytes(maxRequestBytes: number): number {
+  return Math.floor(maxRequestBytes / 4);
+}
+
 /**
  * The entity of each export's resource (option `entity`), worked out once per resource, and what is said about
- * entities: why a resource goes without one, and what CloudWatch refused (each once).
+ * entities: why a resource goes without one, and what CloudWatch refused (each once). Whatever the entity option
+ * does — throw, return garbage, return an object it changes later — costs the datums nothing: they go without it.
  */
 export class EntityOfResource {
   private last: { resource: object; entity: Entity | undefined } | undefined;
   private readonly said = new Set<string>();
 
-  constructor(private readonly derive: (attributes: Attributes) => Entity | undefined) {}
+  constructor(
+    private readonly derive: (attributes: Attributes) => unknown,
+    private readonly maxBytes: number,
+  ) {}
 
   /** The entity for a resource's datums, or undefined (they then go without one, as without the option). */
-  of(resource: { attributes: Attributes }): Entity | undefined {
+  of(resource: { attributes: Attributes; asyncAttributesPending?: boolean }): Entity | undefined {
     if (this.last?.resource === resource) return this.last.entity;
-    let entity: Entity | undefined;
+    const entity = this.work(resource);
+    // A resource still waiting for detected attributes may name its service later: ask again next time.
+    if (resource.asyncAttributesPending !== true) this.last = { resource, entity };
+    return entity;
+  }
+
+  private work(resource: { attributes: Attributes }): Entity | undefined {
+    let value: unknown;
     try {
-      entity = this.derive(resource.attributes);
-      if (entity === undefined && this.derive === entityFromResource) {
+      value = this.derive(resource.attributes);
+    } catch (err) {
+      this.sayOnce('threw', `the entity function threw (${describe(err)}): datums go without an entity`);
+      return undefined;
+    }
+    if (value === undefined) {
+      if (this.derive === entityFromResource) {
         this.sayOnce(
           'no service',
           'the resource names no service (service.name, a Kubernetes workload or a Lambda function): ' +
             'datums go without an entity',
         );
       }
-      const problem = entity === undefined ? undefined : entityProblem(entity);
-      if (problem !== undefined) {
-        this.sayOnce(`invalid ${problem}`, `the entity is not one CloudWatch takes (${problem}): datums go without it`);
-        entity = undefined;
-      }
-    } catch (err) {
-      this.sayOnce(
-        'threw',
-        `the entity function threw (${(err as Error)?.message ?? String(err)}): datums go without an entity`,
-      );
-      entity = undefined;
+      return undefined;
     }
-    this.last = { resource, entity };
-    return entity;
+    const snapshot = snapshotEntity(value);
+    if ('problem' in snapshot) {
+      this.sayOnce(
+        `invalid ${snapshot.problem}`,
+        `the entity is not one CloudWatch takes (${snapshot.problem}): datums go without it`,
+      );
+      return undefined;
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(snapshot.entity));
+    if (bytes > this.maxBytes) {
+      this.sayOnce(
+        'too large',
+        `the entity takes ${bytes} bytes, more than a quarter of a request (${this.maxBytes}): datums go without it`,
+      );
+      return undefined;
+    }
+    return snapshot.entity;
   }
 
   /** CloudWatch stored a request's datums without its entity, and said why. */
@@ -59,5 +85,14 @@ export class EntityOfResource {
     if (this.said.has(key)) return;
     this.said.add(key);
     report('warn', `CloudWatchMetricExporter: ${message}`);
+  }
+}
+
+/** What was thrown, in words, whatever it was (an error whose message getter throws included). */
+function describe(err: unknown): string {
+  try {
+    return err instanceof Error ? String(err.message) : String(err);
+  } catch {
+    return 'something that cannot be printed';
   }
 }

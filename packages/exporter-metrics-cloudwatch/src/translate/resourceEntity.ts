@@ -125,9 +125,53 @@ function defaultEnvironment(
   }
 }
 
+/** Types and the key attributes each needs besides Type (CloudWatch User Guide, adding related telemetry). */
+const ENTITY_TYPES: ReadonlyMap<string, readonly string[]> = new Map([
+  ['Service', ['Name', 'Environment']],
+  ['AWS::Service', ['Name']],
+  ['Resource', ['ResourceType', 'Identifier']],
+  ['AWS::Resource', ['ResourceType', 'Identifier']],
+]);
+
 /**
- * What CloudWatch would find wrong with an entity's shape (API reference, `Entity`), or undefined. Values too long
- * for it are not shortened: an identity cut short would name another service.
+ * A plain, frozen copy of what an entity option or function gave: own string entries only, `Attributes: null` as
+ * none. What is sent is this copy, checked once, never the caller's object (which could change, or serialize
+ * differently through an inherited `toJSON`). Undefined with the reason when it is not an entity at all.
+ */
+export function snapshotEntity(value: unknown): { entity: Entity } | { problem: string } {
+  if (value === null) return { problem: 'it is null' };
+  if (typeof value !== 'object') return { problem: `it is a ${typeof value}, not an object` };
+  if (typeof (value as PromiseLike<unknown>).then === 'function') {
+    return { problem: 'it is a Promise (an entity function must return the entity itself)' };
+  }
+  const v = value as { KeyAttributes?: unknown; Attributes?: unknown };
+  const keys = plainStrings(v.KeyAttributes);
+  if (typeof keys === 'string') return { problem: `KeyAttributes ${keys}` };
+  const entity: Entity = { KeyAttributes: keys };
+  if (v.Attributes !== undefined && v.Attributes !== null) {
+    const attributes = plainStrings(v.Attributes);
+    if (typeof attributes === 'string') return { problem: `Attributes ${attributes}` };
+    entity.Attributes = attributes;
+  }
+  const problem = entityProblem(entity);
+  return problem === undefined ? { entity: Object.freeze(entity) } : { problem };
+}
+
+/** A map's own entries as a frozen plain object of strings, or what is wrong with it. */
+function plainStrings(map: unknown): Record<string, string> | string {
+  if (map === undefined || map === null || typeof map !== 'object' || Array.isArray(map)) return 'is not a map';
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(map)) {
+    if (typeof v !== 'string') return `has a ${typeof v} for ${k}, not a string`;
+    out[k] = v;
+  }
+  return Object.freeze(out);
+}
+
+/**
+ * What CloudWatch would find wrong with an entity (API reference, `Entity`; the User Guide for the key attributes
+ * each type needs), or undefined. Values too long for it are not shortened: an identity cut short would name
+ * another service.
  */
 export function entityProblem(entity: Entity): string | undefined {
   const keys = entity.KeyAttributes;
@@ -140,6 +184,12 @@ export function entityProblem(entity: Entity): string | undefined {
       return `KeyAttributes.${k} must be a string of 1–${MAX_VALUE} characters`;
     }
   }
+  const needs = ENTITY_TYPES.get(String(keys['Type']));
+  if (needs === undefined) {
+    return `KeyAttributes.Type must be one of ${[...ENTITY_TYPES.keys()].join(', ')}`;
+  }
+  const missing = needs.find((k) => keys[k] === undefined);
+  if (missing !== undefined) return `a ${String(keys['Type'])} entity needs KeyAttributes.${missing}`;
   const attributes = entity.Attributes ?? {};
   if (typeof attributes !== 'object' || attributes === null) return 'Attributes is not a map';
   const entries = Object.entries(attributes);

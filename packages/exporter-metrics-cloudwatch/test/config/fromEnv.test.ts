@@ -21,6 +21,8 @@ describe('configFromEnv', () => {
     ['concurrency', { OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY: '8' }, { exporter: { concurrency: 8 } }],
     ['entities on', { OTEL_EXPORTER_CLOUDWATCH_ENTITY: 'AUTO' }, { exporter: { entity: 'auto' } }],
     ['entities off', { OTEL_EXPORTER_CLOUDWATCH_ENTITY: 'off' }, { exporter: { entity: false } }],
+    ['entities off, as false', { OTEL_EXPORTER_CLOUDWATCH_ENTITY: 'false' }, { exporter: { entity: false } }],
+    ['entities on, as true', { OTEL_EXPORTER_CLOUDWATCH_ENTITY: ' true ' }, { exporter: { entity: 'auto' } }],
     ['the export interval', { OTEL_METRIC_EXPORT_INTERVAL: '10000' }, { exporter: {}, exportIntervalMillis: 10_000 }],
     ['the export timeout', { OTEL_METRIC_EXPORT_TIMEOUT: '5000' }, { exporter: {}, exportTimeoutMillis: 5000 }],
     [

@@ -114,7 +114,7 @@ export async function exportCost(): Promise<string> {
     ]);
     client.destroy();
   }
-  return `${table(rows)}\n\n${await rollUpCost()}`;
+  return `${table(rows)}\n\n${await rollUpCost()}\n\n${await entityCost()}`;
 }
 
 /** What roll-ups cost: the same export with two dimension sets (per route, and the total) and with none. */
@@ -139,6 +139,42 @@ async function rollUpCost(): Promise<string> {
       ((b * 1000) / 10_000).toFixed(2),
       `${(b / a).toFixed(2)}×`,
       `${plain.getStats().seriesLastExport} → ${rolled.getStats().seriesLastExport}`,
+    ]);
+  }
+  return table(rows);
+}
+
+/** What entities cost: the same export with `entity: 'auto'` (one EntityMetricData a request) and without. */
+async function entityCost(): Promise<string> {
+  const rows: Array<Array<string | number>> = [
+    ['workload (10k series)', 'no entity µs/pt', "entity: 'auto' µs/pt", 'ratio', 'raw B/request: without → with'],
+  ];
+  for (const [name, rm] of [
+    ['counters', resourceMetrics(counterMetrics(10_000))],
+    ['histograms (60 buckets)', resourceMetrics(histogramMetrics(10_000))],
+  ] as const) {
+    const captured: [Captured[], Captured[]] = [[], []];
+    const plain = new CloudWatchMetricExporter({ namespace: NS, client: inProcessClient() });
+    const linked = new CloudWatchMetricExporter({ namespace: NS, client: inProcessClient(), entity: 'auto' });
+    const [a, b] = (await timeInTurns([() => exportOnce(plain, rm), () => exportOnce(linked, rm)], 15)) as [
+      number,
+      number,
+    ];
+    for (const [i, entity] of [undefined, 'auto' as const].entries()) {
+      const e = new CloudWatchMetricExporter({
+        namespace: NS,
+        client: inProcessClient({ capture: captured[i]! }),
+        entity,
+      });
+      await exportOnce(e, rm);
+    }
+    const perRequest = (c: Captured[]) => (c.reduce((n, r) => n + r.body.length, 0) / c.length).toFixed(0);
+    rows.push([
+      name,
+      ((a * 1000) / 10_000).toFixed(2),
+      ((b * 1000) / 10_000).toFixed(2),
+      `${(b / a).toFixed(2)}×`,
+      `${perRequest(captured[0])} → ${perRequest(captured[1])}`,
     ]);
   }
   return table(rows);

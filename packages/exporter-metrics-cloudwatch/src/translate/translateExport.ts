@@ -1,4 +1,5 @@
 import type { DataPoint, MetricData, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { describeThrown } from './describeThrown.js';
 import { canRollUp, RollUp } from './mergePoints.js';
 import type { MetricRuleMatcher } from './metricRules.js';
 import { toResourceDimensions } from './toDimensions.js';
@@ -37,7 +38,7 @@ export async function translateExport(metrics: ResourceMetrics, job: ExportTrans
   try {
     resourceDimensions = toResourceDimensions(ctx.resourceDimensions, metrics.resource.attributes);
   } catch (err) {
-    drops.warnOnce('', 'resource', `CloudWatchMetricExporter: the resource could not be read: ${String(err)}`);
+    drops.warnOnce('', 'resource', `CloudWatchMetricExporter: the resource could not be read: ${describeThrown(err)}`);
   }
   const datums: TranslatedDatum[] = [];
   let sliceStart = performance.now();
@@ -50,7 +51,7 @@ export async function translateExport(metrics: ResourceMetrics, job: ExportTrans
       scopeKey = scopeKeyOf(sm.scope);
       list = readList<MetricData>(() => sm.metrics);
     } catch (err) {
-      drops.warnOnce('', 'scope', `CloudWatchMetricExporter: a scope could not be read: ${String(err)}`);
+      drops.warnOnce('', 'scope', `CloudWatchMetricExporter: a scope could not be read: ${describeThrown(err)}`);
       continue;
     }
     for (const listed of list) {
@@ -117,7 +118,7 @@ async function rolledUp(
       return r.result();
     }
   } catch (err) {
-    why = `its points could not be read (${err instanceof Error ? err.message : String(err)})`;
+    why = `its points could not be read (${describeThrown(err)})`;
   }
   ctx.drops.warnOnce(
     name,

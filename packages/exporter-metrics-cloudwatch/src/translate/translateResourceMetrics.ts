@@ -19,6 +19,7 @@ import { safeJsonStringify, type JsonStandIns } from './safeJsonStringify.js';
 import { inTimestampWindow, isStorable } from './storable.js';
 import { shorten } from './toAscii.js';
 import { toCloudWatchUnit } from './toCloudWatchUnit.js';
+import { describeThrown } from './describeThrown.js';
 import { defaultDimensionCache, dimensionsInto, toResourceDimensions, type DimensionsJson } from './toDimensions.js';
 import { TranslatedDatum } from './TranslatedDatum.js';
 import { BucketList } from './BucketList.js';
@@ -133,12 +134,13 @@ export function translateMetric(
         if (out.length > before && series) series.add(combineHash(f.nameHash, f.dimensions.hash));
       } catch (err) {
         out.length = before; // a point that failed halfway leaves none of its datums
-        ctx.drops.drop(f.name, 'malformed-point', `it could not be read (${describeError(err)})`);
+        ctx.drops.drop(f.name, 'malformed-point', `it could not be read (${describeThrown(err)})`);
       }
     }
   } catch (err) {
     const left = pointsLeft(metric, done);
-    if (left > 0) ctx.drops.drop(name, 'malformed-point', `the metric could not be read (${describeError(err)})`, left);
+    if (left > 0)
+      ctx.drops.drop(name, 'malformed-point', `the metric could not be read (${describeThrown(err)})`, left);
   }
 }
 
@@ -229,16 +231,6 @@ function dropStateFull(f: MetricFrame): void {
     'cumulative-state-full',
     `its stream is one too many to keep cumulative state for (${f.ctx.deltas.maxStreams} streams are kept)`,
   );
-}
-
-/** An error's name and message, short: enough to find the cause, too little to carry user data far. */
-function describeError(err: unknown): string {
-  try {
-    const text = err instanceof Error ? `${err.name}: ${err.message}` : `thrown ${typeof err}`;
-    return text.length > 160 ? `${text.slice(0, 159)}…` : text;
-  } catch {
-    return 'an unreadable error';
-  }
 }
 
 /** How many points of a metric that threw were not translated (0 when even that cannot be read). */

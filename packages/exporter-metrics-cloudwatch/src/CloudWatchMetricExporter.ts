@@ -32,7 +32,7 @@ import { translateExport } from './translate/translateExport.js';
 import { SeriesCounter } from './translate/SeriesCounter.js';
 import type { TranslateContext } from './translate/translateResourceMetrics.js';
 import { report } from './report.js';
-import { scopedDeadline } from './deadlineScope.js';
+import { scopedDeadline, untilDeadline } from './deadlineScope.js';
 
 /**
  * An OpenTelemetry push exporter that writes metrics to Amazon CloudWatch with PutMetricData.
@@ -332,25 +332,5 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
 
   selectAggregation(instrumentType: InstrumentType): AggregationOption {
     return this.options.aggregationSelector(instrumentType);
-  }
-}
-
-/** Waits for `work`, or until `deadline` (epoch ms), whichever comes first; never rejects. */
-async function untilDeadline(work: Promise<unknown>, deadline: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-    timer.unref?.();
-  });
-  try {
-    await Promise.race([
-      work.then(
-        () => undefined,
-        () => undefined,
-      ),
-      late,
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -17,3 +17,24 @@ export function scopedDeadline(own: number): number {
   const imposed = scope.getStore();
   return imposed === undefined ? own : Math.min(own, imposed);
 }
+
+/** Waits for `work`, or until `deadline` (epoch ms), whichever comes first; never rejects. */
+export async function untilDeadline(work: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    // A timer cannot wait longer than 2^31 − 1 ms (and fires at once if asked to): an unbounded wait is that long.
+    timer = setTimeout(resolve, Math.min(Math.max(0, deadline - Date.now()), 2 ** 31 - 1));
+    timer.unref?.();
+  });
+  try {
+    await Promise.race([
+      work.then(
+        () => undefined,
+        () => undefined,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,5 +1,5 @@
 import { metrics } from '@opentelemetry/api';
-import { withDeadline } from '../deadlineScope.js';
+import { untilDeadline, withDeadline } from '../deadlineScope.js';
 import { report } from '../report.js';
 import { registerInternalExtension, type ExtensionRegistration } from './registerInternalExtension.js';
 
@@ -98,22 +98,13 @@ async function flushWithin(key: Flushable | typeof GLOBAL, millis: number): Prom
     }
     return;
   }
-  const bounded = Math.min(millis, 2 ** 31 - 1);
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, bounded);
-    timer.unref?.();
-  });
-  try {
-    const flushed = withDeadline(Date.now() + bounded, () =>
-      Promise.resolve()
-        .then(() => target.forceFlush())
-        .catch((err: unknown) => report('error', 'wrapLambdaHandler: flushing metrics failed', err)),
-    );
-    await Promise.race([flushed, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const deadline = Date.now() + millis;
+  const flushed = withDeadline(deadline, () =>
+    Promise.resolve()
+      .then(() => target.forceFlush())
+      .catch((err: unknown) => report('error', 'wrapLambdaHandler: flushing metrics failed', err)),
+  );
+  await untilDeadline(flushed, deadline);
 }
 
 /** Once per process: every flusher shares the one registration, and its fate. */

@@ -6,8 +6,7 @@ import { defaultAggregationSelector, defaultTemporalitySelector } from './select
 import type { RetryBufferLimits } from './send/RetryBuffer.js';
 import type { RetryPolicy } from './send/retryPolicy.js';
 import { validateMetricRules, type MetricRule } from './translate/metricRules.js';
-import { entityFromResource, snapshotEntity } from './translate/resourceEntity.js';
-import { maxEntityBytes } from './translate/EntityOfResource.js';
+import { checkEntity, entityFromResource, maxEntityBytes } from './translate/resourceEntity.js';
 
 /** Options of {@link CloudWatchMetricExporter}. Every default is stated here and in the README. */
 export interface CloudWatchMetricExporterOptions {
@@ -219,19 +218,13 @@ function resolveEntity(entity: EntityOption | undefined, maxRequestBytes: number
   if (entity === undefined || entity === false) return undefined;
   if (entity === 'auto') return entityFromResource;
   if (typeof entity === 'function') return entity;
-  const snapshot = snapshotEntity(entity);
-  if ('problem' in snapshot) {
+  const checked = checkEntity(entity, maxEntityBytes(maxRequestBytes));
+  if ('problem' in checked) {
     throw new RangeError(
-      `CloudWatchMetricExporter: entity must be false, 'auto', a function or an Entity: ${snapshot.problem}`,
+      `CloudWatchMetricExporter: entity must be false, 'auto', a function or an Entity: ${checked.problem}`,
     );
   }
-  const bytes = Buffer.byteLength(JSON.stringify(snapshot.entity));
-  if (bytes > maxEntityBytes(maxRequestBytes)) {
-    throw new RangeError(
-      `CloudWatchMetricExporter: entity takes ${bytes} bytes, more than a quarter of maxRequestBytes`,
-    );
-  }
-  return () => snapshot.entity;
+  return () => checked.entity;
 }
 
 function resolveRetry(retry: Partial<RetryPolicy> | undefined): RetryPolicy {

@@ -1,15 +1,10 @@
 import type { Entity } from '@aws-sdk/client-cloudwatch';
 import type { Attributes } from '@opentelemetry/api';
 import { report } from '../report.js';
-import { entityFromResource, snapshotEntity } from './resourceEntity.js';
+import { checkEntity, entityFromResource } from './resourceEntity.js';
 
 // The values X-Amzn-Failure-Message takes are a handful; anything beyond this many is not worth a line each.
 const MAX_FAILURES_REPORTED = 16;
-
-/** The most of a request an entity's envelope may take: the rest is for the datums it carries. */
-export function maxEntityBytes(maxRequestBytes: number): number {
-  return Math.floor(maxRequestBytes / 4);
-}
 
 /**
  * The entity of each export's resource (option `entity`), worked out once per resource, and what is said about
@@ -52,23 +47,15 @@ export class EntityOfResource {
       }
       return undefined;
     }
-    const snapshot = snapshotEntity(value);
-    if ('problem' in snapshot) {
+    const checked = checkEntity(value, this.maxBytes);
+    if ('problem' in checked) {
       this.sayOnce(
-        `invalid ${snapshot.problem}`,
-        `the entity is not one CloudWatch takes (${snapshot.problem}): datums go without it`,
+        `invalid ${checked.problem}`,
+        `the entity is not one CloudWatch takes (${checked.problem}): datums go without it`,
       );
       return undefined;
     }
-    const bytes = Buffer.byteLength(JSON.stringify(snapshot.entity));
-    if (bytes > this.maxBytes) {
-      this.sayOnce(
-        'too large',
-        `the entity takes ${bytes} bytes, more than a quarter of a request (${this.maxBytes}): datums go without it`,
-      );
-      return undefined;
-    }
-    return snapshot.entity;
+    return checked.entity;
   }
 
   /** CloudWatch stored a request's datums without its entity, and said why. */

@@ -133,12 +133,29 @@ const ENTITY_TYPES: ReadonlyMap<string, readonly string[]> = new Map([
   ['AWS::Resource', ['ResourceType', 'Identifier']],
 ]);
 
+/** The most of a request an entity's envelope may take: the rest is for the datums it carries. */
+export function maxEntityBytes(maxRequestBytes: number): number {
+  return Math.floor(maxRequestBytes / 4);
+}
+
+/**
+ * {@link snapshotEntity}, and no larger than `maxBytes` of JSON: the one check an entity passes before it is sent,
+ * whether it came as an option or from a function.
+ */
+export function checkEntity(value: unknown, maxBytes: number): { entity: Entity } | { problem: string } {
+  const snapshot = snapshotEntity(value);
+  if ('problem' in snapshot) return snapshot;
+  const bytes = Buffer.byteLength(JSON.stringify(snapshot.entity));
+  if (bytes > maxBytes) return { problem: `it takes ${bytes} bytes, more than a quarter of a request (${maxBytes})` };
+  return snapshot;
+}
+
 /**
  * A plain, frozen copy of what an entity option or function gave: own string entries only, `Attributes: null` as
  * none. What is sent is this copy, checked once, never the caller's object (which could change, or serialize
  * differently through an inherited `toJSON`). Undefined with the reason when it is not an entity at all.
  */
-export function snapshotEntity(value: unknown): { entity: Entity } | { problem: string } {
+function snapshotEntity(value: unknown): { entity: Entity } | { problem: string } {
   if (value === null) return { problem: 'it is null' };
   if (typeof value !== 'object') return { problem: `it is a ${typeof value}, not an object` };
   if (typeof (value as PromiseLike<unknown>).then === 'function') {

@@ -30,7 +30,7 @@ import { DropReporter } from './translate/DropReporter.js';
 import { EntityOfResource } from './translate/EntityOfResource.js';
 import { maxEntityBytes } from './translate/resourceEntity.js';
 import { translateExport } from './translate/translateExport.js';
-import { SeriesCounter } from './translate/SeriesCounter.js';
+import { SeriesCounter, SeriesSketch } from './translate/SeriesCounter.js';
 import type { TranslateContext } from './translate/translateResourceMetrics.js';
 import { report } from './report.js';
 import { scopedDeadline, untilDeadline } from './deadlineScope.js';
@@ -68,8 +68,8 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
   private readonly rules: MetricRuleMatcher;
   private readonly entities: EntityOfResource | undefined;
   private seriesLastExport = 0;
-  /** Counts series since start (its own count is unused: each export counts with a counter of its own). */
-  private readonly series = SeriesCounter.create();
+  /** The distinct series since start, estimated; each export counts its own with a SeriesCounter adding to it. */
+  private readonly seriesSinceStart = new SeriesSketch();
   private droppedByRule = 0;
   private seriesWarned = false;
   /** Whether the current run of discards was reported; a warning goes out once per run. */
@@ -135,7 +135,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       drops: this.drops,
       now: started,
       dimensionCache: this.dimensionCache,
-      series: this.series.nextExport(),
+      series: new SeriesCounter(this.seriesSinceStart),
     };
     // A flush that must end sooner (a Lambda invocation's, see wrapLambdaHandler) bounds the export too.
     const deadline = scopedDeadline(started + this.options.timeoutMillis);
@@ -180,7 +180,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
     }
     report(
       'debug',
-      `CloudWatchMetricExporter: ${series} series (${this.series.estimate()} since start, estimated), ` +
+      `CloudWatchMetricExporter: ${series} series (${this.seriesSinceStart.estimate()} since start, estimated), ` +
         `${counters.datumsExported} datums in ${counters.requests} requests ` +
         `(${counters.retries} retries, ${counters.resentRequests} from the retry buffer), ` +
         `${counters.uncompressedBytes} bytes → ${counters.wireBytes} on the wire, ` +
@@ -280,7 +280,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       retryBuffer: { requests: this.buffer.requests, bytes: this.buffer.bytes },
       deltaStreams: this.deltas.size,
       seriesLastExport: this.seriesLastExport,
-      seriesSinceStart: this.series.estimate(),
+      seriesSinceStart: this.seriesSinceStart.estimate(),
       droppedByRule: this.droppedByRule,
     };
   }

@@ -7,53 +7,54 @@ const ALPHA = 0.7213 / (1 + 1.079 / REGISTERS);
 const PENDING = 4096;
 
 /**
- * Counts the series an exporter publishes: exactly for the current export, and as a HyperLogLog estimate since
- * the exporter started, from a 32-bit hash of each series' identity (see {@link seriesHash}). Fixed memory, and a
- * few operations per published point. Overlapping exports each count with their own counter (see
- * {@link nextExport}), all adding to the one estimate.
+ * Counts the series one export publishes (each published point is one), and adds each to the exporter's
+ * {@link SeriesSketch} of series since start. Overlapping exports each have their own counter and share the sketch.
  */
 export class SeriesCounter {
-  /** Series published by the export being translated: each published point is one. */
+  /** Series published by this export. */
   count = 0;
 
-  private constructor(private readonly sketch: Sketch) {}
+  constructor(private readonly sketch: SeriesSketch) {}
 
-  /** A counter for an exporter's first export. */
-  static create(): SeriesCounter {
-    return new SeriesCounter(new Sketch());
-  }
-
-  /** A counter for another export, its count at 0, adding to the same estimate since start. */
-  nextExport(): SeriesCounter {
-    return new SeriesCounter(this.sketch);
-  }
-
-  /** One published point, of the series whose identity hashes to `hash`. */
+  /** One published point, of the series whose identity hashes to `hash` (see {@link combineHash}). */
   add(hash: number): void {
     this.count++;
-    const sketch = this.sketch;
-    // Hashes wait in a small buffer and go into the registers a few thousand at a time: a tight loop there costs
-    // a fraction of doing it point by point in translation's.
-    sketch.pending[sketch.waiting++] = hash;
-    if (sketch.waiting === PENDING) sketch.fold();
-  }
-
-  /** Distinct series since the exporter started, estimated (standard error about 1.6 %). */
-  estimate(): number {
-    return this.sketch.estimate();
+    this.sketch.add(hash);
   }
 }
 
-class Sketch {
-  readonly registers = new Uint8Array(REGISTERS);
-  readonly pending = new Int32Array(PENDING);
-  waiting = 0;
+/**
+ * The distinct series an exporter has published since it started, as a HyperLogLog estimate from a 32-bit hash of
+ * each series' identity: fixed memory, and a few operations per published point.
+ */
+export class SeriesSketch {
+  private readonly registers = new Uint8Array(REGISTERS);
+  private readonly pending = new Int32Array(PENDING);
+  private waiting = 0;
   // The estimate's sum over registers of 2^-register, and the empty ones, kept as registers change: reading the
   // estimate costs nothing however often the stats are read.
   private sum = REGISTERS;
   private zeros = REGISTERS;
 
-  fold(): void {
+  /** One published point, of the series whose identity hashes to `hash`. */
+  add(hash: number): void {
+    // Hashes wait in a small buffer and go into the registers a few thousand at a time: a tight loop there costs
+    // a fraction of doing it point by point in translation's.
+    this.pending[this.waiting++] = hash;
+    if (this.waiting === PENDING) this.fold();
+  }
+
+  /** Distinct series since the exporter started, estimated (standard error about 1.6 %). */
+  estimate(): number {
+    this.fold();
+    const { sum, zeros } = this;
+    const raw = (ALPHA * REGISTERS * REGISTERS) / sum;
+    // Few series leave registers empty; counting those is the better estimate there.
+    if (raw <= 2.5 * REGISTERS && zeros > 0) return Math.round(REGISTERS * Math.log(REGISTERS / zeros));
+    return Math.round(raw);
+  }
+
+  private fold(): void {
     const { registers, pending } = this;
     for (let i = 0; i < this.waiting; i++) {
       const h = finalize(pending[i]!);
@@ -68,15 +69,6 @@ class Sketch {
       }
     }
     this.waiting = 0;
-  }
-
-  estimate(): number {
-    this.fold();
-    const { sum, zeros } = this;
-    const raw = (ALPHA * REGISTERS * REGISTERS) / sum;
-    // Few series leave registers empty; counting those is the better estimate there.
-    if (raw <= 2.5 * REGISTERS && zeros > 0) return Math.round(REGISTERS * Math.log(REGISTERS / zeros));
-    return Math.round(raw);
   }
 }
 

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { CumulativeToDelta } from '../../src/translate/CumulativeToDelta';
 import { DimensionCache } from '../../src/translate/DimensionCache';
 import { DropReporter } from '../../src/translate/DropReporter';
-import { hashString, SeriesCounter } from '../../src/translate/SeriesCounter';
+import { hashString, SeriesCounter, SeriesSketch } from '../../src/translate/SeriesCounter';
 import { toDimensionsJson } from '../../src/translate/toDimensions';
 import { translateResourceMetrics } from '../../src/translate/translateResourceMetrics';
 
@@ -50,11 +50,10 @@ const customer = (i: number): Attributes => ({ route: `/r${i % 7}`, 'customer.id
 
 describe('SeriesCounter (series since start, estimated)', () => {
   function translateAll(exports: Array<[number, number]>, attributes = customer, cache = new DimensionCache()) {
-    const first = SeriesCounter.create();
+    const sketch = new SeriesSketch();
     const lastCounts: number[] = [];
-    let counter = first;
     for (const [from, to] of exports) {
-      counter = counter.nextExport();
+      const counter = new SeriesCounter(sketch);
       translateResourceMetrics(exportOf(from, to, attributes), {
         storageResolution: 60,
         resourceDimensions: ['service.name'],
@@ -66,7 +65,7 @@ describe('SeriesCounter (series since start, estimated)', () => {
       });
       lastCounts.push(counter.count);
     }
-    return { estimate: first.estimate(), lastCounts };
+    return { estimate: sketch.estimate(), lastCounts };
   }
 
   const within = (estimate: number, exact: number, tolerance: number) =>
@@ -85,8 +84,8 @@ describe('SeriesCounter (series since start, estimated)', () => {
 
   for (const series of [10, 100, 5_000, 50_000, 200_000]) {
     it(`estimates ${series.toLocaleString('en')} series within 5 % (3 standard errors), however often they repeat`, () => {
-      const raw = SeriesCounter.create();
-      const counter = raw.nextExport();
+      const raw = new SeriesSketch();
+      const counter = new SeriesCounter(raw);
       for (let round = 0; round < 3; round++) {
         for (let i = 0; i < series; i++) counter.add(hashString(`metric\u0000[{"Name":"id","Value":"${i}"}]`));
       }

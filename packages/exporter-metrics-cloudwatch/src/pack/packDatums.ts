@@ -99,6 +99,11 @@ export class Packer {
   private empty(): OpenRequest {
     this.exact = this.averageDatumBytes * this.limits.maxDatums > BULK_HEADROOM * (this.limits.maxBytes - this.base);
     this.writer = undefined;
+    return this.newRequest();
+  }
+
+  /** A request with nothing in it yet but its envelope. */
+  private newRequest(): OpenRequest {
     return { datums: [], count: 0, bytes: this.base, oldest: Infinity, ascii: true };
   }
 
@@ -131,7 +136,7 @@ export class Packer {
     }
     if (this.current.count >= this.limits.maxDatums || this.current.bytes + 1 + size > this.limits.maxBytes) {
       this.closeMeasured();
-      this.current = { datums: [], count: 0, bytes: this.base, oldest: Infinity, ascii: true };
+      this.current = this.newRequest();
     }
     const batch = this.current;
     batch.bytes += (batch.count > 0 ? 1 : 0) + size;
@@ -165,7 +170,7 @@ export class Packer {
     // The datums were larger than expected: measure each, and stay measured for the rest of this packing.
     this.averageDatumBytes = Math.max(this.averageDatumBytes, (bytes - this.base) / datums.length);
     this.exact = true;
-    this.current = { datums: [], count: 0, bytes: this.base, oldest: Infinity, ascii: true };
+    this.current = this.newRequest();
     for (const d of datums) this.addMeasured(d);
   }
 

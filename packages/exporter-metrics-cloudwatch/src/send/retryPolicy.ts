@@ -63,9 +63,6 @@ export function classifyFailure(err: unknown, aborted: boolean): FailureKind {
   return 'fatal';
 }
 
-/** Whether a failure of this kind is worth another attempt (now or at a later export). */
-export const isRetryable = (kind: FailureKind): boolean => kind !== 'invalid' && kind !== 'fatal';
-
 /**
  * Wait before retry number `retry` (1 for the first retry): "full jitter" exponential backoff, so that many
  * clients failing together do not come back together.

@@ -5,7 +5,7 @@ export interface JsonStandIns {
 }
 
 /** BigInts as their decimal digits, cycles as a marker: readable, for dimension values. */
-export const READABLE_STAND_INS: JsonStandIns = { bigint: (v) => v.toString(), circular: '[Circular]' };
+const READABLE_STAND_INS: JsonStandIns = { bigint: (v) => v.toString(), circular: '[Circular]' };
 
 /**
  * `JSON.stringify` that does not throw on BigInts or circular references: they become the stand-ins' strings.

@@ -19,8 +19,13 @@ describe('the published package', () => {
   });
 
   it('marks its ESM build as ES modules and ships only build output, its sources, README and LICENSE', () => {
-    const marker = JSON.parse(readFileSync(join(pkgDir, 'build', 'esm', 'package.json'), 'utf8')) as { type: string };
+    const marker = JSON.parse(readFileSync(join(pkgDir, 'build', 'esm', 'package.json'), 'utf8')) as {
+      type: string;
+      sideEffects: unknown;
+    };
     expect(marker.type).to.equal('module');
+    // Bundlers take the nearest package.json's sideEffects: `false` here would let them drop the register entry.
+    expect(marker.sideEffects).to.deep.equal(['./register.js']);
     const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { files: string[] };
     for (const f of pkg.files) expect(f).to.match(/^(build\/|src\/|README\.md$|LICENSE$)/);
   });

@@ -16,6 +16,8 @@ describe('the published package', () => {
         .filter((k) => k !== 'default' && k !== '__esModule')
         .sort();
     expect(names(esm)).to.deep.equal(names(cjs));
+    // The values of the public API (its types are in the API report): nothing else is exported by accident.
+    expect(names(cjs)).to.deep.equal(['CloudWatchMetricExporter', 'createCloudWatchMetricReader', 'wrapLambdaHandler']);
   });
 
   it('marks its ESM build as ES modules and ships only build output, its sources, README and LICENSE', () => {
@@ -27,10 +29,10 @@ describe('the published package', () => {
     // Bundlers take the nearest package.json's sideEffects: `false` here would let them drop the register entry.
     expect(marker.sideEffects).to.deep.equal(['./register.js']);
     const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { files: string[] };
-    for (const f of pkg.files) expect(f).to.match(/^(build\/|src\/|README\.md$|LICENSE$)/);
+    for (const f of pkg.files) expect(f).to.match(/^(build\/|src\/|docs\/|README\.md$|LICENSE$)/);
   });
 
-  it('ships every source its source maps name, so that they resolve', () => {
+  it('ships every source its source and declaration maps name, so that they resolve (go to definition)', () => {
     const packed = execFileSync(
       'npm',
       ['pack', '--dry-run', '--json', '-w', 'opentelemetry-exporter-metrics-cloudwatch'],
@@ -42,8 +44,10 @@ describe('the published package', () => {
     const files = new Set(
       (JSON.parse(packed) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path),
     );
-    const maps = [...files].filter((f) => f.endsWith('.js.map'));
-    expect(maps.length).to.be.above(10);
+    const maps = [...files].filter((f) => f.endsWith('.map'));
+    for (const kind of ['.js.map', '.d.ts.map']) {
+      expect(maps.filter((f) => f.endsWith(kind)).length, kind).to.be.above(10);
+    }
     for (const map of maps) {
       const { sources } = JSON.parse(readFileSync(join(pkgDir, map), 'utf8')) as { sources: string[] };
       for (const source of sources)

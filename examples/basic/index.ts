@@ -15,10 +15,12 @@ diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN);
 const exporter = new CloudWatchMetricExporter({
   namespace: process.env['CW_NAMESPACE'] ?? 'OtelCloudWatch/Basic',
   resourceDimensions: ['service.name'],
+  // One deadline: the exporter's timeout no longer than the reader's, which is at most its interval.
+  timeoutMillis: 1000,
 });
 const meterProvider = new MeterProvider({
   resource: resourceFromAttributes({ 'service.name': 'basic-example' }),
-  readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 1000 })],
+  readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 1000, exportTimeoutMillis: 1000 })],
 });
 const meter = meterProvider.getMeter('basic-example');
 

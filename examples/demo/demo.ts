@@ -105,6 +105,8 @@ async function main(): Promise<number> {
     resourceDimensions: ['service.name'],
     // High resolution, so a short demo can show one bar per export interval.
     storageResolution: 1,
+    // One deadline: the exporter's timeout no longer than the reader's, which is at most its interval.
+    timeoutMillis: Math.min(30_000, args.interval * 1000),
     ...(local ? { clientConfig: local.clientConfig() } : {}),
   });
 
@@ -143,7 +145,13 @@ async function main(): Promise<number> {
   };
   const provider = new MeterProvider({
     resource: resourceFromAttributes({ 'service.name': 'toy-shop' }),
-    readers: [new PeriodicExportingMetricReader({ exporter: reporting, exportIntervalMillis: args.interval * 1000 })],
+    readers: [
+      new PeriodicExportingMetricReader({
+        exporter: reporting,
+        exportIntervalMillis: args.interval * 1000,
+        exportTimeoutMillis: Math.min(30_000, args.interval * 1000),
+      }),
+    ],
   });
   const service = await startService(provider.getMeter('toy-shop'));
   console.log(

@@ -15,10 +15,12 @@ async function main(): Promise<void> {
   const exporter = new CloudWatchMetricExporter({
     namespace: process.env['CW_NAMESPACE'] ?? 'OtelCloudWatch/HttpService',
     resourceDimensions: ['service.name'],
+    // One deadline: the exporter's timeout no longer than the reader's, which is at most its interval.
+    timeoutMillis: 2000,
   });
   const provider = new MeterProvider({
     resource: resourceFromAttributes({ 'service.name': 'toy-shop' }),
-    readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 2000 })],
+    readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 2000, exportTimeoutMillis: 2000 })],
   });
   const service = await startService(provider.getMeter('toy-shop'));
   const sent = await generateLoad(service.url, Date.now() + Number(process.env['RUN_MILLIS'] ?? 5000));

@@ -25,7 +25,7 @@ const server = createServer((req, res) => {
 });
 
 server.listen(0, '127.0.0.1', async () => {
-  const { port } = server.address();
+  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
   for (let i = 0; i < 30; i++) {
     await new Promise((resolve) =>
       get(`http://127.0.0.1:${port}${i % 10 ? '/orders' : '/missing'}`, (res) => res.resume().on('end', resolve)),

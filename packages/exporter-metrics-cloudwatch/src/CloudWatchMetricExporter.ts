@@ -41,7 +41,8 @@ import { scopedDeadline, untilDeadline } from './deadlineScope.js';
  *
  * Each export translates the points into CloudWatch datums (dropping, with a diag warning, only points
  * CloudWatch would refuse), packs them into the fewest requests CloudWatch's limits allow, and sends them
- * through the AWS SDK, which compresses, signs and retries.
+ * through the AWS SDK, which compresses and signs them; retries are the exporter's own (its client makes one
+ * attempt a call), so that they stay within the export's deadline.
  */
 export class CloudWatchMetricExporter implements PushMetricExporter {
   private readonly options: Omit<ResolvedOptions, 'clientConfig'>;
@@ -90,6 +91,10 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
     this.buffer = new RetryBuffer(resolved.retryBuffer, (reason, request) => this.onDiscard(reason, request));
   }
 
+  /**
+   * Translates, packs and sends one collection; `resultCallback` is called once, within `timeoutMillis`. Called by
+   * the reader: applications do not call it.
+   */
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
     if (this.shutdownPromise) {
       setImmediate(resultCallback, {
@@ -327,10 +332,12 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
     return { namespace: this.options.namespace };
   }
 
+  /** The temporality the reader collects each instrument kind with (option `temporalitySelector`). */
   selectAggregationTemporality(instrumentType: InstrumentType): AggregationTemporality {
     return this.options.temporalitySelector(instrumentType);
   }
 
+  /** The aggregation the reader uses for each instrument kind (option `aggregationSelector`). */
   selectAggregation(instrumentType: InstrumentType): AggregationOption {
     return this.options.aggregationSelector(instrumentType);
   }

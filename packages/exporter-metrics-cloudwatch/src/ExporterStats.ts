@@ -3,8 +3,9 @@ import type { DropReason } from './translate/DropReporter.js';
 
 /** What the exporter has done since it was created: a cheap snapshot from `getStats()`. */
 export interface ExporterStats {
-  /** Calls to `export`, and how many of them reported FAILED. */
+  /** Calls to `export`. */
   exports: number;
+  /** Exports that reported FAILED (some of their data is in the retry buffer, was given up, or met a fatal error). */
   failedExports: number;
   /** Datums CloudWatch accepted (a histogram with more than 150 buckets takes more than one). */
   datumsExported: number;
@@ -15,18 +16,21 @@ export interface ExporterStats {
    * again), and those that did not land within the export that sent them.
    */
   requests: number;
+  /** Requests that did not land within the export that sent them. */
   failedRequests: number;
   /** Extra attempts within an export (throttling, 5xx, dropped connections). */
   retries: number;
   /** Extra requests made to isolate datums CloudWatch refused. */
   isolationRequests: number;
-  /** Request bodies before compression, and as sent on the wire (every attempt counted in both). */
+  /** Request bodies before compression (every attempt counted). */
   uncompressedBytes: number;
+  /** Request bodies as sent on the wire, after compression (every attempt counted). */
   wireBytes: number;
   /** Attempts whose body went out gzip-compressed. */
   compressedRequests: number;
-  /** Requests put in the retry buffer (every time), and requests from it that landed later. */
+  /** Requests put in the retry buffer (every time). */
   bufferedRequests: number;
+  /** Requests from the retry buffer that landed at a later export. */
   resentRequests: number;
   /**
    * Attempts that ended with no answer after the body may have reached CloudWatch (connection reset, deadline).

@@ -1,21 +1,32 @@
 import type { CloudWatchClient, CloudWatchClientConfig, Entity } from '@aws-sdk/client-cloudwatch';
 import type { Attributes } from '@opentelemetry/api';
 import type { AggregationSelector, AggregationTemporalitySelector } from '@opentelemetry/sdk-metrics';
-import { MAX_NAMESPACE_LENGTH, MAX_REQUEST_BYTES } from './limits.js';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_DELTA_STATE_TTL_MS,
+  DEFAULT_MAX_REQUEST_BYTES,
+  DEFAULT_MIN_COMPRESSION_BYTES,
+  DEFAULT_RETRY,
+  DEFAULT_RETRY_BUFFER,
+  DEFAULT_STORAGE_RESOLUTION,
+  DEFAULT_TIMEOUT_MS,
+  MAX_TIMER_MS,
+} from './defaults.js';
+import { MAX_NAMESPACE_LENGTH } from './limits.js';
 import { defaultAggregationSelector, defaultTemporalitySelector } from './selectors.js';
 import type { RetryBufferLimits } from './send/RetryBuffer.js';
 import type { RetryPolicy } from './send/retryPolicy.js';
 import { validateMetricRules, type MetricRule } from './translate/metricRules.js';
 import { checkEntity, entityFromResource, maxEntityBytes } from './translate/resourceEntity.js';
 
-/** Options of {@link CloudWatchMetricExporter}. Every default is stated here and in the README. */
+/** Options of {@link CloudWatchMetricExporter}. Every default is stated in src/defaults.ts and in the README. */
 export interface CloudWatchMetricExporterOptions {
   /** CloudWatch namespace for every metric (required). 1–255 ASCII characters; `AWS/` is reserved. */
   namespace: string;
   /**
    * Configuration for the `CloudWatchClient` the exporter creates (region, endpoint, credentials,
    * requestMinCompressionSizeBytes…). Ignored when `client` is given. Default: the SDK's own defaults, except
-   * `requestMinCompressionSizeBytes` ({@link DEFAULT_MIN_COMPRESSION_BYTES}) and `maxAttempts: 1`: the exporter
+   * `requestMinCompressionSizeBytes: 1024` and `maxAttempts: 1`: the exporter
    * retries itself (see `retry`); a `maxAttempts` set here multiplies its attempts.
    */
   clientConfig?: CloudWatchClientConfig;
@@ -28,9 +39,12 @@ export interface CloudWatchMetricExporterOptions {
   storageResolution?: 1 | 60;
   /** Resource attribute keys published as dimensions on every metric, in this order. Default: none. */
   resourceDimensions?: string[];
-  /** Temporality per instrument kind. Default: {@link defaultTemporalitySelector}. */
+  /** Temporality per instrument kind. Default: DELTA for Counter, ObservableCounter and Histogram, else CUMULATIVE. */
   temporalitySelector?: AggregationTemporalitySelector;
-  /** Aggregation per instrument kind. Default: {@link defaultAggregationSelector}. */
+  /**
+   * Aggregation per instrument kind. Default: histograms become base-2 exponential histograms of at most 160
+   * buckets (min and max recorded); everything else keeps OpenTelemetry's default.
+   */
   aggregationSelector?: AggregationSelector;
   /**
    * How long the state kept to turn cumulative streams into deltas survives without a new point (ms).
@@ -50,11 +64,14 @@ export interface CloudWatchMetricExporterOptions {
    * buffer. Default 30,000, the reader's default `exportTimeoutMillis`: keep it no larger than the reader's.
    */
   timeoutMillis?: number;
-  /** Attempts and backoff within one export. Defaults: {@link DEFAULT_RETRY}. */
+  /**
+   * Attempts and backoff within one export. Default: 4 attempts, `baseDelayMillis` 100, `throttlingFactor` 5,
+   * `maxDelayMillis` 20,000; what is given here replaces those keys only.
+   */
   retry?: Partial<RetryPolicy>;
   /**
    * Requests that did not land for a transient reason are kept and sent again at later exports, oldest first,
-   * within these bounds; `false` keeps none. Defaults: {@link DEFAULT_RETRY_BUFFER}.
+   * within these bounds; `false` keeps none. Default: `maxBytes` 33,554,432 (32 MiB), `maxAgeMillis` 21,600,000 (6 h).
    */
   retryBuffer?: Partial<RetryBufferLimits> | false;
   /**
@@ -66,6 +83,8 @@ export interface CloudWatchMetricExporterOptions {
    * Per-metric publishing rules, the first whose `names` match applies (see the README's cost section): drop a
    * metric, publish it under chosen dimension sets (rolled up exactly), or give it its own storage resolution.
    * Metrics matching no rule keep every attribute. Default: none.
+   *
+   * @experimental May change in a minor release.
    */
   metricRules?: MetricRule[];
   /** Warn once when an export publishes more series than this (a cardinality surprise). Default: off. */
@@ -76,6 +95,8 @@ export interface CloudWatchMetricExporterOptions {
    * see the README's table); an `Entity` is used as it is; a function builds it from the resource attributes
    * (undefined: none). Sent with `StrictEntityValidation: false`, so an entity CloudWatch refuses never costs the
    * datums. Default: false (no entity).
+   *
+   * @experimental Tested against the local CloudWatch's rules only; may change in a minor release.
    */
   entity?: EntityOption;
 }
@@ -83,32 +104,11 @@ export interface CloudWatchMetricExporterOptions {
 /** See {@link CloudWatchMetricExporterOptions.entity}. */
 export type EntityOption = false | 'auto' | Entity | ((resourceAttributes: Attributes) => Entity | undefined);
 
-/** Below this size a gzip of a PutMetricData body saves too little to pay for itself (see README). */
-export const DEFAULT_MIN_COMPRESSION_BYTES = 1024;
-/** Attempts per request within one export. */
-export const DEFAULT_MAX_ATTEMPTS = 4;
-export const DEFAULT_RETRY: RetryPolicy = {
-  maxAttempts: DEFAULT_MAX_ATTEMPTS,
-  baseDelayMillis: 100,
-  throttlingFactor: 5,
-  maxDelayMillis: 20_000,
-};
-export const DEFAULT_RETRY_BUFFER: RetryBufferLimits = {
-  maxBytes: 32 * 1024 * 1024,
-  maxAgeMillis: 6 * 3600_000,
-};
 /** Kept requests must reach CloudWatch inside its two-week timestamp window, with time to spare. */
 export const MAX_RETRY_BUFFER_AGE_MS = 13 * 24 * 3600_000;
-export const DEFAULT_CONCURRENCY = 4;
-export const DEFAULT_MAX_REQUEST_BYTES = MAX_REQUEST_BYTES;
 export const MIN_REQUEST_BYTES = 65_536;
-export const DEFAULT_TIMEOUT_MS = 30_000;
-/** The longest delay a Node.js timer takes (about 24.8 days); a longer one fires at once. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Extra requests per export allowed to isolate datums CloudWatch refuses (about 2·log2(1000) per bad datum). */
 export const ISOLATION_BUDGET = 64;
-export const DEFAULT_STORAGE_RESOLUTION = 60;
-export const DEFAULT_DELTA_STATE_TTL_MS = 30 * 60_000;
 
 /** Options with every default applied and every rule checked. */
 export interface ResolvedOptions {
@@ -152,7 +152,7 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
   if (ns.startsWith('AWS/')) {
     throw new RangeError('CloudWatchMetricExporter: namespace "AWS/..." is reserved for AWS services');
   }
-  const storageResolution = options.storageResolution ?? DEFAULT_STORAGE_RESOLUTION;
+  const storageResolution: number = options.storageResolution ?? DEFAULT_STORAGE_RESOLUTION;
   if (storageResolution !== 1 && storageResolution !== 60) {
     throw new RangeError('CloudWatchMetricExporter: storageResolution must be 1 or 60');
   }

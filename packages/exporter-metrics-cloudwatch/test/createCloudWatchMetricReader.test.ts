@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { CloudWatchMetricExporter, createCloudWatchMetricReader } from '../src';
+import { CloudWatchMetricExporter, createCloudWatchMetricReader, type CloudWatchMetricReaderOptions } from '../src';
+import { ENV_VARIABLES } from '../src/config/fromEnv';
+import type { ResolvedOptions } from '../src/options';
 
 /** The reader's settings and its exporter, read from the reader (they are not public). */
 function inside(reader: ReturnType<typeof createCloudWatchMetricReader>) {
@@ -9,7 +11,7 @@ function inside(reader: ReturnType<typeof createCloudWatchMetricReader>) {
     _exporter: CloudWatchMetricExporter;
   };
   const exporter = r._exporter as unknown as {
-    options: { namespace: string; timeoutMillis: number; concurrency: number };
+    options: ResolvedOptions;
   };
   return { interval: r._exportInterval, timeout: r._exportTimeout, exporter: exporter.options, instance: r._exporter };
 }
@@ -54,13 +56,136 @@ describe('createCloudWatchMetricReader', () => {
     });
   });
 
-  it('refuses a timeout longer than the interval, naming both', () => {
-    expect(() =>
-      createCloudWatchMetricReader({
-        namespace: 'N',
-        env: { OTEL_METRIC_EXPORT_INTERVAL: '1000', OTEL_METRIC_EXPORT_TIMEOUT: '5000' },
-      }),
-    ).to.throw(/OTEL_METRIC_EXPORT_TIMEOUT.*OTEL_METRIC_EXPORT_INTERVAL/);
+  it('refuses a timeout longer than an interval that was also given, naming both, from options or variables', () => {
+    const cases: CloudWatchMetricReaderOptions[] = [
+      { env: { OTEL_METRIC_EXPORT_INTERVAL: '1000', OTEL_METRIC_EXPORT_TIMEOUT: '5000' } },
+      { exportIntervalMillis: 1000, exportTimeoutMillis: 5000, env: {} },
+      { exportIntervalMillis: 1000, env: { OTEL_METRIC_EXPORT_TIMEOUT: '5000' } },
+      { exportTimeoutMillis: 5000, env: { OTEL_METRIC_EXPORT_INTERVAL: '1000' } },
+    ];
+    for (const c of cases) {
+      expect(() => createCloudWatchMetricReader({ namespace: 'N', ...c }), JSON.stringify(c)).to.throw(
+        RangeError,
+        /OTEL_METRIC_EXPORT_TIMEOUT.*OTEL_METRIC_EXPORT_INTERVAL/,
+      );
+    }
+  });
+
+  it("brings a timeout given alone down to the default interval, as OpenTelemetry's reader does", () => {
+    expect(make({ namespace: 'N', env: { OTEL_METRIC_EXPORT_TIMEOUT: '90000' } })).to.deep.include({
+      interval: 60_000,
+      timeout: 60_000,
+    });
+    expect(make({ namespace: 'N', exportTimeoutMillis: 90_000, env: {} })).to.deep.include({
+      interval: 60_000,
+      timeout: 60_000,
+    });
+  });
+
+  describe('precedence: options, then environment variables, then defaults, for every variable', () => {
+    const entity = (e: ResolvedOptions['entity']) => (e === undefined ? 'off' : 'auto');
+    /** Each variable createCloudWatchMetricReader reads: a value for it, an option that says otherwise, the default. */
+    const rows: Array<{
+      variable: keyof typeof ENV_VARIABLES;
+      env: string;
+      option: CloudWatchMetricReaderOptions;
+      read: (r: ReturnType<typeof inside>) => unknown;
+      fromEnv: unknown;
+      fromOption: unknown;
+      byDefault: unknown;
+    }> = [
+      {
+        variable: 'OTEL_EXPORTER_CLOUDWATCH_NAMESPACE',
+        env: 'FromEnv',
+        option: { namespace: 'FromOption' },
+        read: (r) => r.exporter.namespace,
+        fromEnv: 'FromEnv',
+        fromOption: 'FromOption',
+        byDefault: undefined, // required: see the test below
+      },
+      {
+        variable: 'OTEL_EXPORTER_CLOUDWATCH_RESOURCE_DIMENSIONS',
+        env: 'service.name, cloud.region',
+        option: { resourceDimensions: ['faas.name'] },
+        read: (r) => r.exporter.resourceDimensions,
+        fromEnv: ['service.name', 'cloud.region'],
+        fromOption: ['faas.name'],
+        byDefault: [],
+      },
+      {
+        variable: 'OTEL_EXPORTER_CLOUDWATCH_STORAGE_RESOLUTION',
+        env: '1',
+        option: { storageResolution: 60 },
+        read: (r) => r.exporter.storageResolution,
+        fromEnv: 1,
+        fromOption: 60,
+        byDefault: 60,
+      },
+      {
+        variable: 'OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY',
+        env: '9',
+        option: { concurrency: 2 },
+        read: (r) => r.exporter.concurrency,
+        fromEnv: 9,
+        fromOption: 2,
+        byDefault: 4,
+      },
+      {
+        variable: 'OTEL_EXPORTER_CLOUDWATCH_ENTITY',
+        env: 'auto',
+        option: { entity: false },
+        read: (r) => entity(r.exporter.entity),
+        fromEnv: 'auto',
+        fromOption: 'off',
+        byDefault: 'off',
+      },
+      {
+        variable: 'OTEL_METRIC_EXPORT_INTERVAL',
+        env: '45000',
+        option: { exportIntervalMillis: 40_000 },
+        read: (r) => r.interval,
+        fromEnv: 45_000,
+        fromOption: 40_000,
+        byDefault: 60_000,
+      },
+      {
+        variable: 'OTEL_METRIC_EXPORT_TIMEOUT',
+        env: '10000',
+        option: { exportTimeoutMillis: 5000 },
+        read: (r) => [r.timeout, r.exporter.timeoutMillis],
+        fromEnv: [10_000, 10_000],
+        fromOption: [5000, 5000],
+        byDefault: [30_000, 30_000],
+      },
+    ];
+    /** Read by the register entry alone: it has no options, so only the environment and the defaults apply. */
+    const registerOnly = ['OTEL_LOG_LEVEL', 'OTEL_SDK_DISABLED', 'OTEL_NODE_RESOURCE_DETECTORS'];
+
+    it('covers every variable the package reads', () => {
+      expect([...rows.map((r) => r.variable), ...registerOnly].sort()).to.deep.equal(Object.keys(ENV_VARIABLES).sort());
+    });
+
+    for (const row of rows) {
+      it(`${row.variable}: option > variable > default`, () => {
+        const namespace = row.variable === 'OTEL_EXPORTER_CLOUDWATCH_NAMESPACE' ? {} : { namespace: 'N' };
+        const env = { [row.variable]: row.env };
+        expect(row.read(make({ ...namespace, env })), 'variable alone').to.deep.equal(row.fromEnv);
+        expect(row.read(make({ ...namespace, ...row.option, env })), 'option and variable').to.deep.equal(
+          row.fromOption,
+        );
+        const unset = Object.fromEntries(Object.keys(row.option).map((k) => [k, undefined]));
+        expect(row.read(make({ ...namespace, ...unset, env })), 'option set to undefined').to.deep.equal(row.fromEnv);
+        if (row.byDefault !== undefined) {
+          expect(row.read(make({ ...namespace, env: {} })), 'neither').to.deep.equal(row.byDefault);
+        }
+      });
+    }
+
+    it("the exporter's own timeoutMillis also beats OTEL_METRIC_EXPORT_TIMEOUT (5000 and 10000 give 5000)", () => {
+      const options = { namespace: 'N', timeoutMillis: 5000, env: { OTEL_METRIC_EXPORT_TIMEOUT: '10000' } };
+      const r = make(options as CloudWatchMetricReaderOptions);
+      expect([r.timeout, r.exporter.timeoutMillis]).to.deep.equal([5000, 5000]);
+    });
   });
 
   it('hands out its exporter, for getStats()', () => {

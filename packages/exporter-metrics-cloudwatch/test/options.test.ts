@@ -3,6 +3,7 @@ import { AggregationTemporality, AggregationType, InstrumentType } from '@opente
 import { expect } from 'chai';
 import { inspect } from 'node:util';
 import { CloudWatchMetricExporter } from '../src';
+import { DEFAULT_RETRY, DEFAULT_RETRY_BUFFER } from '../src/defaults';
 import { resolveOptions, type CloudWatchMetricExporterOptions } from '../src/options';
 
 describe('resolveOptions', () => {
@@ -57,6 +58,16 @@ describe('resolveOptions', () => {
     expect(r.resendUnknownOutcome).to.equal(true);
     expect(r.clientConfig.maxAttempts).to.equal(1);
     expect(resolveOptions({ namespace: 'N', retryBuffer: false }).retryBuffer.maxBytes).to.equal(0);
+  });
+
+  it('keeps its defaults frozen: what a caller is handed cannot change the next exporter', () => {
+    expect(Object.isFrozen(DEFAULT_RETRY) && Object.isFrozen(DEFAULT_RETRY_BUFFER)).to.equal(true);
+    const first = resolveOptions({ namespace: 'N', retry: { maxAttempts: 1 } });
+    first.retry.maxAttempts = 20;
+    first.retryBuffer.maxBytes = 1;
+    const next = resolveOptions({ namespace: 'N' });
+    expect(next.retry.maxAttempts).to.equal(4);
+    expect(next.retryBuffer.maxBytes).to.equal(32 * 1024 * 1024);
   });
 
   it('chooses DELTA for counters and histograms, CUMULATIVE for up-down counters and gauges', () => {

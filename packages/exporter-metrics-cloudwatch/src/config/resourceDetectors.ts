@@ -13,6 +13,7 @@ import {
   serviceInstanceIdDetector,
   type ResourceDetector,
 } from '@opentelemetry/resources';
+import { DEFAULT_RESOURCE_DETECTORS } from '../defaults.js';
 import { EnvConfigError } from './fromEnv.js';
 
 const DETECTORS: Record<string, ResourceDetector[]> = {
@@ -29,13 +30,11 @@ const DETECTORS: Record<string, ResourceDetector[]> = {
   aws: [awsLambdaDetector, awsEcsDetector, awsEksDetector, awsBeanstalkDetector, awsEc2Detector],
 };
 
-/**
- * Detectors that only look at the process's own environment and files, and reach out to a platform's metadata
- * service only when that environment says the process runs on it (Lambda's variables, ECS's metadata address, EKS's
- * service-account files, Beanstalk's config file): nothing is sent anywhere, and nothing waits, anywhere else.
- * EC2's detector asks the instance metadata service whatever the host, so it is chosen explicitly (`ec2` or `aws`).
- */
-export const DEFAULT_RESOURCE_DETECTORS = 'env,host,process,lambda,ecs,eks,beanstalk';
+// The default detectors (DEFAULT_RESOURCE_DETECTORS) only look at the process's own environment and files, and
+// reach out to a platform's metadata service only when that environment says the process runs on it (Lambda's
+// variables, ECS's metadata address, EKS's service-account files, Beanstalk's config file): nothing is sent
+// anywhere, and nothing waits, anywhere else. EC2's detector asks the instance metadata service whatever the host,
+// so it is chosen explicitly (`ec2` or `aws`).
 
 /**
  * The detectors named by `OTEL_NODE_RESOURCE_DETECTORS` (OpenTelemetry's Node variable: a comma list of env, host,

@@ -5,6 +5,7 @@ import { registerInternalExtension, type ExtensionRegistration } from './registe
 
 /** Anything with a `forceFlush`: an SDK `MeterProvider` or a metric reader. */
 export interface Flushable {
+  /** Sends what was recorded so far. */
   forceFlush(): Promise<void>;
 }
 

@@ -1,23 +1,16 @@
+import { DEFAULT_LAMBDA_FLUSH_INTERVAL_MS, DEFAULT_LAMBDA_SHUTDOWN_FLUSH_MS } from '../defaults.js';
 import { LambdaFlusher, type Flushable, type InvocationContext, type LambdaFlushMode } from './LambdaFlusher.js';
 
-/**
- * One request a minute per busy environment: CloudWatch's standard resolution is one minute, so flushing more
- * often buys no finer data, only requests (and latency for the invocation that sends them).
- */
-export const DEFAULT_LAMBDA_FLUSH_INTERVAL_MS = 60_000;
-/** Lambda gives the runtime 500 ms after SIGTERM when an internal extension is registered; 100 ms are left over. */
-export const DEFAULT_LAMBDA_SHUTDOWN_FLUSH_MS = 400;
-
-/** Options of {@link wrapLambdaHandler}. Every default is stated here and in the README. */
+/** Options of {@link wrapLambdaHandler}. Every default is stated in src/defaults.ts and in the README. */
 export interface LambdaFlushOptions {
   /** What to flush. Default: the global MeterProvider (as NodeSDK or the register entry set it), read at each flush. */
   meterProvider?: Flushable;
   /**
    * An invocation ends with a flush when the last one is at least this old (ms); 0 flushes after every invocation.
-   * Default {@link DEFAULT_LAMBDA_FLUSH_INTERVAL_MS}.
+   * Default 60,000: CloudWatch's standard resolution.
    */
   flushIntervalMillis?: number;
-  /** Time the flush on SIGTERM may take (ms). Default {@link DEFAULT_LAMBDA_SHUTDOWN_FLUSH_MS}. */
+  /** Time the flush on SIGTERM may take (ms). Default 400 (Lambda gives the runtime 500 after SIGTERM). */
   shutdownFlushMillis?: number;
   /**
    * Register an internal Lambda extension, so that Lambda sends SIGTERM before it ends the environment and data
@@ -35,7 +28,6 @@ export type WrappedLambdaHandler<H> = H & {
   readonly ready: Promise<LambdaFlushMode>;
 };
 
-type AnyHandler = (event: never, context: never, callback: never) => unknown;
 type Callback = (error?: unknown, result?: unknown) => void;
 type Outcome = { failed: false; value: unknown } | { failed: true; error: unknown };
 
@@ -55,8 +47,11 @@ const isThenable = (v: unknown): v is PromiseLike<unknown> =>
  * three parameters is wrapped in one that does too (a callback handler, Node.js 22 and earlier), any other in an
  * async one. The answer goes back after the flush, once, whatever the handler does; a flush never fails the
  * invocation and never outlasts its remaining time.
+ *
+ * @experimental Tested in a local Lambda that follows the documented Runtime and Extensions APIs; may change in a
+ * minor release.
  */
-export function wrapLambdaHandler<H extends AnyHandler>(
+export function wrapLambdaHandler<H extends (event: never, context: never, callback: never) => unknown>(
   handler: H,
   options: LambdaFlushOptions = {},
 ): WrappedLambdaHandler<H> {

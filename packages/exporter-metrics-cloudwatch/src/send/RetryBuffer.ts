@@ -11,6 +11,7 @@ export interface PendingRequest {
 /** Why a kept request was given up. */
 export type DiscardReason = 'overflow' | 'expired' | 'shutdown' | 'unknown-outcome' | 'fatal';
 
+/** Bounds of the retry buffer (option `retryBuffer`). */
 export interface RetryBufferLimits {
   /** Largest total of request bodies kept, in bytes; 0 keeps nothing. */
   maxBytes: number;

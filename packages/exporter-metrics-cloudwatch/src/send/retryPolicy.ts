@@ -9,6 +9,7 @@ export interface RetryPolicy {
   baseDelayMillis: number;
   /** Throttling waits this many times longer: the service asked us to slow down. */
   throttlingFactor: number;
+  /** No wait between attempts is longer than this (ms). */
   maxDelayMillis: number;
 }
 

@@ -1,4 +1,5 @@
 import type { ExponentialHistogram, Histogram } from '@opentelemetry/sdk-metrics';
+import { DEFAULT_MAX_DELTA_STREAMS } from '../defaults.js';
 
 type Kind =
   | { kind: 'sum'; value: number }
@@ -29,9 +30,6 @@ class Stream implements Links {
     public seen: number,
   ) {}
 }
-
-/** How many cumulative streams {@link CumulativeToDelta} keeps state for, unless told otherwise. */
-export const DEFAULT_MAX_DELTA_STREAMS = 100_000;
 
 /**
  * What a delta method answers for a stream it could not admit because the state is full and whose point cannot be

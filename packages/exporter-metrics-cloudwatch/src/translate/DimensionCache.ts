@@ -1,3 +1,5 @@
+import { DEFAULT_DIMENSION_CACHE_CHARS } from '../defaults.js';
+
 /** A dimension name and the start of its JSON object, `{"Name":…,"Value":`. */
 export interface NameEntry {
   name: string;
@@ -32,9 +34,6 @@ const FRAGMENT_VALUE_LENGTH = 64;
 // What a Map entry and a string header cost besides the characters, roughly, in bytes: counted per entry so that
 // a flood of tiny keys is bounded as well as a few long ones.
 const ENTRY_OVERHEAD = 48;
-
-/** 4 MiB of characters: thousands of names and tens of thousands of fragments, a few MB of memory at most. */
-export const DEFAULT_DIMENSION_CACHE_CHARS = 4 * 1024 * 1024;
 
 /**
  * Dimension names by attribute key, and each name's most frequent `{"Name":…,"Value":…}` fragments, bounded by the

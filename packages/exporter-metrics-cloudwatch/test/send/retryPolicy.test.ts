@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { DEFAULT_RETRY } from '../../src/options';
+import { DEFAULT_RETRY } from '../../src/defaults';
 import { classifyFailure, retryDelay, type FailureKind } from '../../src/send/retryPolicy';
 
 const serviceError = (name: string, status: number, Code = name) =>

@@ -1,10 +1,6 @@
 import { expect } from 'chai';
-import {
-  CumulativeToDelta,
-  DEFAULT_MAX_DELTA_STREAMS,
-  STATE_FULL,
-  type StateFull,
-} from '../../src/translate/CumulativeToDelta';
+import { DEFAULT_MAX_DELTA_STREAMS } from '../../src/defaults';
+import { CumulativeToDelta, STATE_FULL, type StateFull } from '../../src/translate/CumulativeToDelta';
 
 const hist = (counts: number[], sum: number) => ({
   buckets: { boundaries: [10, 100], counts },

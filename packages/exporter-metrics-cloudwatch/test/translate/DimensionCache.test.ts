@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { DEFAULT_DIMENSION_CACHE_CHARS, DimensionCache } from '../../src/translate/DimensionCache';
+import { DEFAULT_DIMENSION_CACHE_CHARS } from '../../src/defaults';
+import { DimensionCache } from '../../src/translate/DimensionCache';
 import { shorten } from '../../src/translate/toAscii';
 import { toDimensionsJson } from '../../src/translate/toDimensions';
 

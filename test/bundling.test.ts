@@ -12,12 +12,13 @@ import {
 } from '@otel-cloudwatch/local-cloudwatch';
 import { expect } from 'chai';
 import { build, type BuildOptions, type Message } from 'esbuild';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..');
 const fixture = (file: string) => join(__dirname, 'fixtures', 'bundling', file);
+const guide = readFileSync(join(root, 'packages', 'exporter-metrics-cloudwatch', 'docs', 'bundling.md'), 'utf8');
 
 /** What CDK's NodejsFunction passes esbuild for a Node.js 20 runtime: the AWS SDK is left to the runtime's copy. */
 const CDK: BuildOptions = { bundle: true, platform: 'node', target: 'node20', external: ['@aws-sdk/*'] };
@@ -119,6 +120,21 @@ describe('bundled with esbuild (CDK, SAM)', function () {
     const { code, output } = await runNode(b.path, { ...awsEnv(), OTEL_EXPORTER_CLOUDWATCH_NAMESPACE: 'Bare' });
     expect(code).to.not.equal(0);
     expect(output).to.contain('Dynamic require of "util" is not supported');
+  });
+
+  it("the guide's esbuild command, run as shown, bundles an app that sends every value", async () => {
+    const block = /<!-- run: bundling-esm -->\s*```sh\n([\s\S]*?)```/.exec(guide);
+    expect(block, 'docs/bundling.md has its command').to.not.equal(null);
+    const dir = join(outDir, 'guide');
+    mkdirSync(dir);
+    copyFileSync(fixture('app.mjs'), join(dir, 'app.mjs'));
+    execFileSync('sh', ['-c', block![1]!], { cwd: dir, stdio: 'pipe' });
+    expect(await runApp(join(dir, 'dist', 'app.mjs'))).to.deep.equal([5, 5]);
+  });
+
+  it("the guide's import line is the one the bundled app starts with", () => {
+    const block = /<!-- excerpt: test\/fixtures\/bundling\/app\.mjs -->\s*```js\n([\s\S]*?)```/.exec(guide);
+    expect(readFileSync(fixture('app.mjs'), 'utf8')).to.contain(block![1]!.trim());
   });
 
   it('a CommonJS app keeps the register entry (CDK default): every value lands', async () => {

@@ -1,8 +1,8 @@
 /*
- * Every TypeScript snippet in the READMEs runs as shown, against the local CloudWatch: a complete program is
- * written to a file and run (the package README's usage program in a fresh project that installs the packed
- * tarball, as its Install section says); a snippet marked `<!-- excerpt: FILE -->` must stand verbatim in FILE,
- * which another test runs.
+ * Every TypeScript snippet of the documentation (the root README, the package README and the package's docs/*.md
+ * guides) runs as shown, against the local CloudWatch: a complete program is written to a file and run (the
+ * package README's usage program in a fresh project that installs the packed tarball, as its Install section
+ * says); a snippet marked `<!-- excerpt: FILE -->` must stand verbatim in FILE, which another test runs.
  */
 import { LOCAL_CREDENTIALS, LOCAL_REGION, useLocalCloudWatch } from '@otel-cloudwatch/local-cloudwatch';
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
@@ -13,8 +13,24 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 const root = join(__dirname, '..');
-const READMES = ['README.md', 'packages/exporter-metrics-cloudwatch/README.md'];
+const DOCS = 'packages/exporter-metrics-cloudwatch/docs';
+/** The documentation whose snippets are checked: both READMEs, then every guide, by name. */
+const READMES = [
+  'README.md',
+  'packages/exporter-metrics-cloudwatch/README.md',
+  ...readdirSync(join(root, DOCS))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `${DOCS}/${f}`),
+];
 const tsxLoader = join(dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs');
+
+/** The complete programs the documentation shows, each recognized by what only it contains, and run below. */
+const PROGRAMS: Array<{ name: string; matches: (code: string) => boolean }> = [
+  { name: 'usage (by hand)', matches: (c) => c.includes("namespace: 'MyService'") && c.includes('beforeExit') },
+  { name: 'metric rules', matches: (c) => c.includes('metricRules') },
+  { name: 'views', matches: (c) => c.includes('createAllowListAttributesProcessor') },
+];
 
 interface Snippet {
   readme: string;
@@ -23,7 +39,10 @@ interface Snippet {
   excerptOf?: string;
 }
 
-/** The ```ts blocks of a README, indentation removed, with the excerpt marker on the line before, if any. */
+/**
+ * The ```ts blocks of a document, indentation removed, with the excerpt marker on the line before (blank lines
+ * between them allowed), if any.
+ */
 function snippets(readme: string): Snippet[] {
   const lines = readFileSync(join(root, readme), 'utf8').split('\n');
   const out: Snippet[] = [];
@@ -34,7 +53,9 @@ function snippets(readme: string): Snippet[] {
     const body: string[] = [];
     let j = i + 1;
     for (; j < lines.length && !/^\s*```\s*$/.test(lines[j]!); j++) body.push(lines[j]!.slice(indent));
-    const marker = /<!-- excerpt: (\S+) -->/.exec(lines[i - 1] ?? '');
+    let before = i - 1;
+    while (before >= 0 && lines[before]!.trim() === '') before--;
+    const marker = /<!-- excerpt: (\S+) -->/.exec(lines[before] ?? '');
     out.push({ readme, line: i + 1, code: body.join('\n'), excerptOf: marker?.[1] });
     i = j;
   }
@@ -61,8 +82,9 @@ function run(
 }
 
 const all = READMES.flatMap(snippets);
+const programs = all.filter((s) => !s.excerptOf);
 
-describe('the README snippets', function () {
+describe('the documentation snippets (READMEs and docs/*.md)', function () {
   this.timeout(240_000);
   const cw = useLocalCloudWatch();
   const env = () => ({
@@ -83,11 +105,19 @@ describe('the README snippets', function () {
     expect(all.map((s) => `${s.readme}:${s.excerptOf ?? 'program'}`)).to.deep.equal([
       'packages/exporter-metrics-cloudwatch/README.md:examples/node-sdk/index.ts',
       'packages/exporter-metrics-cloudwatch/README.md:program',
-      'packages/exporter-metrics-cloudwatch/README.md:program',
-      'packages/exporter-metrics-cloudwatch/README.md:program',
-      'packages/exporter-metrics-cloudwatch/README.md:examples/lambda/handler.mts',
-      'packages/exporter-metrics-cloudwatch/README.md:examples/lambda/handler.mts',
+      `${DOCS}/cost-control.md:program`,
+      `${DOCS}/cost-control.md:program`,
+      `${DOCS}/lambda.md:examples/lambda/handler.mts`,
+      `${DOCS}/lambda.md:examples/lambda/handler.mts`,
+      `${DOCS}/troubleshooting.md:examples/node-sdk/index.ts`,
     ]);
+  });
+
+  it('runs each program with exactly one of the tests below', () => {
+    for (const s of programs) {
+      const claimed = PROGRAMS.filter((p) => p.matches(s.code));
+      expect(claimed.length, `${s.readme}:${s.line} is claimed by ${claimed.length} tests`).to.equal(1);
+    }
   });
 
   for (const s of all.filter((x) => x.excerptOf)) {
@@ -97,7 +127,7 @@ describe('the README snippets', function () {
   }
 
   it('the usage program, installed from the packed tarball as the Install section says, sends its data and exits', async () => {
-    const usage = all.find((s) => s.code.includes("namespace: 'MyService'") && s.code.includes('beforeExit'))!;
+    const usage = programs.find((s) => PROGRAMS[0]!.matches(s.code))!;
     const project = mkdtempSync(join(tmpdir(), 'readme-usage-'));
     try {
       const pack = await run(
@@ -139,9 +169,9 @@ describe('the README snippets', function () {
     }
   });
 
-  /** Runs the README's program that contains `marker`, from a file in the repository; answers its output. */
+  /** Runs the documented program that contains `marker`, from a file in the repository; answers its output. */
   async function runSnippet(marker: string): Promise<string> {
-    const snippet = all.find((s) => s.code.includes(marker))!;
+    const snippet = programs.find((s) => s.code.includes(marker))!;
     const dir = join(root, 'test', '.snippets');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'snippet.mts');
@@ -155,7 +185,7 @@ describe('the README snippets', function () {
     }
   }
 
-  it('the metric-rules program publishes the histogram under its two dimension sets: 3 series', async () => {
+  it('the metric-rules program (cost-control.md) publishes the histogram under its two dimension sets: 3 series', async () => {
     expect((await runSnippet('metricRules')).trim()).to.equal('series published: 3');
     const dims = landed()
       .filter((d) => d.MetricName === 'http.server.request.duration')
@@ -168,7 +198,7 @@ describe('the README snippets', function () {
     ]);
   });
 
-  it('the cost-guidance program keeps user.id out of the dimensions', async () => {
+  it('the views program (cost-control.md) keeps user.id out of the dimensions', async () => {
     await runSnippet('createAllowListAttributesProcessor');
     const datums = landed().filter((d) => d.MetricName === 'http.server.request.duration');
     expect(datums).to.have.length(1);

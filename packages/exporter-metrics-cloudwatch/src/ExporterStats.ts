@@ -7,7 +7,7 @@ export interface ExporterStats {
   exports: number;
   /** Exports that reported FAILED (some of their data is in the retry buffer, was given up, or met a fatal error). */
   failedExports: number;
-  /** Datums CloudWatch accepted (a histogram with more than 150 buckets takes more than one). */
+  /** Datums CloudWatch accepted (a histogram whose values, one per populated bucket plus its exact min and max, exceed 150 takes more than one). */
   datumsExported: number;
   /** Data points (or datums, for `rejected-by-cloudwatch`) left out, by reason. */
   dropped: Record<DropReason, number>;
@@ -42,7 +42,7 @@ export interface ExporterStats {
    * (validation is never strict, so the datums landed all the same).
    */
   entityFailures: number;
-  /** Datums given up after they were packed, by reason (see the README's delivery guarantee). */
+  /** Datums given up after they were packed, by reason (see docs/delivery.md). */
   discarded: Record<DiscardReason, number>;
   /** What the retry buffer holds now. */
   retryBuffer: { requests: number; bytes: number };

@@ -80,7 +80,7 @@ export interface CloudWatchMetricExporterOptions {
    */
   resendUnknownOutcome?: boolean;
   /**
-   * Per-metric publishing rules, the first whose `names` match applies (see the README's cost section): drop a
+   * Per-metric publishing rules, the first whose `names` match applies (see docs/cost-control.md): drop a
    * metric, publish it under chosen dimension sets (rolled up exactly), or give it its own storage resolution.
    * Metrics matching no rule keep every attribute. Default: none.
    *
@@ -92,7 +92,7 @@ export interface CloudWatchMetricExporterOptions {
   /**
    * Link every datum to the entity of the service that produced it (`EntityMetricData`, for CloudWatch's "explore
    * related"): `'auto'` derives it from the resource (`service.name`, `deployment.environment.name`, the platform:
-   * see the README's table); an `Entity` is used as it is; a function builds it from the resource attributes
+   * see docs/entities.md); an `Entity` is used as it is; a function builds it from the resource attributes
    * (undefined: none). Sent with `StrictEntityValidation: false`, so an entity CloudWatch refuses never costs the
    * datums. Default: false (no entity).
    *

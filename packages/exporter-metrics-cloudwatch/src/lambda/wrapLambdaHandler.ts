@@ -23,7 +23,7 @@ export interface LambdaFlushOptions {
 export type WrappedLambdaHandler<H> = H & {
   /**
    * Settles once the extension is registered (or refused, or not answered within 2 s): await it at the top level
-   * of an ES module handler so that registration is over before Lambda's Init is (see the README). Never rejects.
+   * of an ES module handler so that registration is over before Lambda's Init is (see docs/lambda.md). Never rejects.
    */
   readonly ready: Promise<LambdaFlushMode>;
 };

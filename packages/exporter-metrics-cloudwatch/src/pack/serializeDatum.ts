@@ -97,7 +97,7 @@ export interface Envelope {
  * The body around the datums: `{"Namespace":…,"MetricData":[` + datums joined by `,` + `]}`; with an entity,
  * `{"Namespace":…,"EntityMetricData":[{"Entity":…,"MetricData":[` + datums + `]}],"StrictEntityValidation":false}`
  * (members in model order, as the SDK writes them). Validation is never strict: an entity CloudWatch does not take
- * must not cost the datums (see the README).
+ * must not cost the datums (see docs/entities.md).
  */
 export function envelope(namespace: string, entity?: Entity): Envelope {
   const ns = JSON.stringify(namespace);

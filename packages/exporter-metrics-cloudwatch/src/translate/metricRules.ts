@@ -1,7 +1,7 @@
 import { MAX_DIMENSIONS } from '../limits.js';
 import { toDimensionName } from './toDimensions.js';
 
-/** How the metrics whose names match are published (see the README's cost section). */
+/** How the metrics whose names match are published (see docs/cost-control.md). */
 export interface MetricRule {
   /** Instrument names: exact, or globs where `*` matches any run of characters. */
   names: string[];

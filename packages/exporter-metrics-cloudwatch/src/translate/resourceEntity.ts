@@ -5,7 +5,7 @@ import type { Attributes } from '@opentelemetry/api';
  * The entity of the service a resource describes, as CloudWatch's "explore related" links telemetry: KeyAttributes
  * `Type: Service`, `Name`, `Environment`, and platform Attributes. Modelled on AWS's own OpenTelemetry-based agents:
  * the CloudWatch agent's entity processor (EKS, Kubernetes, EC2) and Application Signals' platform attributes and
- * environment defaults (ECS, generic); the README's table says which rule comes from where.
+ * environment defaults (ECS, generic); docs/entities.md says which rule comes from where.
  */
 
 /** CloudWatch's bounds on an entity (API reference, `Entity`). */

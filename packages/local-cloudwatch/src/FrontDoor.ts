@@ -68,12 +68,31 @@ export interface FrontDoorOptions {
 const TARGET_PREFIX = 'GraniteServiceVersion20100801.';
 
 /**
+ * The front door's own read endpoint (GET, unsigned, loopback like the rest): the PutMetricData requests moto
+ * stored, as accepted. moto keeps every value but gives them back only aggregated (and merges series, see
+ * README.md), so `local-cloudwatch read` computes statistics and percentiles from these.
+ */
+export const STORED_PATH = '/local-cloudwatch/stored';
+
+/** A PutMetricData request moto answered with success, as the front door accepted it. */
+export interface StoredPut {
+  /** When its body had arrived (epoch ms). */
+  receivedAt: number;
+  /** The region of its signature's credential scope: moto keeps one store per region. */
+  region: string;
+  /** The decoded JSON input (EntityMetricData included as sent). */
+  input: unknown;
+}
+
+/**
  * The strict front door: a loopback HTTP server in front of moto that checks signatures over the exact bytes
  * received, undoes gzip (moto's server mode would decode it twice), refuses what CloudWatch refuses, records
  * every request and can inject faults. Everything else is forwarded to moto unchanged.
  */
 export class FrontDoor {
   readonly requests: RecordedRequest[] = [];
+  /** The PutMetricData requests moto stored (answered 2xx), in order; served at STORED_PATH. */
+  readonly stored: StoredPut[] = [];
   private readonly faults: Fault[] = [];
   private outage: Fault | undefined;
   private inProgress = 0;
@@ -90,6 +109,13 @@ export class FrontDoor {
   /** Starts listening on a free loopback port. */
   async start(port = 0): Promise<void> {
     const server = createServer((req, res) => {
+      if (req.method === 'GET' && (req.url ?? '').split('?')[0] === STORED_PATH) {
+        req.resume();
+        const body = JSON.stringify({ stored: this.stored });
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+        res.end(body);
+        return;
+      }
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) this.sendError(res, 500, 'InternalServiceError', String(err));
       });
@@ -146,9 +172,10 @@ export class FrontDoor {
     this.refusal = why;
   }
 
-  /** Forgets recorded requests, pending faults and datum refusals. */
+  /** Forgets recorded requests (stored ones too), pending faults and datum refusals. */
   clear(): void {
     this.requests.length = 0;
+    this.stored.length = 0;
     this.faults.length = 0;
     this.outage = undefined;
     this.maxInProgress = this.inProgress;
@@ -376,6 +403,9 @@ export class FrontDoor {
           const payload = Buffer.concat(parts);
           record.status = upRes.statusCode ?? 502;
           if (record.status >= 400) record.errorCode = upRes.headers['x-amzn-query-error']?.toString().split(';')[0];
+          if (record.operation === 'PutMetricData' && record.status >= 200 && record.status < 300) {
+            this.stored.push({ receivedAt: record.receivedAt, region: regionOf(headers), input: record.input });
+          }
           if (record.fault?.dropAfterStoring) {
             record.status = 0;
             resolve();
@@ -419,6 +449,11 @@ export class FrontDoor {
     });
     res.end(body);
   }
+}
+
+/** The region named by a SigV4 Authorization header's credential scope (`Credential=AKID/date/region/…`). */
+function regionOf(headers: Record<string, string>): string {
+  return /Credential=[^/,\s]+\/[^/,\s]+\/([^/,\s]+)\//.exec(headers['authorization'] ?? '')?.[1] ?? 'unknown';
 }
 
 /**

@@ -13,6 +13,8 @@ export const LOCAL_REGION = 'us-east-1';
 export interface LocalCloudWatchOptions {
   /** See FrontDoorOptions.strictDistributions. Default true. */
   strictDistributions?: boolean;
+  /** The loopback port of the front door (the endpoint). Default 0: a free port. */
+  port?: number;
 }
 
 /** moto behind the strict front door, both on loopback: a CloudWatch that needs no AWS account. */
@@ -31,7 +33,7 @@ export class LocalCloudWatch {
       strictDistributions: options.strictDistributions ?? true,
     });
     try {
-      await frontDoor.start();
+      await frontDoor.start(options.port ?? 0);
     } catch (err) {
       await moto.stop();
       throw err;

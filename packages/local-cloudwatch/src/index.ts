@@ -1,5 +1,12 @@
 export { LocalCloudWatch, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalCloudWatchOptions } from './LocalCloudWatch';
-export { FrontDoor, type Fault, type FrontDoorOptions, type RecordedRequest } from './FrontDoor';
+export {
+  FrontDoor,
+  STORED_PATH,
+  type Fault,
+  type FrontDoorOptions,
+  type RecordedRequest,
+  type StoredPut,
+} from './FrontDoor';
 export { MotoServer } from './MotoServer';
 export { MOTO_VERSION, MotoUnavailableError, motoCommand, type ProvisionOptions } from './provisionMoto';
 export {
@@ -18,4 +25,24 @@ export {
   type SeriesStatistics,
 } from './readBack';
 export { useLocalCloudWatch } from './useLocalCloudWatch';
+export {
+  readLocalCloudWatch,
+  formatRead,
+  fetchStored,
+  readWindow,
+  type ReadOptions,
+  type ReadResult,
+} from './readCommand';
+export {
+  foldListed,
+  collectStored,
+  buildReport,
+  percentile,
+  formatTable,
+  formatJson,
+  type SeriesId,
+  type SeriesData,
+  type SeriesRow,
+  type Window,
+} from './series';
 export { LocalLambda, type Invocation, type LocalLambdaOptions, type LocalLambdaShutdown } from './LocalLambda';

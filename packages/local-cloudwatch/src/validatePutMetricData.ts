@@ -1,6 +1,7 @@
 /*
- * The referee's rule book: every PutMetricData rule of ../shared/CLOUDWATCH.md, checked the way CloudWatch
- * answers it. The numbers are written here again on purpose, instead of being imported from the exporter:
+ * The referee's rule book: every PutMetricData rule of the CloudWatch API reference (PutMetricData, MetricDatum,
+ * Dimension, StatisticSet, Entity: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/), checked the
+ * way CloudWatch answers it. The numbers are written here again on purpose, instead of being imported from the exporter:
  * a referee that shares the code it judges would agree with every mistake.
  */
 

@@ -73,7 +73,17 @@ describe('bundled with esbuild (CDK, SAM)', function () {
     });
   }
 
+  /** The namespaces of what the local CloudWatch accepted (its reads by dimensions ignore the namespace). */
+  const storedNamespaces = () => [
+    ...new Set(
+      cw()
+        .puts.filter((p) => p.status === 200)
+        .map((p) => (p.input as { Namespace: string }).Namespace),
+    ),
+  ];
+
   async function readJobs(namespace: string): Promise<number[]> {
+    expect(storedNamespaces()).to.deep.equal([namespace]);
     const client = cw().client();
     try {
       return await readMany(
@@ -160,6 +170,7 @@ describe('bundled with esbuild (CDK, SAM)', function () {
     }
     const registered = lambda.extensions.length;
     const ended = await lambda.shutdown();
+    expect(storedNamespaces()).to.deep.equal([namespace]);
     return { namespace, registered, ended, output: lambda.output };
   }
 

@@ -9,12 +9,8 @@ import type {
 } from '@opentelemetry/sdk-metrics';
 import { addCounters, newCounters, type ExporterStats, type StatsCounters } from './ExporterStats.js';
 import { MAX_DATUMS_PER_REQUEST } from './limits.js';
-import {
-  ISOLATION_BUDGET,
-  resolveOptions,
-  type CloudWatchMetricExporterOptions,
-  type ResolvedOptions,
-} from './options.js';
+import { ISOLATION_BUDGET } from './defaults.js';
+import { resolveOptions, type CloudWatchMetricExporterOptions, type ResolvedOptions } from './options.js';
 import { Packer } from './pack/packDatums.js';
 import { BatchSender, type SendOutcome } from './send/BatchSender.js';
 import { count, describeOutcome } from './send/describeOutcome.js';

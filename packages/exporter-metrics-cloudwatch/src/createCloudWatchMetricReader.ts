@@ -2,25 +2,32 @@ import { diag } from '@opentelemetry/api';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { CloudWatchMetricExporter } from './CloudWatchMetricExporter.js';
 import { configFromEnv } from './config/fromEnv.js';
-import { DEFAULT_EXPORT_INTERVAL_MS, DEFAULT_TIMEOUT_MS } from './defaults.js';
-import type { CloudWatchMetricExporterOptions } from './options.js';
+import { DEFAULT_EXPORT_INTERVAL_MS, DEFAULT_TIMEOUT_MS, MAX_TIMER_MS } from './defaults.js';
+import { EXPORTER_OPTION_KEYS, type CloudWatchMetricExporterOptions } from './options.js';
+
+/** Each option may also be set to `undefined` (or `null`): it then leaves the environment variable's value. */
+type Optional<T> = { [K in keyof T]?: T[K] | undefined };
 
 /**
  * Options of {@link createCloudWatchMetricReader}: the exporter's (its `timeoutMillis` is the reader's
  * `exportTimeoutMillis`), and the reader's interval and timeout. Each one given here beats its environment variable.
  */
-export interface CloudWatchMetricReaderOptions extends Partial<Omit<CloudWatchMetricExporterOptions, 'timeoutMillis'>> {
-  /** Time between exports (ms). Default: `OTEL_METRIC_EXPORT_INTERVAL`, else 60,000. */
-  exportIntervalMillis?: number;
+export interface CloudWatchMetricReaderOptions extends Optional<
+  Omit<CloudWatchMetricExporterOptions, 'timeoutMillis'>
+> {
+  /**
+   * Time between exports (ms), a whole number from 1 to 2^31−1. Default: `OTEL_METRIC_EXPORT_INTERVAL`, else 60,000.
+   */
+  exportIntervalMillis?: number | undefined;
   /**
    * The one deadline of an export, a flush and a shutdown (ms): the reader's `exportTimeoutMillis` and the
    * exporter's `timeoutMillis` both. Default: `OTEL_METRIC_EXPORT_TIMEOUT`, else 30,000. It may not exceed the
    * interval: when both are given (here or in the environment) that is an error; when only the timeout is, it is
    * brought down to the interval, as OpenTelemetry's reader does.
    */
-  exportTimeoutMillis?: number;
+  exportTimeoutMillis?: number | undefined;
   /** Where to read the environment variables from. Default: `process.env`. */
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 /** The reader, and the exporter inside it (for `getStats()`). */
@@ -34,12 +41,16 @@ export type CloudWatchMetricReader = PeriodicExportingMetricReader & { readonly 
  * @throws an Error naming the variable or option, when one is invalid or no namespace is given.
  */
 export function createCloudWatchMetricReader(options: CloudWatchMetricReaderOptions = {}): CloudWatchMetricReader {
-  const { env, exportIntervalMillis, exportTimeoutMillis, ...exporterOptions } = given(options);
-  const fromEnv = configFromEnv(env ?? process.env);
-  const interval = exportIntervalMillis ?? fromEnv.exportIntervalMillis;
+  // Read by name, not by own keys: getters of a class and inherited properties are options too.
+  const given = (key: string): unknown => (options as Record<string, unknown> | null)?.[key] ?? undefined;
+  const env = (given('env') as NodeJS.ProcessEnv | undefined) ?? process.env;
+  const fromEnv = configFromEnv(env);
+  const interval = millis('exportIntervalMillis', given('exportIntervalMillis')) ?? fromEnv.exportIntervalMillis;
   // JavaScript callers may still pass the exporter's name for it; the reader's name wins.
-  const { timeoutMillis, ...rest } = exporterOptions as Partial<CloudWatchMetricExporterOptions>;
-  const timeout = exportTimeoutMillis ?? timeoutMillis ?? fromEnv.exportTimeoutMillis;
+  const timeout =
+    millis('exportTimeoutMillis', given('exportTimeoutMillis')) ??
+    millis('timeoutMillis', given('timeoutMillis')) ??
+    fromEnv.exportTimeoutMillis;
   const effectiveInterval = interval ?? DEFAULT_EXPORT_INTERVAL_MS;
   let effectiveTimeout = timeout ?? Math.min(DEFAULT_TIMEOUT_MS, effectiveInterval);
   if (effectiveTimeout > effectiveInterval) {
@@ -55,13 +66,18 @@ export function createCloudWatchMetricReader(options: CloudWatchMetricReaderOpti
     );
     effectiveTimeout = effectiveInterval;
   }
-  const merged = { ...fromEnv.exporter, ...rest, timeoutMillis: effectiveTimeout };
-  if (merged.namespace === undefined) {
+  const merged: Record<string, unknown> = { ...fromEnv.exporter };
+  for (const key of EXPORTER_OPTION_KEYS) {
+    const value = given(key);
+    if (value !== undefined) merged[key] = value;
+  }
+  merged['timeoutMillis'] = effectiveTimeout;
+  if (merged['namespace'] === undefined) {
     throw new TypeError(
       'CloudWatchMetricExporter: a namespace is required (set OTEL_EXPORTER_CLOUDWATCH_NAMESPACE or pass namespace)',
     );
   }
-  const exporter = new CloudWatchMetricExporter(merged as CloudWatchMetricExporterOptions);
+  const exporter = new CloudWatchMetricExporter(merged as unknown as CloudWatchMetricExporterOptions);
   const reader = new PeriodicExportingMetricReader({
     exporter,
     exportIntervalMillis: effectiveInterval,
@@ -70,7 +86,15 @@ export function createCloudWatchMetricReader(options: CloudWatchMetricReaderOpti
   return Object.defineProperty(reader, 'exporter', { value: exporter, enumerable: false }) as CloudWatchMetricReader;
 }
 
-/** The options actually given: a key set to `undefined` (`namespace: process.env.X`) leaves the environment's. */
-function given<T extends object>(options: T): T {
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as T;
+/** A time option as the reader and Node's timers can take it: a whole number of ms from 1 to 2^31−1. */
+function millis(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_TIMER_MS) {
+    // A longer delay would fire at once, every millisecond: an interval meant as "never" would send without end.
+    throw new RangeError(
+      `CloudWatchMetricExporter: ${name} must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, ` +
+        `not ${String(value)}`,
+    );
+  }
+  return value;
 }

@@ -1,6 +1,6 @@
 /**
  * Every default of the package, stated once: the exporter's options, the reader's, the Lambda wrapper's, the
- * register entry's, and the fixed bounds no option changes. The README's tables say the same (a test compares
+ * register entry's; then the range each option accepts, and the fixed bounds no option changes. The README's tables say the same (a test compares
  * them). Objects are frozen: a default is never changed by changing what a caller was handed.
  */
 import type { RetryBufferLimits } from './send/RetryBuffer.js';
@@ -18,6 +18,8 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_DELTA_STATE_TTL_MS = 30 * 60_000;
 /** Below this size a gzip of a PutMetricData body saves too little to pay for itself (see docs/delivery.md). */
 export const DEFAULT_MIN_COMPRESSION_BYTES = 1024;
+/** At least once: a request that may have been stored is sent again rather than risk losing it. */
+export const DEFAULT_RESEND_UNKNOWN_OUTCOME = true;
 /** Attempts and full-jitter backoff per request within one export. */
 export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({
   maxAttempts: 4,
@@ -41,6 +43,8 @@ export const DEFAULT_EXPORT_INTERVAL_MS = 60_000;
 export const DEFAULT_LAMBDA_FLUSH_INTERVAL_MS = 60_000;
 /** Lambda gives the runtime 500 ms after SIGTERM when an internal extension is registered; 100 ms are left over. */
 export const DEFAULT_LAMBDA_SHUTDOWN_FLUSH_MS = 400;
+/** Register the internal extension, so that Lambda sends SIGTERM and data may wait for the interval. */
+export const DEFAULT_LAMBDA_EXTENSION = true;
 
 /** The register entry's resource detectors: each asks a platform only where the environment says it runs there. */
 export const DEFAULT_RESOURCE_DETECTORS = 'env,host,process,lambda,ecs,eks,beanstalk';
@@ -59,3 +63,13 @@ export const DEFAULT_DIMENSION_CACHE_CHARS = 4 * 1024 * 1024;
 
 /** The longest delay a Node.js timer takes (about 24.8 days); a longer one fires at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Requests in flight: more would press on the account-wide rate limit for little gain. */
+export const MAX_CONCURRENCY = 64;
+/** Request bodies: below this a request holds too few datums to be worth the overhead; above it CloudWatch refuses. */
+export const MIN_REQUEST_BYTES = 65_536;
+export const MAX_REQUEST_BYTES_OPTION = 1_048_576;
+export const MAX_RETRY_ATTEMPTS = 20;
+/** Kept requests must reach CloudWatch inside its two-week timestamp window, with time to spare. */
+export const MAX_RETRY_BUFFER_AGE_MS = 13 * 24 * 3600_000;
+/** Extra requests per export allowed to isolate datums CloudWatch refuses (about 2·log2(1000) per bad datum). */
+export const ISOLATION_BUDGET = 64;

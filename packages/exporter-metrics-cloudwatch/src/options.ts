@@ -7,10 +7,16 @@ import {
   DEFAULT_MAX_REQUEST_BYTES,
   DEFAULT_MIN_COMPRESSION_BYTES,
   DEFAULT_RETRY,
+  DEFAULT_RESEND_UNKNOWN_OUTCOME,
   DEFAULT_RETRY_BUFFER,
   DEFAULT_STORAGE_RESOLUTION,
   DEFAULT_TIMEOUT_MS,
+  MAX_CONCURRENCY,
+  MAX_REQUEST_BYTES_OPTION,
+  MAX_RETRY_ATTEMPTS,
+  MAX_RETRY_BUFFER_AGE_MS,
   MAX_TIMER_MS,
+  MIN_REQUEST_BYTES,
 } from './defaults.js';
 import { MAX_NAMESPACE_LENGTH } from './limits.js';
 import { defaultAggregationSelector, defaultTemporalitySelector } from './selectors.js';
@@ -84,7 +90,9 @@ export interface CloudWatchMetricExporterOptions {
    * metric, publish it under chosen dimension sets (rolled up exactly), or give it its own storage resolution.
    * Metrics matching no rule keep every attribute. Default: none.
    *
-   * @experimental May change in a minor release.
+   * Experimental: may change in a minor release.
+   *
+   * @beta
    */
   metricRules?: MetricRule[];
   /** Warn once when an export publishes more series than this (a cardinality surprise). Default: off. */
@@ -96,19 +104,43 @@ export interface CloudWatchMetricExporterOptions {
    * (undefined: none). Sent with `StrictEntityValidation: false`, so an entity CloudWatch refuses never costs the
    * datums. Default: false (no entity).
    *
-   * @experimental Tested against the local CloudWatch's rules only; may change in a minor release.
+   * Experimental: tested against the local CloudWatch's rules only; may change in a minor release.
+   *
+   * @beta
    */
   entity?: EntityOption;
 }
 
+/** Every key of {@link CloudWatchMetricExporterOptions}, for code that copies options by name. */
+export const EXPORTER_OPTION_KEYS = [
+  'namespace',
+  'clientConfig',
+  'client',
+  'storageResolution',
+  'resourceDimensions',
+  'temporalitySelector',
+  'aggregationSelector',
+  'deltaStateTtlMillis',
+  'concurrency',
+  'maxRequestBytes',
+  'timeoutMillis',
+  'retry',
+  'retryBuffer',
+  'resendUnknownOutcome',
+  'metricRules',
+  'seriesWarningThreshold',
+  'entity',
+] as const satisfies ReadonlyArray<keyof CloudWatchMetricExporterOptions>;
+// Fails to compile when an option is added to the interface but not to the list.
+const everyKeyListed: [Exclude<keyof CloudWatchMetricExporterOptions, (typeof EXPORTER_OPTION_KEYS)[number]>] extends [
+  never,
+]
+  ? true
+  : false = true;
+void everyKeyListed;
+
 /** See {@link CloudWatchMetricExporterOptions.entity}. */
 export type EntityOption = false | 'auto' | Entity | ((resourceAttributes: Attributes) => Entity | undefined);
-
-/** Kept requests must reach CloudWatch inside its two-week timestamp window, with time to spare. */
-export const MAX_RETRY_BUFFER_AGE_MS = 13 * 24 * 3600_000;
-export const MIN_REQUEST_BYTES = 65_536;
-/** Extra requests per export allowed to isolate datums CloudWatch refuses (about 2·log2(1000) per bad datum). */
-export const ISOLATION_BUDGET = 64;
 
 /** Options with every default applied and every rule checked. */
 export interface ResolvedOptions {
@@ -165,13 +197,17 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
     throw new RangeError('CloudWatchMetricExporter: deltaStateTtlMillis must be a positive number');
   }
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-    throw new RangeError('CloudWatchMetricExporter: concurrency must be an integer from 1 to 64');
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+    throw new RangeError(`CloudWatchMetricExporter: concurrency must be an integer from 1 to ${MAX_CONCURRENCY}`);
   }
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
-  if (!Number.isInteger(maxRequestBytes) || maxRequestBytes < MIN_REQUEST_BYTES || maxRequestBytes > 1_048_576) {
+  if (
+    !Number.isInteger(maxRequestBytes) ||
+    maxRequestBytes < MIN_REQUEST_BYTES ||
+    maxRequestBytes > MAX_REQUEST_BYTES_OPTION
+  ) {
     throw new RangeError(
-      `CloudWatchMetricExporter: maxRequestBytes must be an integer from ${MIN_REQUEST_BYTES} to 1048576`,
+      `CloudWatchMetricExporter: maxRequestBytes must be an integer from ${MIN_REQUEST_BYTES} to ${MAX_REQUEST_BYTES_OPTION}`,
     );
   }
   const timeoutMillis = options.timeoutMillis ?? DEFAULT_TIMEOUT_MS;
@@ -180,7 +216,7 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
   }
   const retry = resolveRetry(options.retry);
   const retryBuffer = resolveRetryBuffer(options.retryBuffer);
-  const resendUnknownOutcome = options.resendUnknownOutcome ?? true;
+  const resendUnknownOutcome = options.resendUnknownOutcome ?? DEFAULT_RESEND_UNKNOWN_OUTCOME;
   if (typeof resendUnknownOutcome !== 'boolean') {
     throw new TypeError('CloudWatchMetricExporter: resendUnknownOutcome must be a boolean');
   }
@@ -232,8 +268,14 @@ function resolveRetry(retry: Partial<RetryPolicy> | undefined): RetryPolicy {
     throw new TypeError('CloudWatchMetricExporter: retry must be an object');
   }
   const resolved = { ...DEFAULT_RETRY, ...retry };
-  if (!Number.isInteger(resolved.maxAttempts) || resolved.maxAttempts < 1 || resolved.maxAttempts > 20) {
-    throw new RangeError('CloudWatchMetricExporter: retry.maxAttempts must be an integer from 1 to 20');
+  if (
+    !Number.isInteger(resolved.maxAttempts) ||
+    resolved.maxAttempts < 1 ||
+    resolved.maxAttempts > MAX_RETRY_ATTEMPTS
+  ) {
+    throw new RangeError(
+      `CloudWatchMetricExporter: retry.maxAttempts must be an integer from 1 to ${MAX_RETRY_ATTEMPTS}`,
+    );
   }
   for (const key of ['baseDelayMillis', 'throttlingFactor', 'maxDelayMillis'] as const) {
     if (!Number.isFinite(resolved[key]) || resolved[key] < 0) {

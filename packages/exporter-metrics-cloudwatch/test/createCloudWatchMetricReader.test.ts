@@ -188,6 +188,65 @@ describe('createCloudWatchMetricReader', () => {
     });
   });
 
+  it('refuses an interval or timeout a timer cannot take, naming the option (2^31 would fire every millisecond)', () => {
+    for (const bad of [Infinity, 2 ** 31, Number.MAX_SAFE_INTEGER, NaN, 0, -1, 1.5, '1000']) {
+      for (const name of ['exportIntervalMillis', 'exportTimeoutMillis', 'timeoutMillis']) {
+        expect(
+          () => createCloudWatchMetricReader({ namespace: 'N', env: {}, [name]: bad } as CloudWatchMetricReaderOptions),
+          `${name}: ${String(bad)}`,
+        ).to.throw(RangeError, new RegExp(`${name} must be a whole number`));
+      }
+    }
+  });
+
+  it('reads options by name: getters of a class and inherited properties count, as they do for the exporter', () => {
+    class Config {
+      get namespace() {
+        return 'FromGetter';
+      }
+      get concurrency() {
+        return 2;
+      }
+    }
+    const env = { OTEL_EXPORTER_CLOUDWATCH_NAMESPACE: 'FromEnv', OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY: '8' };
+    const fromClass = make(Object.assign(new Config(), { env }) as CloudWatchMetricReaderOptions);
+    expect(fromClass.exporter).to.include({ namespace: 'FromGetter', concurrency: 2 });
+    const inherited = make(
+      Object.assign(Object.create({ namespace: 'Inherited', exportIntervalMillis: 10_000 }) as object, { env }),
+    );
+    expect(inherited.exporter.namespace).to.equal('Inherited');
+    expect(inherited.interval).to.equal(10_000);
+  });
+
+  it('takes null like undefined: the variable, then the default', () => {
+    const env = {
+      OTEL_EXPORTER_CLOUDWATCH_NAMESPACE: 'FromEnv',
+      OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY: '8',
+      OTEL_EXPORTER_CLOUDWATCH_ENTITY: 'auto',
+      OTEL_METRIC_EXPORT_INTERVAL: '20000',
+    };
+    const nulls = {
+      namespace: null,
+      concurrency: null,
+      entity: null,
+      storageResolution: null,
+      exportIntervalMillis: null,
+    };
+    const r = make({ ...nulls, env } as unknown as CloudWatchMetricReaderOptions);
+    expect(r.exporter).to.include({ namespace: 'FromEnv', concurrency: 8, storageResolution: 60 });
+    expect(r.exporter.entity).to.be.a('function');
+    expect(r.interval).to.equal(20_000);
+    // No options at all (null from a JavaScript caller): the environment alone, here process.env.
+    const saved = process.env['OTEL_EXPORTER_CLOUDWATCH_NAMESPACE'];
+    process.env['OTEL_EXPORTER_CLOUDWATCH_NAMESPACE'] = 'FromProcessEnv';
+    try {
+      expect(make(null as unknown as CloudWatchMetricReaderOptions).exporter.namespace).to.equal('FromProcessEnv');
+    } finally {
+      if (saved === undefined) delete process.env['OTEL_EXPORTER_CLOUDWATCH_NAMESPACE'];
+      else process.env['OTEL_EXPORTER_CLOUDWATCH_NAMESPACE'] = saved;
+    }
+  });
+
   it('hands out its exporter, for getStats()', () => {
     const reader = createCloudWatchMetricReader({ namespace: 'N', env: {} });
     made.push(reader.exporter);

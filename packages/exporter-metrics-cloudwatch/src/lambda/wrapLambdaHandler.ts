@@ -1,4 +1,8 @@
-import { DEFAULT_LAMBDA_FLUSH_INTERVAL_MS, DEFAULT_LAMBDA_SHUTDOWN_FLUSH_MS } from '../defaults.js';
+import {
+  DEFAULT_LAMBDA_EXTENSION,
+  DEFAULT_LAMBDA_FLUSH_INTERVAL_MS,
+  DEFAULT_LAMBDA_SHUTDOWN_FLUSH_MS,
+} from '../defaults.js';
 import { LambdaFlusher, type Flushable, type InvocationContext, type LambdaFlushMode } from './LambdaFlusher.js';
 
 /** Options of {@link wrapLambdaHandler}. Every default is stated in src/defaults.ts and in the README. */
@@ -48,8 +52,10 @@ const isThenable = (v: unknown): v is PromiseLike<unknown> =>
  * async one. The answer goes back after the flush, once, whatever the handler does; a flush never fails the
  * invocation and never outlasts its remaining time.
  *
- * @experimental Tested in a local Lambda that follows the documented Runtime and Extensions APIs; may change in a
+ * Experimental: tested in a local Lambda that follows the documented Runtime and Extensions APIs; may change in a
  * minor release.
+ *
+ * @beta
  */
 export function wrapLambdaHandler<H extends (event: never, context: never, callback: never) => unknown>(
   handler: H,
@@ -63,7 +69,12 @@ export function wrapLambdaHandler<H extends (event: never, context: never, callb
   ] as const) {
     if (!Number.isFinite(v) || v < 0) throw new RangeError(`wrapLambdaHandler: ${name} must be a finite number ≥ 0`);
   }
-  const flusher = new LambdaFlusher(options.meterProvider, interval, shutdown, options.extension !== false);
+  const flusher = new LambdaFlusher(
+    options.meterProvider,
+    interval,
+    shutdown,
+    (options.extension ?? DEFAULT_LAMBDA_EXTENSION) !== false,
+  );
   const inner = handler as unknown as (this: unknown, event: unknown, context: unknown, callback: Callback) => unknown;
   const callbackStyle = handler.length >= 3;
 

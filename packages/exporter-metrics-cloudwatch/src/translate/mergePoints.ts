@@ -8,6 +8,7 @@ import {
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
+import { DEFAULT_EXPONENTIAL_MAX_SIZE } from '../defaults.js';
 import { inTimestampWindow, isStorable } from './storable.js';
 import { toDimensionValue } from './toDimensions.js';
 import { validateExponentialHistogram, validateHistogram } from './validateHistogram.js';
@@ -190,8 +191,8 @@ export function mergeHistograms(a: Histogram, b: Histogram): Histogram | undefin
   };
 }
 
-/** The most buckets a merged exponential histogram keeps per sign, as the SDK's default aggregation does. */
-export const MAX_MERGED_BUCKETS = 160;
+/** The most buckets a merged exponential histogram keeps per sign: the exporter's default aggregation's. */
+export const MAX_MERGED_BUCKETS = DEFAULT_EXPONENTIAL_MAX_SIZE;
 /** The lowest scale the data model has. */
 const MIN_SCALE = -10;
 

@@ -11,9 +11,9 @@ import { gzip } from 'node:zlib';
 import { CloudWatchMetricExporter } from 'opentelemetry-exporter-metrics-cloudwatch';
 import { batchBody, packDatums } from '../../packages/exporter-metrics-cloudwatch/build/src/pack/packDatums';
 import { CumulativeToDelta } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/CumulativeToDelta';
-import { DropReporter } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/DropReporter';
+import { DropReporter } from '../../packages/exporter-metrics-cloudwatch/build/src/stats/DropReporter';
 import { translateResourceMetrics } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/translateResourceMetrics';
-import { newCounters } from '../../packages/exporter-metrics-cloudwatch/build/src/ExporterStats';
+import { newCounters } from '../../packages/exporter-metrics-cloudwatch/build/src/stats/ExporterStats';
 import { putMetricDataCommand } from '../../packages/exporter-metrics-cloudwatch/build/src/send/putMetricDataCommand';
 import {
   counterMetrics,

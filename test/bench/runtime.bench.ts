@@ -6,7 +6,7 @@ import { AggregationTemporality, type ResourceMetrics } from '@opentelemetry/sdk
 import { CloudWatchMetricExporter } from 'opentelemetry-exporter-metrics-cloudwatch';
 import { packDatums } from '../../packages/exporter-metrics-cloudwatch/build/src/pack/packDatums';
 import { CumulativeToDelta } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/CumulativeToDelta';
-import { DropReporter } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/DropReporter';
+import { DropReporter } from '../../packages/exporter-metrics-cloudwatch/build/src/stats/DropReporter';
 import { translateResourceMetrics } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/translateResourceMetrics';
 import { counterMetrics, histogramMetrics, inProcessClient, resourceMetrics, table } from './harness';
 

@@ -7,7 +7,7 @@ import type {
   PushMetricExporter,
   ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { addCounters, newCounters, type ExporterStats, type StatsCounters } from './ExporterStats.js';
+import { addCounters, newCounters, type ExporterStats, type StatsCounters } from './stats/ExporterStats.js';
 import { MAX_DATUMS_PER_REQUEST } from './limits.js';
 import { ISOLATION_BUDGET } from './defaults.js';
 import { resolveOptions, type CloudWatchMetricExporterOptions, type ResolvedOptions } from './options.js';
@@ -21,15 +21,15 @@ import { ServiceHealth } from './send/ServiceHealth.js';
 import { speaksJson10 } from './send/putMetricDataCommand.js';
 import { CumulativeToDelta } from './translate/CumulativeToDelta.js';
 import { DimensionCache } from './translate/DimensionCache.js';
-import { MetricRuleMatcher } from './translate/metricRules.js';
-import { DropReporter } from './translate/DropReporter.js';
-import { EntityOfResource } from './translate/EntityOfResource.js';
-import { maxEntityBytes } from './translate/resourceEntity.js';
+import { MetricRuleMatcher } from './rules/metricRules.js';
+import { DropReporter } from './stats/DropReporter.js';
+import { EntityOfResource } from './entity/EntityOfResource.js';
+import { maxEntityBytes } from './entity/resourceEntity.js';
 import { translateExport } from './translate/translateExport.js';
-import { SeriesCounter, SeriesSketch } from './translate/SeriesCounter.js';
+import { SeriesCounter, SeriesSketch } from './stats/SeriesCounter.js';
 import type { TranslateContext } from './translate/translateResourceMetrics.js';
-import { report } from './report.js';
-import { scopedDeadline, untilDeadline } from './deadlineScope.js';
+import { report } from './util/report.js';
+import { scopedDeadline, untilDeadline } from './util/deadlineScope.js';
 
 /**
  * An OpenTelemetry push exporter that writes metrics to Amazon CloudWatch with PutMetricData.

@@ -14,10 +14,10 @@ export {
   type CloudWatchMetricReader,
   type CloudWatchMetricReaderOptions,
 } from './createCloudWatchMetricReader.js';
-export type { ExporterStats } from './ExporterStats.js';
-export type { DropReason } from './translate/DropReporter.js';
+export type { ExporterStats } from './stats/ExporterStats.js';
+export type { DropReason } from './stats/DropReporter.js';
 export type { DiscardReason, RetryBufferLimits } from './send/RetryBuffer.js';
 export type { RetryPolicy } from './send/retryPolicy.js';
-export type { MetricRule } from './translate/metricRules.js';
+export type { MetricRule } from './rules/metricRules.js';
 export { wrapLambdaHandler, type LambdaFlushOptions, type WrappedLambdaHandler } from './lambda/wrapLambdaHandler.js';
 export type { Flushable, LambdaFlushMode } from './lambda/LambdaFlusher.js';

@@ -22,8 +22,8 @@ import { MAX_NAMESPACE_LENGTH } from './limits.js';
 import { defaultAggregationSelector, defaultTemporalitySelector } from './selectors.js';
 import type { RetryBufferLimits } from './send/RetryBuffer.js';
 import type { RetryPolicy } from './send/retryPolicy.js';
-import { validateMetricRules, type MetricRule } from './translate/metricRules.js';
-import { checkEntity, entityFromResource, maxEntityBytes } from './translate/resourceEntity.js';
+import { validateMetricRules, type MetricRule } from './rules/metricRules.js';
+import { checkEntity, entityFromResource, maxEntityBytes } from './entity/resourceEntity.js';
 
 /** Options of {@link CloudWatchMetricExporter}. Every default is stated in src/defaults.ts and in the README. */
 export interface CloudWatchMetricExporterOptions {

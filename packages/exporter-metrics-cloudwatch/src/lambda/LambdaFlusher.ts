@@ -1,6 +1,6 @@
 import { metrics } from '@opentelemetry/api';
-import { untilDeadline, withDeadline } from '../deadlineScope.js';
-import { report } from '../report.js';
+import { untilDeadline, withDeadline } from '../util/deadlineScope.js';
+import { report } from '../util/report.js';
 import { registerInternalExtension, type ExtensionRegistration } from './registerInternalExtension.js';
 
 /** Anything with a `forceFlush`: an SDK `MeterProvider` or a metric reader. */

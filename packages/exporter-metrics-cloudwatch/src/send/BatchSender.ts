@@ -1,8 +1,8 @@
 import type { CloudWatchClient, Entity } from '@aws-sdk/client-cloudwatch';
-import { report } from '../report.js';
-import type { StatsCounters } from '../ExporterStats.js';
+import { report } from '../util/report.js';
+import type { StatsCounters } from '../stats/ExporterStats.js';
 import { firstMetricName, splitBatch, type Batch } from '../pack/packDatums.js';
-import type { DropReporter } from '../translate/DropReporter.js';
+import type { DropReporter } from '../stats/DropReporter.js';
 import { describeError } from './isInvalidRequestError.js';
 import { putMetricDataCommand } from './putMetricDataCommand.js';
 import type { RequestSlots } from './RequestSlots.js';

@@ -1,4 +1,4 @@
-import type { StatsCounters } from '../ExporterStats.js';
+import type { StatsCounters } from '../stats/ExporterStats.js';
 import type { SendOutcome } from './BatchSender.js';
 import { describeError } from './isInvalidRequestError.js';
 import type { RetryBuffer } from './RetryBuffer.js';

@@ -1,6 +1,6 @@
 import { PutMetricDataCommand, type CloudWatchClient, type Entity } from '@aws-sdk/client-cloudwatch';
 import type { Batch } from '../pack/packDatums.js';
-import type { StatsCounters } from '../ExporterStats.js';
+import type { StatsCounters } from '../stats/ExporterStats.js';
 import { toPlainDatum } from '../translate/TranslatedDatum.js';
 
 interface HttpRequestLike {

@@ -2,8 +2,8 @@ import type { Dimension } from '@aws-sdk/client-cloudwatch';
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import { MAX_DIMENSION_NAME_LENGTH, MAX_DIMENSION_VALUE_LENGTH, MAX_DIMENSIONS } from '../limits.js';
 import { DimensionCache, type Fragment, type NameEntry } from './DimensionCache.js';
-import { safeJsonStringify } from './safeJsonStringify.js';
-import { combineHash, hashString } from './SeriesCounter.js';
+import { safeJsonStringify } from '../util/safeJsonStringify.js';
+import { combineHash, hashString } from '../stats/SeriesCounter.js';
 import { shorten, toAscii } from './toAscii.js';
 
 /** One data point's dimensions as the JSON CloudWatch receives, and whether some were left out to stay within 30. */

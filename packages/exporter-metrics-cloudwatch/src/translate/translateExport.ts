@@ -1,7 +1,7 @@
 import type { DataPoint, MetricData, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { describeThrown } from './describeThrown.js';
-import { canRollUp, RollUp } from './mergePoints.js';
-import type { MetricRuleMatcher } from './metricRules.js';
+import { describeThrown } from '../util/describeThrown.js';
+import { canRollUp, RollUp } from '../rules/mergePoints.js';
+import type { MetricRuleMatcher } from '../rules/metricRules.js';
 import { toResourceDimensions } from './toDimensions.js';
 import type { TranslatedDatum } from './TranslatedDatum.js';
 import { scopeKeyOf, translateMetric, type TranslateContext } from './translateResourceMetrics.js';

@@ -13,17 +13,17 @@ import {
 import { MAX_DIMENSIONS, MAX_METRIC_NAME_LENGTH, MAX_VALUES_PER_DATUM } from '../limits.js';
 import { STATE_FULL, type CumulativeToDelta, type StateFull } from './CumulativeToDelta.js';
 import type { DimensionCache } from './DimensionCache.js';
-import type { DropReporter } from './DropReporter.js';
+import type { DropReporter } from '../stats/DropReporter.js';
 import { explicitBuckets, exponentialBuckets } from './histogramBuckets.js';
-import { safeJsonStringify, type JsonStandIns } from './safeJsonStringify.js';
+import { safeJsonStringify, type JsonStandIns } from '../util/safeJsonStringify.js';
 import { inTimestampWindow, isStorable } from './storable.js';
 import { shorten } from './toAscii.js';
 import { toCloudWatchUnit } from './toCloudWatchUnit.js';
-import { describeThrown } from './describeThrown.js';
+import { describeThrown } from '../util/describeThrown.js';
 import { defaultDimensionCache, dimensionsInto, toResourceDimensions, type DimensionsJson } from './toDimensions.js';
 import { TranslatedDatum } from './TranslatedDatum.js';
 import { BucketList } from './BucketList.js';
-import { combineHash, hashString, type SeriesCounter } from './SeriesCounter.js';
+import { combineHash, hashString, type SeriesCounter } from '../stats/SeriesCounter.js';
 import { splitDistribution, toDistribution, type Distribution } from './toDistribution.js';
 import { validateExponentialHistogram, validateHistogram } from './validateHistogram.js';
 

@@ -6,7 +6,7 @@ import { millisToHrTime } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
 import { CumulativeToDelta } from '../../src/translate/CumulativeToDelta';
-import { DropReporter } from '../../src/translate/DropReporter';
+import { DropReporter } from '../../src/stats/DropReporter';
 import { translateResourceMetrics } from '../../src/translate/translateResourceMetrics';
 import { rng } from '../helpers';
 import { sdkBody } from './captureSdkBody';

@@ -9,7 +9,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { expect } from 'chai';
 import { CumulativeToDelta } from '../../src/translate/CumulativeToDelta';
-import { DropReporter, type DropReason } from '../../src/translate/DropReporter';
+import { DropReporter, type DropReason } from '../../src/stats/DropReporter';
 import { toPlainDatum, type TranslatedDatum } from '../../src/translate/TranslatedDatum';
 import { translateResourceMetrics, type TranslateContext } from '../../src/translate/translateResourceMetrics';
 

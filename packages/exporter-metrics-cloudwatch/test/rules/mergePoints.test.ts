@@ -7,7 +7,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { millisToHrTime } from '@opentelemetry/core';
 import { expect } from 'chai';
-import { canRollUp, mergeExponential, mergeHistograms, rollUp } from '../../src/translate/mergePoints';
+import { canRollUp, mergeExponential, mergeHistograms, rollUp } from '../../src/rules/mergePoints';
 import { rng } from '../helpers';
 
 const NOW = Date.now();

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Attributes } from '@opentelemetry/api';
-import { EntityOfResource } from '../../src/translate/EntityOfResource';
-import { entityFromResource } from '../../src/translate/resourceEntity';
+import { EntityOfResource } from '../../src/entity/EntityOfResource';
+import { entityFromResource } from '../../src/entity/resourceEntity';
 
 describe('EntityOfResource', () => {
   it('asks again while the resource still waits for detected attributes, then remembers', () => {

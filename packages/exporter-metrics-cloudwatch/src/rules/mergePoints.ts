@@ -9,9 +9,9 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { DEFAULT_EXPONENTIAL_MAX_SIZE } from '../defaults.js';
-import { inTimestampWindow, isStorable } from './storable.js';
-import { toDimensionValue } from './toDimensions.js';
-import { validateExponentialHistogram, validateHistogram } from './validateHistogram.js';
+import { inTimestampWindow, isStorable } from '../translate/storable.js';
+import { toDimensionValue } from '../translate/toDimensions.js';
+import { validateExponentialHistogram, validateHistogram } from '../translate/validateHistogram.js';
 
 type Buckets = ExponentialHistogram['positive'];
 

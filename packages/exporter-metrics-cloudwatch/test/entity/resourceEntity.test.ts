@@ -1,6 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import { expect } from 'chai';
-import { entityFromResource, entityProblem } from '../../src/translate/resourceEntity';
+import { entityFromResource, entityProblem } from '../../src/entity/resourceEntity';
 
 describe('entityFromResource (the service entity of a resource)', () => {
   const cases: Array<[string, Attributes, ReturnType<typeof entityFromResource>]> = [

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { MetricRuleMatcher, validateMetricRules, type MetricRule } from '../../src/translate/metricRules';
+import { MetricRuleMatcher, validateMetricRules, type MetricRule } from '../../src/rules/metricRules';
 
 describe('metric rules', () => {
   it('match exact names and * globs, the first matching rule winning', () => {

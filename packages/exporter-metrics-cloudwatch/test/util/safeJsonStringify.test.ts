@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { safeJsonStringify } from '../../src/translate/safeJsonStringify';
+import { safeJsonStringify } from '../../src/util/safeJsonStringify';
 
 describe('safeJsonStringify', () => {
   it('writes what JSON can hold exactly as JSON.stringify does', () => {

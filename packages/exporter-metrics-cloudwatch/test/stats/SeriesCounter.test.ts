@@ -5,8 +5,8 @@ import { AggregationTemporality, DataPointType, type ResourceMetrics } from '@op
 import { expect } from 'chai';
 import { CumulativeToDelta } from '../../src/translate/CumulativeToDelta';
 import { DimensionCache } from '../../src/translate/DimensionCache';
-import { DropReporter } from '../../src/translate/DropReporter';
-import { hashString, SeriesCounter, SeriesSketch } from '../../src/translate/SeriesCounter';
+import { DropReporter } from '../../src/stats/DropReporter';
+import { hashString, SeriesCounter, SeriesSketch } from '../../src/stats/SeriesCounter';
 import { toDimensionsJson } from '../../src/translate/toDimensions';
 import { translateResourceMetrics } from '../../src/translate/translateResourceMetrics';
 

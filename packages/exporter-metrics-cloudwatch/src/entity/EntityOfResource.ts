@@ -1,6 +1,6 @@
 import type { Entity } from '@aws-sdk/client-cloudwatch';
 import type { Attributes } from '@opentelemetry/api';
-import { report } from '../report.js';
+import { report } from '../util/report.js';
 import { checkEntity, entityFromResource } from './resourceEntity.js';
 
 // The values X-Amzn-Failure-Message takes are a handful; anything beyond this many is not worth a line each.

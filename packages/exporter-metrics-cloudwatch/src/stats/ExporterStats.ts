@@ -1,5 +1,5 @@
-import type { DiscardReason } from './send/RetryBuffer.js';
-import type { DropReason } from './translate/DropReporter.js';
+import type { DiscardReason } from '../send/RetryBuffer.js';
+import type { DropReason } from './DropReporter.js';
 
 /** What the exporter has done since it was created: a cheap snapshot from `getStats()`. */
 export interface ExporterStats {

@@ -1,4 +1,4 @@
-import { report } from '../report.js';
+import { report } from '../util/report.js';
 
 /** Why a data point did not reach CloudWatch. */
 export type DropReason =

@@ -26,10 +26,21 @@ const RESPONSE_MARGIN_MILLIS = 100;
 /** The global MeterProvider, resolved when a flush happens (it may be set after the handler is wrapped). */
 const GLOBAL = Symbol('the global MeterProvider');
 
+/**
+ * The internal extension a flusher relies on: `first` and `final` as {@link registerInternalExtension} answers, and
+ * what registering has come to so far (undefined while under way).
+ */
+export interface LambdaExtension {
+  first: Promise<ExtensionRegistration>;
+  final: Promise<ExtensionRegistration>;
+  current(): ExtensionRegistration | undefined;
+}
+
 /** The one registration of this process, what it came to, and the providers SIGTERM flushes. */
-let registration: { first: Promise<ExtensionRegistration>; final: Promise<ExtensionRegistration> } | undefined;
+let registration: LambdaExtension | undefined;
 let registered: ExtensionRegistration | undefined;
-let warnedNoExtension = false;
+/** Extensions whose failure to register was told (once each: every flusher of the process shares one). */
+const warnedNoExtension = new WeakSet<LambdaExtension>();
 let warnedNoProvider = false;
 /** Each provider once (however many handlers flush it, or however often one is wrapped), with the longest budget. */
 const shutdownFlushes = new Map<Flushable | typeof GLOBAL, number>();
@@ -43,11 +54,18 @@ export class LambdaFlusher {
   /** Settles once it is known how this flusher flushes; never rejects. */
   readonly ready: Promise<LambdaFlushMode>;
 
+  private readonly extension: LambdaExtension | undefined;
+
+  /**
+   * @param extension - the extension to rely on; default: this process's one, registered by the first flusher
+   *   (which also flushes every flusher's target on the SIGTERM it brings). Tests give their own.
+   */
   constructor(
     private readonly target: Flushable | undefined,
     private readonly intervalMillis: number,
     shutdownFlushMillis: number,
-    private readonly useExtension: boolean,
+    useExtension: boolean,
+    extension: () => LambdaExtension = processExtension,
   ) {
     if (!useExtension) {
       this.ready = Promise.resolve('every-invocation');
@@ -55,29 +73,25 @@ export class LambdaFlusher {
     }
     const key = target ?? GLOBAL;
     shutdownFlushes.set(key, Math.max(shutdownFlushes.get(key) ?? 0, shutdownFlushMillis));
-    if (registration === undefined) {
-      registration = registerInternalExtension(process.env['AWS_LAMBDA_RUNTIME_API']);
-      void registration.final.then((r) => {
-        registered = r;
-        if (r.registered) process.once('SIGTERM', onSigterm);
-      });
-    }
-    this.ready = registration.first.then((r) => {
-      if (!r.registered) warnNoExtension(r.reason);
+    this.extension = extension();
+    const ext = this.extension;
+    this.ready = ext.first.then((r) => {
+      if (!r.registered) warnNoExtension(ext, r.reason);
       return r.registered ? 'interval' : 'every-invocation';
     });
   }
 
   /** How this flusher flushes now (`every-invocation` while registration is still under way). */
   get mode(): LambdaFlushMode {
-    return this.useExtension && registered?.registered === true ? 'interval' : 'every-invocation';
+    return this.extension?.current()?.registered === true ? 'interval' : 'every-invocation';
   }
 
   /** At the end of an invocation: flushes if the interval is due (or always, without the extension). */
   async afterInvocation(context: InvocationContext | undefined): Promise<void> {
     const now = Date.now();
     if (this.mode === 'interval' && now - this.lastFlush < this.intervalMillis) return;
-    if (this.useExtension && registered !== undefined && !registered.registered) warnNoExtension(registered.reason);
+    const current = this.extension?.current();
+    if (current !== undefined && !current.registered) warnNoExtension(this.extension!, current.reason);
     const budget = remainingMillis(context) - RESPONSE_MARGIN_MILLIS;
     if (budget <= 0) return; // the next invocation flushes instead
     this.lastFlush = now;
@@ -108,10 +122,23 @@ async function flushWithin(key: Flushable | typeof GLOBAL, millis: number): Prom
   await untilDeadline(flushed, deadline);
 }
 
+/** This process's extension: registered once, by the first flusher that asks; SIGTERM then flushes every target. */
+function processExtension(): LambdaExtension {
+  if (registration === undefined) {
+    const { first, final } = registerInternalExtension(process.env['AWS_LAMBDA_RUNTIME_API']);
+    void final.then((r) => {
+      registered = r;
+      if (r.registered) process.once('SIGTERM', onSigterm);
+    });
+    registration = { first, final, current: () => registered };
+  }
+  return registration;
+}
+
 /** Once per process: every flusher shares the one registration, and its fate. */
-function warnNoExtension(reason: string): void {
-  if (warnedNoExtension) return;
-  warnedNoExtension = true;
+function warnNoExtension(extension: LambdaExtension, reason: string): void {
+  if (warnedNoExtension.has(extension)) return;
+  warnedNoExtension.add(extension);
   report(
     'warn',
     `wrapLambdaHandler: no Lambda extension could be registered (${reason}), so Lambda will not signal the end ` +

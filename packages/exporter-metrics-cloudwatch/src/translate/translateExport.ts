@@ -44,12 +44,17 @@ export async function translateExport(metrics: ResourceMetrics, job: ExportTrans
   let sliceStart = performance.now();
   let late = false;
   let droppedByRule = 0;
-  for (const sm of readList<ResourceMetrics['scopeMetrics'][number]>(() => metrics.scopeMetrics)) {
+  const scopes = readList<ResourceMetrics['scopeMetrics'][number]>(
+    () => metrics.scopeMetrics,
+    (err) =>
+      drops.warnOnce('', 'scopes', `CloudWatchMetricExporter: the scopes could not be read: ${describeThrown(err)}`),
+  );
+  for (const sm of scopes) {
     let scopeKey: string;
     let list: MetricData[];
     try {
       scopeKey = scopeKeyOf(sm.scope);
-      list = readList<MetricData>(() => sm.metrics);
+      list = Array.from<MetricData>(sm.metrics ?? []);
     } catch (err) {
       drops.warnOnce('', 'scope', `CloudWatchMetricExporter: a scope could not be read: ${describeThrown(err)}`);
       continue;
@@ -130,11 +135,13 @@ async function rolledUp(
 }
 
 /** The items of a list in the input, or none if it cannot be read as one (the input is the user's to get wrong). */
-function readList<T>(get: () => Iterable<T> | undefined): T[] {
+/** The items of a list the SDK (or a caller) gives, or none if it cannot be read: `onError` is told why. */
+function readList<T>(get: () => Iterable<T> | undefined, onError: (err: unknown) => void): T[] {
   try {
     const list = get();
     return list === undefined || list === null ? [] : Array.from(list);
-  } catch {
+  } catch (err) {
+    onError(err);
     return [];
   }
 }

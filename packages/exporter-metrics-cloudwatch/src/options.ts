@@ -166,24 +166,25 @@ export interface ResolvedOptions {
 
 const NON_PRINTABLE_ASCII = /[^\x20-\x7e]/;
 
+/** What is wrong with a namespace, as the rule it breaks ("must …"), or undefined when CloudWatch takes it. */
+export function namespaceProblem(ns: unknown): string | undefined {
+  if (typeof ns !== 'string' || ns.length < 1 || ns.length > MAX_NAMESPACE_LENGTH) {
+    return `must be a string of 1–${MAX_NAMESPACE_LENGTH} characters`;
+  }
+  if (NON_PRINTABLE_ASCII.test(ns) || !/\S/.test(ns)) return 'must be printable ASCII with a non-space character';
+  if (ns.startsWith(':')) return 'must not start with ":"';
+  if (ns.startsWith('AWS/')) return 'must not start with "AWS/", which is reserved for AWS services';
+  return undefined;
+}
+
 /** Applies defaults and checks every option, throwing an Error that names the option and the rule. */
 export function resolveOptions(options: CloudWatchMetricExporterOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw new TypeError('CloudWatchMetricExporter: options are required ({ namespace: "MyService" })');
   }
   const ns: unknown = options.namespace;
-  if (typeof ns !== 'string' || ns.length < 1 || ns.length > MAX_NAMESPACE_LENGTH) {
-    throw new RangeError(
-      `CloudWatchMetricExporter: namespace must be a string of 1–${MAX_NAMESPACE_LENGTH} characters`,
-    );
-  }
-  if (NON_PRINTABLE_ASCII.test(ns) || !/\S/.test(ns)) {
-    throw new RangeError('CloudWatchMetricExporter: namespace must be printable ASCII with a non-space character');
-  }
-  if (ns.startsWith(':')) throw new RangeError('CloudWatchMetricExporter: namespace must not start with ":"');
-  if (ns.startsWith('AWS/')) {
-    throw new RangeError('CloudWatchMetricExporter: namespace "AWS/..." is reserved for AWS services');
-  }
+  const nsProblem = namespaceProblem(ns);
+  if (nsProblem !== undefined) throw new RangeError(`CloudWatchMetricExporter: namespace ${nsProblem}`);
   const storageResolution: number = options.storageResolution ?? DEFAULT_STORAGE_RESOLUTION;
   if (storageResolution !== 1 && storageResolution !== 60) {
     throw new RangeError('CloudWatchMetricExporter: storageResolution must be 1 or 60');
@@ -226,7 +227,7 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
     throw new RangeError('CloudWatchMetricExporter: seriesWarningThreshold must be a whole number ≥ 1');
   }
   return {
-    namespace: ns,
+    namespace: ns as string,
     clientConfig: {
       requestMinCompressionSizeBytes: DEFAULT_MIN_COMPRESSION_BYTES,
       maxAttempts: 1,

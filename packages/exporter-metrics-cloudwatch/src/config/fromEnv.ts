@@ -1,4 +1,5 @@
-import { resolveOptions, type CloudWatchMetricExporterOptions } from '../options.js';
+import { MAX_TIMER_MS } from '../defaults.js';
+import { namespaceProblem, type CloudWatchMetricExporterOptions } from '../options.js';
 
 /** What the environment says about the exporter and its reader. */
 export interface EnvConfig {
@@ -50,12 +51,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   const exporter: Partial<CloudWatchMetricExporterOptions> = {};
   const namespace = env['OTEL_EXPORTER_CLOUDWATCH_NAMESPACE']?.trim();
   if (namespace) {
-    try {
-      resolveOptions({ namespace });
-    } catch (err) {
-      const rule = (err as Error).message.replace(/^CloudWatchMetricExporter: namespace /, '');
-      throw new EnvConfigError('OTEL_EXPORTER_CLOUDWATCH_NAMESPACE', rule, namespace);
-    }
+    const rule = namespaceProblem(namespace);
+    if (rule !== undefined) throw new EnvConfigError('OTEL_EXPORTER_CLOUDWATCH_NAMESPACE', rule, namespace);
     exporter.namespace = namespace;
   }
   const dims = env['OTEL_EXPORTER_CLOUDWATCH_RESOURCE_DIMENSIONS'];
@@ -87,9 +84,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     else throw new EnvConfigError('OTEL_EXPORTER_CLOUDWATCH_ENTITY', 'must be auto or off', entity);
   }
   const config: EnvConfig = { exporter };
-  const interval = integer(env, 'OTEL_METRIC_EXPORT_INTERVAL', 1, 2 ** 31 - 1);
+  const interval = integer(env, 'OTEL_METRIC_EXPORT_INTERVAL', 1, MAX_TIMER_MS);
   if (interval !== undefined) config.exportIntervalMillis = interval;
-  const timeout = integer(env, 'OTEL_METRIC_EXPORT_TIMEOUT', 1, 2 ** 31 - 1);
+  const timeout = integer(env, 'OTEL_METRIC_EXPORT_TIMEOUT', 1, MAX_TIMER_MS);
   if (timeout !== undefined) config.exportTimeoutMillis = timeout;
   return config;
 }

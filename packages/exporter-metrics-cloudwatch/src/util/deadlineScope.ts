@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { MAX_TIMER_MS } from '../defaults.js';
 
 /*
  * A deadline for the exports and flushes started while some code runs, whatever path leads from that code to the
@@ -23,7 +24,7 @@ export async function untilDeadline(work: Promise<unknown>, deadline: number): P
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<void>((resolve) => {
     // A timer cannot wait longer than 2^31 − 1 ms (and fires at once if asked to): an unbounded wait is that long.
-    timer = setTimeout(resolve, Math.min(Math.max(0, deadline - Date.now()), 2 ** 31 - 1));
+    timer = setTimeout(resolve, Math.min(Math.max(0, deadline - Date.now()), MAX_TIMER_MS));
     timer.unref?.();
   });
   try {

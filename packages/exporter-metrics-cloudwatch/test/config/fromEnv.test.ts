@@ -50,7 +50,7 @@ describe('configFromEnv', () => {
     [{ OTEL_METRIC_EXPORT_TIMEOUT: '-1' }, /^OTEL_METRIC_EXPORT_TIMEOUT="-1"/],
     [
       { OTEL_EXPORTER_CLOUDWATCH_NAMESPACE: 'AWS/EC2' },
-      /^OTEL_EXPORTER_CLOUDWATCH_NAMESPACE="AWS\/EC2": "AWS\/\.\.\." is reserved/,
+      /^OTEL_EXPORTER_CLOUDWATCH_NAMESPACE="AWS\/EC2": must not start with "AWS\/", which is reserved/,
     ],
     [
       { OTEL_EXPORTER_CLOUDWATCH_NAMESPACE: 'Café' },

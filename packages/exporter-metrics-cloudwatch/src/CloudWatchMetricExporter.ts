@@ -1,4 +1,3 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type {
   AggregationOption,
@@ -7,29 +6,11 @@ import type {
   PushMetricExporter,
   ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { addCounters, newCounters, type ExporterStats, type StatsCounters } from './stats/ExporterStats.js';
-import { MAX_DATUMS_PER_REQUEST } from './limits.js';
-import { ISOLATION_BUDGET } from './defaults.js';
 import { resolveOptions, type CloudWatchMetricExporterOptions, type ResolvedOptions } from './options.js';
-import { Packer } from './pack/packDatums.js';
-import { BatchSender, type SendOutcome } from './send/BatchSender.js';
-import { count, describeOutcome } from './send/describeOutcome.js';
-import { describeError } from './send/isInvalidRequestError.js';
-import { RequestSlots } from './send/RequestSlots.js';
-import { RetryBuffer, type DiscardReason, type PendingRequest } from './send/RetryBuffer.js';
-import { ServiceHealth } from './send/ServiceHealth.js';
-import { speaksJson10 } from './send/putMetricDataCommand.js';
-import { CumulativeToDelta } from './translate/CumulativeToDelta.js';
-import { DimensionCache } from './translate/DimensionCache.js';
-import { MetricRuleMatcher } from './rules/metricRules.js';
-import { DropReporter } from './stats/DropReporter.js';
-import { EntityOfResource } from './entity/EntityOfResource.js';
-import { maxEntityBytes } from './entity/resourceEntity.js';
-import { translateExport } from './translate/translateExport.js';
-import { SeriesCounter, SeriesSketch } from './stats/SeriesCounter.js';
-import type { TranslateContext } from './translate/translateResourceMetrics.js';
-import { report } from './util/report.js';
+import { ExportPipeline } from './pipeline/ExportPipeline.js';
+import type { ExporterStats } from './stats/ExporterStats.js';
 import { scopedDeadline, untilDeadline } from './util/deadlineScope.js';
+import { report } from './util/report.js';
 
 /**
  * An OpenTelemetry push exporter that writes metrics to Amazon CloudWatch with PutMetricData.
@@ -42,49 +23,19 @@ import { scopedDeadline, untilDeadline } from './util/deadlineScope.js';
  */
 export class CloudWatchMetricExporter implements PushMetricExporter {
   private readonly options: Omit<ResolvedOptions, 'clientConfig'>;
-  private readonly client: CloudWatchClient;
-  private readonly ownsClient: boolean;
-  private readonly deltas: CumulativeToDelta;
-  private readonly drops = new DropReporter();
-  /** Dimension names and values seen before; the exporter's own, so it goes when the exporter does. */
-  private readonly dimensionCache = new DimensionCache();
-  private readonly counters: StatsCounters = newCounters();
-  /** The counters of exports still running; `getStats()` adds them in. */
-  private readonly running = new Set<StatsCounters>();
-  private readonly discarded: Record<DiscardReason, number> = {
-    overflow: 0,
-    expired: 0,
-    shutdown: 0,
-    'unknown-outcome': 0,
-    fatal: 0,
-  };
-  private readonly buffer: RetryBuffer;
-  private readonly slots: RequestSlots;
-  private readonly health = new ServiceHealth();
+  private readonly pipeline: ExportPipeline;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly rules: MetricRuleMatcher;
-  private readonly entities: EntityOfResource | undefined;
-  private seriesLastExport = 0;
-  /** The distinct series since start, estimated; each export counts its own with a SeriesCounter adding to it. */
-  private readonly seriesSinceStart = new SeriesSketch();
-  private droppedByRule = 0;
-  private seriesWarned = false;
-  /** Whether the current run of discards was reported; a warning goes out once per run. */
-  private discardReported = false;
+  private exports = 0;
+  private failedExports = 0;
   private shutdownPromise: Promise<void> | undefined;
 
   /** @throws Error naming the option when an option breaks a rule (e.g. a namespace under `AWS/`). */
   constructor(options: CloudWatchMetricExporterOptions) {
-    // The client configuration (credentials, maybe) is not kept: nothing here needs it after this.
-    const { clientConfig, ...resolved } = resolveOptions(options);
-    this.options = resolved;
-    this.ownsClient = resolved.client === undefined;
-    this.client = resolved.client ?? new CloudWatchClient(clientConfig);
-    this.deltas = new CumulativeToDelta(resolved.deltaStateTtlMillis);
-    this.rules = new MetricRuleMatcher(resolved.metricRules);
-    this.entities = resolved.entity && new EntityOfResource(resolved.entity, maxEntityBytes(resolved.maxRequestBytes));
-    this.slots = new RequestSlots(resolved.concurrency);
-    this.buffer = new RetryBuffer(resolved.retryBuffer, (reason, request) => this.onDiscard(reason, request));
+    const resolved = resolveOptions(options);
+    // The client configuration (credentials, maybe) is not kept here: only the delivery's client has it.
+    const { clientConfig: _, ...kept } = resolved;
+    this.options = kept;
+    this.pipeline = new ExportPipeline(resolved);
   }
 
   /**
@@ -99,12 +50,13 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       });
       return;
     }
-    this.counters.exports++;
-    const done = this.exportAsync(metrics)
+    this.exports++;
+    const done = this.pipeline
+      .run(metrics)
       .then(
         (): ExportResult => ({ code: ExportResultCode.SUCCESS }),
         (err: unknown): ExportResult => {
-          this.counters.failedExports++;
+          this.failedExports++;
           const error = err instanceof Error ? err : new Error(String(err));
           report('error', `CloudWatchMetricExporter: export failed: ${error.message}`);
           return { code: ExportResultCode.FAILED, error };
@@ -126,164 +78,9 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
     void p.finally(() => this.inFlight.delete(p));
   }
 
-  private async exportAsync(metrics: ResourceMetrics): Promise<void> {
-    const started = Date.now();
-    const { namespace } = this.options;
-    const ctx: TranslateContext = {
-      storageResolution: this.options.storageResolution,
-      resourceDimensions: this.options.resourceDimensions,
-      deltas: this.deltas,
-      drops: this.drops,
-      now: started,
-      dimensionCache: this.dimensionCache,
-      series: new SeriesCounter(this.seriesSinceStart),
-    };
-    // A flush that must end sooner (a Lambda invocation's, see wrapLambdaHandler) bounds the export too.
-    const deadline = scopedDeadline(started + this.options.timeoutMillis);
-    const entity = this.entities?.of(metrics.resource);
-    // Requests go out as soon as they are full, so compression and signing overlap with translating the rest.
-    const { sender, counters, finish } = this.startSending(deadline, started);
-    const packer = new Packer(
-      namespace,
-      { maxDatums: MAX_DATUMS_PER_REQUEST, maxBytes: this.options.maxRequestBytes },
-      (batch) => sender.push(batch),
-      // A JSON 1.0 client is sent the prepared body alone; any other needs the datums to serialize them itself.
-      !speaksJson10(this.client),
-      entity,
-    );
-    let outcome: SendOutcome;
-    try {
-      this.droppedByRule += await translateExport(metrics, {
-        ctx,
-        rules: this.rules,
-        add: (d) => packer.add(d),
-        deadline,
-      });
-      this.deltas.endExport(started);
-      packer.finish();
-      for (const d of packer.oversized) {
-        this.drops.drop(d.MetricName ?? '', 'rejected-by-cloudwatch', 'the datum alone is larger than maxRequestBytes');
-      }
-    } finally {
-      // Whatever happened, what was queued is sent (or kept) before the export ends.
-      outcome = await finish();
-    }
-    const series = ctx.series!.count;
-    this.seriesLastExport = series;
-    const threshold = this.options.seriesWarningThreshold;
-    if (threshold !== undefined && series > threshold && !this.seriesWarned) {
-      this.seriesWarned = true;
-      report(
-        'warn',
-        `CloudWatchMetricExporter: an export published ${series} series, more than seriesWarningThreshold ` +
-          `(${threshold}); each is a custom metric CloudWatch bills (reported once; see getStats().seriesLastExport)`,
-      );
-    }
-    report(
-      'debug',
-      `CloudWatchMetricExporter: ${series} series (${this.seriesSinceStart.estimate()} since start, estimated), ` +
-        `${counters.datumsExported} datums in ${counters.requests} requests ` +
-        `(${counters.retries} retries, ${counters.resentRequests} from the retry buffer), ` +
-        `${counters.uncompressedBytes} bytes → ${counters.wireBytes} on the wire, ` +
-        `${outcome.kept} kept for later, ${this.buffer.requests} in the retry buffer, ${Date.now() - started} ms`,
-    );
-    const problem = describeOutcome(outcome, counters, this.buffer);
-    if (problem) throw problem;
-  }
-
-  /**
-   * A sender for work that must end by `deadline`, with its own counters (added to the exporter's when it ends)
-   * and its deadline timer. `finish` closes it and returns how its requests ended.
-   */
-  private startSending(
-    deadline: number,
-    createdAt: number,
-  ): { sender: BatchSender; counters: StatsCounters; finish: () => Promise<SendOutcome> } {
-    const abort = new AbortController();
-    // Unreferenced: the requests themselves keep the process alive while they run, and nothing else should.
-    const timer = setTimeout(() => abort.abort(), Math.max(0, deadline - Date.now()));
-    timer.unref?.();
-    const counters = newCounters();
-    this.running.add(counters);
-    const sender = new BatchSender({
-      client: this.client,
-      namespace: this.options.namespace,
-      slots: this.slots,
-      concurrency: this.options.concurrency,
-      health: this.health,
-      buffer: this.buffer,
-      retry: this.options.retry,
-      resendUnknownOutcome: this.options.resendUnknownOutcome,
-      isolationBudget: ISOLATION_BUDGET,
-      deadline,
-      abortSignal: abort.signal,
-      createdAt,
-      counters,
-      drops: this.drops,
-      onEntityFailure: (failure, entity) => this.entities?.failed(failure, entity),
-      discard: (reason, request) => this.onDiscard(reason, request),
-    });
-    sender.start();
-    const finish = async (): Promise<SendOutcome> => {
-      try {
-        return await sender.close();
-      } finally {
-        clearTimeout(timer);
-        this.running.delete(counters);
-        addCounters(this.counters, counters);
-        // A run of discards ends when the buffer has emptied: the next discard is news again.
-        if (this.buffer.requests === 0) this.discardReported = false;
-      }
-    };
-    return { sender, counters, finish };
-  }
-
-  private onDiscard(reason: DiscardReason, request: PendingRequest): void {
-    this.discarded[reason] += request.batch.count;
-    if (this.discardReported) return;
-    this.discardReported = true;
-    report(
-      'warn',
-      `CloudWatchMetricExporter: gave up ${count(request.batch.count, 'datum')} kept for a later attempt (${reason}); ` +
-        'further losses are counted in getStats().discarded and reported again once the retry buffer has emptied',
-    );
-  }
-
-  /**
-   * Sends what the retry buffer holds, until it is empty or `deadline`; not while CloudWatch is known down.
-   * Tracked like an export, so that `shutdown()` waits for it.
-   */
-  private drain(deadline: number): Promise<void> {
-    if (this.buffer.requests === 0 || this.health.down) return Promise.resolve();
-    const drained = this.startSending(deadline, Date.now())
-      .finish()
-      .then((outcome) => {
-        if (outcome.kept > 0) {
-          report(
-            'warn',
-            `CloudWatchMetricExporter: ${count(this.buffer.requests, 'request')} still in the retry buffer ` +
-              `(${outcome.lastError ? describeError(outcome.lastError) : 'deadline'})`,
-          );
-        }
-      });
-    this.track(drained);
-    return drained;
-  }
-
   /** A snapshot of what the exporter has done since it was created. Cheap; safe to call at any time. */
   getStats(): ExporterStats {
-    const counters = { ...this.counters };
-    for (const running of this.running) addCounters(counters, running);
-    return {
-      ...counters,
-      dropped: { ...this.drops.dropped },
-      discarded: { ...this.discarded },
-      retryBuffer: { requests: this.buffer.requests, bytes: this.buffer.bytes },
-      deltaStreams: this.deltas.size,
-      seriesLastExport: this.seriesLastExport,
-      seriesSinceStart: this.seriesSinceStart.estimate(),
-      droppedByRule: this.droppedByRule,
-    };
+    return { exports: this.exports, failedExports: this.failedExports, ...this.pipeline.stats() };
   }
 
   /**
@@ -295,6 +92,13 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
     // An export started elsewhere ends by its own deadline; a flush that must end sooner does not wait past its own.
     await untilDeadline(Promise.all([...this.inFlight]), deadline);
     await this.drain(deadline);
+  }
+
+  /** Sends what the retry buffer holds, tracked like an export so that `shutdown()` waits for it. */
+  private drain(deadline: number): Promise<void> {
+    const drained = this.pipeline.drain(deadline);
+    this.track(drained);
+    return drained;
   }
 
   /**
@@ -312,8 +116,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
       await this.drain(deadline);
       // A flush started before shutdown may still be sending: it ends by its own deadline, no later than ours.
       await untilDeadline(Promise.all([...this.inFlight]), deadline);
-      this.buffer.close('shutdown');
-      if (this.ownsClient) this.client.destroy();
+      this.pipeline.close();
     })();
     return this.shutdownPromise;
   }

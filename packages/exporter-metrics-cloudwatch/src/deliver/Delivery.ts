@@ -1,0 +1,50 @@
+import type { Entity } from '@aws-sdk/client-cloudwatch';
+import type { DiscardReason } from '../send/RetryBuffer.js';
+import type { StatsCounters } from '../stats/ExporterStats.js';
+import type { TranslatedDatum } from '../translate/TranslatedDatum.js';
+
+/**
+ * The seam at the end of the pipeline: "deliver this export's datums to CloudWatch". Translation and metric rules
+ * come before it and are the same whatever the path; each CloudWatch path (PutMetricData today; EMF on stdout and
+ * the OTLP endpoint next) is one implementation, which owns how the data is packed, sent, retried and kept.
+ */
+export interface Delivery {
+  /** Starts delivering one export's datums, to be over by `deadline` (epoch ms). */
+  begin(run: DeliveryRunOptions): DeliveryRun;
+  /** Sends what earlier runs kept for later, until it is gone or `deadline`. Never rejects. */
+  drain(deadline: number): Promise<void>;
+  /** Gives up whatever is still kept (counted) and releases what the delivery holds. Idempotent. */
+  close(): void;
+  /** What it has done so far, the runs still going included. */
+  stats(): DeliveryStats;
+}
+
+export interface DeliveryRunOptions {
+  deadline: number;
+  /** When the export's data was collected. */
+  createdAt: number;
+  /** The entity of the export's resource, when entities are on. */
+  entity: Entity | undefined;
+}
+
+/** One export's delivery: datums go in as they are translated, so that sending overlaps translating. */
+export interface DeliveryRun {
+  add(datum: TranslatedDatum): void;
+  /** No more datums: sends (or keeps) what is queued, by the run's deadline (rejecting only on a bug of ours). */
+  finish(): Promise<DeliveryResult>;
+}
+
+export interface DeliveryResult {
+  /** Why the export must report FAILED, or undefined when every datum landed or was deliberately dropped. */
+  problem: Error | undefined;
+  /** What this run did (already in the delivery's totals). */
+  counters: StatsCounters;
+  /** Requests this run left for later. */
+  kept: number;
+}
+
+export interface DeliveryStats {
+  counters: StatsCounters;
+  discarded: Record<DiscardReason, number>;
+  retryBuffer: { requests: number; bytes: number };
+}

@@ -1,0 +1,125 @@
+import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { Delivery } from '../deliver/Delivery.js';
+import { EntityOfResource } from '../entity/EntityOfResource.js';
+import { maxEntityBytes } from '../entity/resourceEntity.js';
+import type { ResolvedOptions } from '../options.js';
+import { MetricRuleMatcher } from '../rules/metricRules.js';
+import { PutMetricDataDelivery } from '../send/PutMetricDataDelivery.js';
+import { DropReporter } from '../stats/DropReporter.js';
+import type { ExporterStats } from '../stats/ExporterStats.js';
+import { SeriesCounter, SeriesSketch } from '../stats/SeriesCounter.js';
+import { CumulativeToDelta } from '../translate/CumulativeToDelta.js';
+import { DimensionCache } from '../translate/DimensionCache.js';
+import { translateExport } from '../translate/translateExport.js';
+import { scopedDeadline } from '../util/deadlineScope.js';
+import { report } from '../util/report.js';
+
+/**
+ * The export pipeline, built once per exporter: translation (with its state across exports: deltas, dimension
+ * cache, series), metric rules and entities, then a {@link Delivery} — the seam where CloudWatch paths differ.
+ * `run` takes one export through it, in order.
+ */
+export class ExportPipeline {
+  private readonly deltas: CumulativeToDelta;
+  private readonly drops = new DropReporter();
+  /** Dimension names and values seen before; the exporter's own, so it goes when the exporter does. */
+  private readonly dimensionCache = new DimensionCache();
+  private readonly rules: MetricRuleMatcher;
+  private readonly entities: EntityOfResource | undefined;
+  private readonly delivery: Delivery;
+  /** The distinct series since start, estimated; each export counts its own with a SeriesCounter adding to it. */
+  private readonly seriesSinceStart = new SeriesSketch();
+  private seriesLastExport = 0;
+  private droppedByRule = 0;
+  private seriesWarned = false;
+
+  private readonly options: Omit<ResolvedOptions, 'clientConfig'>;
+
+  constructor(resolved: ResolvedOptions) {
+    const { clientConfig: _, ...options } = resolved;
+    this.options = options;
+    this.deltas = new CumulativeToDelta(options.deltaStateTtlMillis);
+    this.rules = new MetricRuleMatcher(options.metricRules);
+    this.entities = options.entity && new EntityOfResource(options.entity, maxEntityBytes(options.maxRequestBytes));
+    this.delivery = new PutMetricDataDelivery(resolved, this.drops, (failure, entity) =>
+      this.entities?.failed(failure, entity),
+    );
+  }
+
+  /** Takes one export from translation to delivery, within the exporter's timeout; throws why it failed. */
+  async run(metrics: ResourceMetrics): Promise<void> {
+    const started = Date.now();
+    // A flush that must end sooner (a Lambda invocation's, see wrapLambdaHandler) bounds the export too.
+    const deadline = scopedDeadline(started + this.options.timeoutMillis);
+    const series = new SeriesCounter(this.seriesSinceStart);
+    const { storageResolution, resourceDimensions } = this.options;
+    const ctx = { storageResolution, resourceDimensions, deltas: this.deltas, drops: this.drops, now: started };
+    // Datums are handed over as they are made, so that delivery overlaps translating the rest.
+    const delivering = this.delivery.begin({
+      deadline,
+      createdAt: started,
+      entity: this.entities?.of(metrics.resource),
+    });
+    let result;
+    try {
+      this.droppedByRule += await translateExport(metrics, {
+        ctx: { ...ctx, dimensionCache: this.dimensionCache, series },
+        rules: this.rules,
+        add: (d) => delivering.add(d),
+        deadline,
+      });
+      this.deltas.endExport(started);
+    } finally {
+      result = await delivering.finish();
+    }
+    this.seriesLastExport = series.count;
+    this.warnOfSeries(series.count);
+    const c = result.counters;
+    report(
+      'debug',
+      `CloudWatchMetricExporter: ${series.count} series (${this.seriesSinceStart.estimate()} since start, ` +
+        `estimated), ${c.datumsExported} datums in ${c.requests} requests (${c.retries} retries, ` +
+        `${c.resentRequests} from the retry buffer), ${c.uncompressedBytes} bytes → ${c.wireBytes} on the wire, ` +
+        `${result.kept} kept for later, ${this.delivery.stats().retryBuffer.requests} in the retry buffer, ` +
+        `${Date.now() - started} ms`,
+    );
+    if (result.problem) throw result.problem;
+  }
+
+  /** Sends what was kept for later, until `deadline`. */
+  drain(deadline: number): Promise<void> {
+    return this.delivery.drain(deadline);
+  }
+
+  /** Gives up what is still kept and releases the delivery's resources. */
+  close(): void {
+    this.delivery.close();
+  }
+
+  /** Everything but the export counts the exporter keeps itself. */
+  stats(): Omit<ExporterStats, 'exports' | 'failedExports'> {
+    const { counters, discarded, retryBuffer } = this.delivery.stats();
+    const { exports: _e, failedExports: _f, ...delivered } = counters;
+    return {
+      ...delivered,
+      dropped: { ...this.drops.dropped },
+      discarded,
+      retryBuffer,
+      deltaStreams: this.deltas.size,
+      seriesLastExport: this.seriesLastExport,
+      seriesSinceStart: this.seriesSinceStart.estimate(),
+      droppedByRule: this.droppedByRule,
+    };
+  }
+
+  private warnOfSeries(series: number): void {
+    const threshold = this.options.seriesWarningThreshold;
+    if (threshold === undefined || series <= threshold || this.seriesWarned) return;
+    this.seriesWarned = true;
+    report(
+      'warn',
+      `CloudWatchMetricExporter: an export published ${series} series, more than seriesWarningThreshold ` +
+        `(${threshold}); each is a custom metric CloudWatch bills (reported once; see getStats().seriesLastExport)`,
+    );
+  }
+}

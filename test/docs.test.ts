@@ -19,7 +19,7 @@ import {
   DEFAULT_STORAGE_RESOLUTION,
   DEFAULT_TIMEOUT_MS,
 } from '../packages/exporter-metrics-cloudwatch/src/defaults';
-import { resolveOptions } from '../packages/exporter-metrics-cloudwatch/src/options';
+import { resolveOptions } from '../packages/exporter-metrics-cloudwatch/src/config/resolveOptions';
 
 const root = join(__dirname, '..');
 const PKG = 'packages/exporter-metrics-cloudwatch';

@@ -6,7 +6,8 @@ import type {
   PushMetricExporter,
   ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { resolveOptions, type CloudWatchMetricExporterOptions, type ResolvedOptions } from './options.js';
+import { resolveOptions } from './config/resolveOptions.js';
+import type { CloudWatchMetricExporterOptions, ResolvedOptions } from './options.js';
 import { ExportPipeline } from './pipeline/ExportPipeline.js';
 import type { ExporterStats } from './stats/ExporterStats.js';
 import { scopedDeadline, untilDeadline } from './util/deadlineScope.js';

@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import { inspect } from 'node:util';
 import { CloudWatchMetricExporter } from '../src';
 import { DEFAULT_RETRY, DEFAULT_RETRY_BUFFER } from '../src/defaults';
-import { resolveOptions, type CloudWatchMetricExporterOptions } from '../src/options';
+import { resolveOptions } from '../src/config/resolveOptions';
+import type { CloudWatchMetricExporterOptions } from '../src/options';
 
 describe('resolveOptions', () => {
   const invalid: Array<[string, unknown, RegExp]> = [

@@ -1,5 +1,6 @@
 import { MAX_TIMER_MS } from '../defaults.js';
-import { namespaceProblem, type CloudWatchMetricExporterOptions } from '../options.js';
+import type { CloudWatchMetricExporterOptions } from '../options.js';
+import { namespaceProblem } from './resolveOptions.js';
 
 /** What the environment says about the exporter and its reader. */
 export interface EnvConfig {

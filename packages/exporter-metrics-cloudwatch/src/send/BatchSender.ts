@@ -10,12 +10,13 @@ import { classifyFailure, retryDelay, type FailureKind, type RetryPolicy } from 
 import type { DiscardReason, PendingRequest, RetryBuffer } from './RetryBuffer.js';
 import type { ServiceHealth } from './ServiceHealth.js';
 
-export interface SendContext {
+/** What every sender of an exporter shares: the client, its limits and the state that outlives an export. */
+export interface SenderDeps {
   client: CloudWatchClient;
   namespace: string;
   /** Requests in flight at once, shared with every other export. */
   slots: RequestSlots;
-  /** How many workers this sender runs (at most the slots' size). */
+  /** How many workers a sender runs (at most the slots' size). */
   concurrency: number;
   health: ServiceHealth;
   buffer: RetryBuffer;
@@ -24,6 +25,15 @@ export interface SendContext {
   resendUnknownOutcome: boolean;
   /** Extra requests allowed, per export, to isolate datums CloudWatch refuses. */
   isolationBudget: number;
+  drops: DropReporter;
+  /** Told what CloudWatch found wrong with a request's entity (it stored the datums without it). */
+  onEntityFailure?: (failure: string, entity: Entity | undefined) => void;
+  /** Gives up a request for good (counted and reported by the exporter). */
+  discard: (reason: DiscardReason, request: PendingRequest) => void;
+}
+
+/** What is one export's own: its deadline, and its counters. */
+export interface SendRun {
   /** When this export must be over (epoch ms); `abortSignal` fires then. */
   deadline: number;
   abortSignal: AbortSignal;
@@ -31,11 +41,6 @@ export interface SendContext {
   createdAt: number;
   /** This export's counters. */
   counters: StatsCounters;
-  drops: DropReporter;
-  /** Told what CloudWatch found wrong with a request's entity (it stored the datums without it). */
-  onEntityFailure?: (failure: string, entity: Entity | undefined) => void;
-  /** Gives up a request for good (counted and reported by the exporter). */
-  discard: (reason: DiscardReason, request: PendingRequest) => void;
 }
 
 /** How one export's requests ended. */
@@ -102,18 +107,21 @@ export class BatchSender {
   private discardedDatums = 0;
   private lastError: Error | undefined;
 
-  constructor(private readonly ctx: SendContext) {
-    this.budget = ctx.isolationBudget;
+  constructor(
+    private readonly deps: SenderDeps,
+    private readonly run: SendRun,
+  ) {
+    this.budget = deps.isolationBudget;
   }
 
   /** Starts sending what the retry buffer holds, before any new batch arrives. */
   start(): void {
-    for (let i = Math.min(this.ctx.buffer.requests, this.ctx.concurrency); i > 0; i--) this.wake();
+    for (let i = Math.min(this.deps.buffer.requests, this.deps.concurrency); i > 0; i--) this.wake();
   }
 
   /** Queues a batch of this export; a worker picks it up at once if one is free. */
   push(batch: Batch): void {
-    this.queue.push({ batch, createdAt: this.ctx.createdAt, resent: false, half: false });
+    this.queue.push({ batch, createdAt: this.run.createdAt, resent: false, half: false });
     this.wake();
   }
 
@@ -129,14 +137,14 @@ export class BatchSender {
       kept: this.kept,
       keptDatums: this.keptDatums,
       discardedDatums: this.discardedDatums,
-      lastError: this.lastError ?? (this.kept + this.discardedDatums > 0 ? this.ctx.health.lastError : undefined),
+      lastError: this.lastError ?? (this.kept + this.discardedDatums > 0 ? this.deps.health.lastError : undefined),
     };
   }
 
   private wake(): void {
     const waiting = this.idle.shift();
     if (waiting) return waiting();
-    if (this.active >= this.ctx.concurrency) return;
+    if (this.active >= this.deps.concurrency) return;
     this.active++;
     // work() handles its own errors; the catch is for what cannot be foreseen, so that it never goes unhandled.
     void this.work()
@@ -148,12 +156,12 @@ export class BatchSender {
 
   private async work(): Promise<void> {
     for (;;) {
-      if (this.stopped || this.ctx.abortSignal.aborted) return;
-      const probe = this.ctx.health.down;
-      if (probe && !this.ctx.health.claimProbe()) return;
+      if (this.stopped || this.run.abortSignal.aborted) return;
+      const probe = this.deps.health.down;
+      if (probe && !this.deps.health.claimProbe()) return;
       const item = this.next();
       if (item === undefined) {
-        if (probe) this.ctx.health.releaseProbe();
+        if (probe) this.deps.health.releaseProbe();
         if (this.closed) return;
         await new Promise<void>((resolve) => this.idle.push(resolve));
         continue;
@@ -165,7 +173,7 @@ export class BatchSender {
         this.keep(item);
         report('error', 'CloudWatchMetricExporter: unexpected error while sending', err);
       } finally {
-        if (probe) this.ctx.health.releaseProbe();
+        if (probe) this.deps.health.releaseProbe();
       }
     }
   }
@@ -173,68 +181,68 @@ export class BatchSender {
   /** Halves being isolated first, then the oldest kept request, then this export's own. */
   private next(): Item | undefined {
     if (this.queue[0]?.half) return this.queue.shift();
-    const kept = this.ctx.buffer.take(Date.now());
+    const kept = this.deps.buffer.take(Date.now());
     if (kept) return { ...kept, resent: true, half: false };
     return this.queue.shift();
   }
 
   private async send(item: Item): Promise<void> {
-    const { ctx } = this;
-    const { counters, abortSignal: signal } = ctx;
-    if (!(await ctx.slots.acquire(signal))) return this.keep(item);
+    const { deps } = this;
+    const { counters, abortSignal: signal } = this.run;
+    if (!(await deps.slots.acquire(signal))) return this.keep(item);
     try {
       for (let attempt = 1; ; attempt++) {
         if (attempt === 1) counters.requests++;
         else counters.retries++;
         try {
-          await ctx.client.send(
-            putMetricDataCommand(ctx.client, ctx.namespace, item.batch, counters, ctx.onEntityFailure),
+          await deps.client.send(
+            putMetricDataCommand(deps.client, deps.namespace, item.batch, counters, deps.onEntityFailure),
             {
               abortSignal: signal,
             },
           );
           counters.datumsExported += item.batch.count;
           if (item.resent) counters.resentRequests++;
-          if (ctx.health.down) {
-            ctx.health.markUp();
+          if (deps.health.down) {
+            deps.health.markUp();
             // Back up: the other workers may go again.
-            for (let i = 1; i < ctx.concurrency; i++) this.wake();
+            for (let i = 1; i < deps.concurrency; i++) this.wake();
           }
           return;
         } catch (err) {
           const kind = classifyFailure(err, signal.aborted);
           if (kind === 'invalid') return this.refused(item, err);
           if (this.failedFor(kind, item, err)) return;
-          if (signal.aborted || attempt >= ctx.retry.maxAttempts) return this.giveUpForNow(item, err);
-          const delay = retryDelay(ctx.retry, attempt, kind);
+          if (signal.aborted || attempt >= deps.retry.maxAttempts) return this.giveUpForNow(item, err);
+          const delay = retryDelay(deps.retry, attempt, kind);
           // Never wait past the deadline: the request is better off in the buffer than aborted mid-wait.
-          if (Date.now() + delay >= ctx.deadline) return this.giveUpForNow(item, err);
+          if (Date.now() + delay >= this.run.deadline) return this.giveUpForNow(item, err);
           if (!(await sleep(delay, signal))) return this.giveUpForNow(item, err);
         }
       }
     } finally {
-      ctx.slots.release();
+      deps.slots.release();
     }
   }
 
   /** Handles failures that end a request's attempts at once; true if it did. */
   private failedFor(kind: FailureKind, item: Item, err: unknown): boolean {
-    const { ctx } = this;
+    const { deps } = this;
     if (kind === 'unknown-outcome') {
-      ctx.counters.unknownOutcomes++;
-      if (!ctx.resendUnknownOutcome) {
-        ctx.counters.failedRequests++;
+      this.run.counters.unknownOutcomes++;
+      if (!deps.resendUnknownOutcome) {
+        this.run.counters.failedRequests++;
         this.discardedDatums += item.batch.count;
-        ctx.discard('unknown-outcome', item);
+        deps.discard('unknown-outcome', item);
         this.lastError = toError(err);
         return true;
       }
     }
     if (kind === 'fatal') {
-      ctx.counters.failedRequests++;
+      this.run.counters.failedRequests++;
       this.discardedDatums += item.batch.count;
       this.failures.push(toError(err));
-      ctx.discard('fatal', item);
+      deps.discard('fatal', item);
       return true;
     }
     return false;
@@ -243,28 +251,28 @@ export class BatchSender {
   /** A transient failure outlasted the attempts this export can give: CloudWatch is down; keep the request. */
   private giveUpForNow(item: Item, err: unknown): void {
     const error = toError(err);
-    this.ctx.counters.failedRequests++;
+    this.run.counters.failedRequests++;
     this.lastError = error;
-    this.ctx.health.markDown(error);
+    this.deps.health.markDown(error);
     this.stopped = true;
     this.keep(item);
   }
 
   private keep(item: Item): void {
-    if (!this.ctx.buffer.add({ batch: item.batch, createdAt: item.createdAt })) {
+    if (!this.deps.buffer.add({ batch: item.batch, createdAt: item.createdAt })) {
       this.discardedDatums += item.batch.count;
       return;
     }
     this.kept++;
     this.keptDatums += item.batch.count;
-    this.ctx.counters.bufferedRequests++;
+    this.run.counters.bufferedRequests++;
   }
 
   private refused(item: Item, err: unknown): void {
-    const { ctx } = this;
+    const { deps } = this;
     const { batch } = item;
     if (batch.count === 1) {
-      ctx.drops.dropped['rejected-by-cloudwatch']++;
+      deps.drops.dropped['rejected-by-cloudwatch']++;
       report(
         'error',
         `CloudWatchMetricExporter: CloudWatch refused a datum of metric "${firstMetricName(batch)}": ` +
@@ -273,8 +281,8 @@ export class BatchSender {
       return;
     }
     if (this.budget < 2) {
-      ctx.counters.failedRequests++;
-      ctx.drops.dropped['rejected-by-cloudwatch'] += batch.count;
+      this.run.counters.failedRequests++;
+      deps.drops.dropped['rejected-by-cloudwatch'] += batch.count;
       this.failures.push(
         new Error(
           `CloudWatch refused a request of ${batch.count} datums (${describeError(err)}) and the ` +
@@ -284,7 +292,7 @@ export class BatchSender {
       return;
     }
     this.budget -= 2;
-    ctx.counters.isolationRequests += 2;
+    this.run.counters.isolationRequests += 2;
     const [a, b] = splitBatch(batch);
     const half = (h: Batch): Item => ({ batch: h, createdAt: item.createdAt, resent: item.resent, half: true });
     this.queue.unshift(half(a), half(b));

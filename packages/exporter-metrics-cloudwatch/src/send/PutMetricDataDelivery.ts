@@ -7,7 +7,7 @@ import { Packer } from '../pack/packDatums.js';
 import type { DropReporter } from '../stats/DropReporter.js';
 import { addCounters, newCounters, type StatsCounters } from '../stats/ExporterStats.js';
 import { report } from '../util/report.js';
-import { BatchSender, type SendOutcome } from './BatchSender.js';
+import { BatchSender, type SenderDeps, type SendOutcome } from './BatchSender.js';
 import { count, describeOutcome } from './describeOutcome.js';
 import { describeError } from './isInvalidRequestError.js';
 import { speaksJson10 } from './putMetricDataCommand.js';
@@ -46,11 +46,13 @@ export class PutMetricDataDelivery implements Delivery {
   private discardReported = false;
 
   private readonly options: Omit<PutMetricDataOptions, 'clientConfig' | 'client'>;
+  /** What every run's sender shares. */
+  private readonly senderDeps: SenderDeps;
 
   constructor(
     options: PutMetricDataOptions,
     private readonly drops: DropReporter,
-    private readonly onEntityFailure: (failure: string, entity: Entity | undefined) => void,
+    onEntityFailure: (failure: string, entity: Entity | undefined) => void,
   ) {
     // The client configuration (credentials, maybe) is not kept: nothing needs it once the client is made.
     const { clientConfig, client, ...kept } = options;
@@ -59,6 +61,20 @@ export class PutMetricDataDelivery implements Delivery {
     this.client = client ?? new CloudWatchClient(clientConfig);
     this.slots = new RequestSlots(options.concurrency);
     this.buffer = new RetryBuffer(options.retryBuffer, (reason, request) => this.onDiscard(reason, request));
+    this.senderDeps = {
+      client: this.client,
+      namespace: kept.namespace,
+      slots: this.slots,
+      concurrency: kept.concurrency,
+      health: this.health,
+      buffer: this.buffer,
+      retry: kept.retry,
+      resendUnknownOutcome: kept.resendUnknownOutcome,
+      isolationBudget: ISOLATION_BUDGET,
+      drops,
+      onEntityFailure,
+      discard: (reason, request) => this.onDiscard(reason, request),
+    };
   }
 
   begin({ deadline, createdAt, entity }: DeliveryRunOptions): DeliveryRun {
@@ -140,24 +156,7 @@ export class PutMetricDataDelivery implements Delivery {
     timer.unref?.();
     const counters = newCounters();
     this.running.add(counters);
-    const sender = new BatchSender({
-      client: this.client,
-      namespace: this.options.namespace,
-      slots: this.slots,
-      concurrency: this.options.concurrency,
-      health: this.health,
-      buffer: this.buffer,
-      retry: this.options.retry,
-      resendUnknownOutcome: this.options.resendUnknownOutcome,
-      isolationBudget: ISOLATION_BUDGET,
-      deadline,
-      abortSignal: abort.signal,
-      createdAt,
-      counters,
-      drops: this.drops,
-      onEntityFailure: this.onEntityFailure,
-      discard: (reason, request) => this.onDiscard(reason, request),
-    });
+    const sender = new BatchSender(this.senderDeps, { deadline, abortSignal: abort.signal, createdAt, counters });
     sender.start();
     const finish = async (): Promise<{ outcome: SendOutcome; counters: StatsCounters }> => {
       try {

@@ -7,7 +7,7 @@ import type { CloudWatchClient, MetricDatum, PutMetricDataCommand } from '@aws-s
 import { diag } from '@opentelemetry/api';
 import { expect } from 'chai';
 import { packDatums, type Batch } from '../../src/pack/packDatums';
-import { BatchSender, type SendContext } from '../../src/send/BatchSender';
+import { BatchSender, type SendRun, type SenderDeps } from '../../src/send/BatchSender';
 import { RequestSlots } from '../../src/send/RequestSlots';
 import { RetryBuffer, type DiscardReason } from '../../src/send/RetryBuffer';
 import { ServiceHealth } from '../../src/send/ServiceHealth';
@@ -85,7 +85,7 @@ function sender(
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), deadlineMs);
   const discarded: Array<[DiscardReason, number]> = [];
-  const ctx: SendContext = {
+  const deps: SenderDeps = {
     client,
     namespace: NS,
     slots: new RequestSlots(concurrency),
@@ -95,14 +95,17 @@ function sender(
     retry: { maxAttempts: 3, baseDelayMillis: 1, throttlingFactor: 2, maxDelayMillis: 5 },
     resendUnknownOutcome,
     isolationBudget: 64,
+    drops: new DropReporter(),
+    discard: (reason, request) => discarded.push([reason, request.batch.count]),
+  };
+  const run: SendRun = {
     deadline: Date.now() + deadlineMs,
     abortSignal: abort.signal,
     createdAt: Date.now(),
     counters: newCounters(),
-    drops: new DropReporter(),
-    discard: (reason, request) => discarded.push([reason, request.batch.count]),
   };
-  const s = new BatchSender(ctx);
+  const ctx = { ...deps, ...run };
+  const s = new BatchSender(deps, run);
   s.start();
   const close = async () => {
     try {

@@ -59,7 +59,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
         (err: unknown): ExportResult => {
           this.failedExports++;
           const error = err instanceof Error ? err : new Error(String(err));
-          report('error', `CloudWatchMetricExporter: export failed: ${error.message}`);
+          report('error', `export failed: ${error.message}`);
           return { code: ExportResultCode.FAILED, error };
         },
       )
@@ -68,7 +68,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
         try {
           resultCallback(result);
         } catch (err) {
-          report('error', 'CloudWatchMetricExporter: the export result callback threw', err);
+          report('error', 'the export result callback threw', err);
         }
       });
     this.track(done);

@@ -1,8 +1,8 @@
-import { diag } from '@opentelemetry/api';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { CloudWatchMetricExporter } from './CloudWatchMetricExporter.js';
 import { configFromEnv } from './config/fromEnv.js';
 import { DEFAULT_EXPORT_INTERVAL_MS, DEFAULT_TIMEOUT_MS, MAX_TIMER_MS } from './defaults.js';
+import { report } from './util/report.js';
 import { EXPORTER_OPTION_KEYS, type CloudWatchMetricExporterOptions } from './options.js';
 
 /** Each option may also be set to `undefined` (or `null`): it then leaves the environment variable's value. */
@@ -60,8 +60,9 @@ export function createCloudWatchMetricReader(options: CloudWatchMetricReaderOpti
           `exceed the export interval (${interval} ms, exportIntervalMillis or OTEL_METRIC_EXPORT_INTERVAL)`,
       );
     }
-    diag.info(
-      `CloudWatchMetricExporter: the export timeout (${effectiveTimeout} ms) exceeds the default interval; ` +
+    report(
+      'info',
+      `the export timeout (${effectiveTimeout} ms) exceeds the default interval; ` +
         `brought down to ${effectiveInterval} ms`,
     );
     effectiveTimeout = effectiveInterval;

@@ -204,7 +204,13 @@ describe('CloudWatchMetricExporter delivery (packing, gzip, retries, isolation, 
   it('isolates a datum CloudWatch refuses: the others land, a diag error names it', async () => {
     const errors: string[] = [];
     diag.setLogger(
-      { error: (m) => void errors.push(m), warn: () => {}, info: () => {}, debug: () => {}, verbose: () => {} },
+      {
+        error: (...args) => void errors.push(args.join(' ')),
+        warn: () => {},
+        info: () => {},
+        debug: () => {},
+        verbose: () => {},
+      },
       DiagLogLevel.ERROR,
     );
     const { namespace, exporter: e } = exporter();

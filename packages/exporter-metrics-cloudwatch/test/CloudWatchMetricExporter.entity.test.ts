@@ -27,7 +27,13 @@ describe('CloudWatchMetricExporter with entities (EntityMetricData)', function (
   const warnings: string[] = [];
   before(() =>
     diag.setLogger(
-      { error: () => {}, warn: (m) => void warnings.push(m), info: () => {}, debug: () => {}, verbose: () => {} },
+      {
+        error: () => {},
+        warn: (...args) => void warnings.push(args.join(' ')),
+        info: () => {},
+        debug: () => {},
+        verbose: () => {},
+      },
       DiagLogLevel.WARN,
     ),
   );

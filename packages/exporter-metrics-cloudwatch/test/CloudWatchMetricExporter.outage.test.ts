@@ -129,7 +129,13 @@ describe('CloudWatchMetricExporter through outages (retry buffer, retries, one d
   it('keeps at most retryBuffer.maxBytes: the oldest requests go first, counted and reported once', async () => {
     const warnings: string[] = [];
     diag.setLogger(
-      { error: () => {}, warn: (m) => void warnings.push(m), info: () => {}, debug: () => {}, verbose: () => {} },
+      {
+        error: () => {},
+        warn: (...args) => void warnings.push(args.join(' ')),
+        info: () => {},
+        debug: () => {},
+        verbose: () => {},
+      },
       DiagLogLevel.WARN,
     );
     try {

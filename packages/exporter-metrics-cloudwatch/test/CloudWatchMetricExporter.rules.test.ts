@@ -104,7 +104,13 @@ describe('CloudWatchMetricExporter with metric rules (roll-ups, drop, resolution
   it('without rules publishes every attribute set, counts its series, and warns once past seriesWarningThreshold', async () => {
     const warnings: string[] = [];
     diag.setLogger(
-      { error: () => {}, warn: (m) => void warnings.push(m), info: () => {}, debug: () => {}, verbose: () => {} },
+      {
+        error: () => {},
+        warn: (...args) => void warnings.push(args.join(' ')),
+        info: () => {},
+        debug: () => {},
+        verbose: () => {},
+      },
       DiagLogLevel.WARN,
     );
     try {

@@ -71,7 +71,7 @@ export class EntityOfResource {
   private sayOnce(key: string, message: string): void {
     if (this.said.has(key)) return;
     this.said.add(key);
-    report('warn', `CloudWatchMetricExporter: ${message}`);
+    report('warn', message);
   }
 }
 

@@ -1,6 +1,6 @@
 import { metrics } from '@opentelemetry/api';
 import { untilDeadline, withDeadline } from '../util/deadlineScope.js';
-import { report } from '../util/report.js';
+import { reportLambda as report } from '../util/report.js';
 import { registerInternalExtension, type ExtensionRegistration } from './registerInternalExtension.js';
 
 /** Anything with a `forceFlush`: an SDK `MeterProvider` or a metric reader. */
@@ -109,7 +109,7 @@ async function flushWithin(key: Flushable | typeof GLOBAL, millis: number): Prom
   if (!target) {
     if (!warnedNoProvider) {
       warnedNoProvider = true;
-      report('warn', 'wrapLambdaHandler: no meterProvider was given and the global MeterProvider cannot flush');
+      report('warn', 'no meterProvider was given and the global MeterProvider cannot flush');
     }
     return;
   }
@@ -117,7 +117,7 @@ async function flushWithin(key: Flushable | typeof GLOBAL, millis: number): Prom
   const flushed = withDeadline(deadline, () =>
     Promise.resolve()
       .then(() => target.forceFlush())
-      .catch((err: unknown) => report('error', 'wrapLambdaHandler: flushing metrics failed', err)),
+      .catch((err: unknown) => report('error', 'flushing metrics failed', err)),
   );
   await untilDeadline(flushed, deadline);
 }
@@ -141,7 +141,7 @@ function warnNoExtension(extension: LambdaExtension, reason: string): void {
   warnedNoExtension.add(extension);
   report(
     'warn',
-    `wrapLambdaHandler: no Lambda extension could be registered (${reason}), so Lambda will not signal the end ` +
+    `no Lambda extension could be registered (${reason}), so Lambda will not signal the end ` +
       'of this environment: metrics are flushed at the end of every invocation instead of once per interval',
   );
 }

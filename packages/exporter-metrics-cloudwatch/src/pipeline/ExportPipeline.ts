@@ -77,7 +77,7 @@ export class ExportPipeline {
     const c = result.counters;
     report(
       'debug',
-      `CloudWatchMetricExporter: ${series.count} series (${this.seriesSinceStart.estimate()} since start, ` +
+      `${series.count} series (${this.seriesSinceStart.estimate()} since start, ` +
         `estimated), ${c.datumsExported} datums in ${c.requests} requests (${c.retries} retries, ` +
         `${c.resentRequests} from the retry buffer), ${c.uncompressedBytes} bytes → ${c.wireBytes} on the wire, ` +
         `${result.kept} kept for later, ${this.delivery.stats().retryBuffer.requests} in the retry buffer, ` +
@@ -118,7 +118,7 @@ export class ExportPipeline {
     this.seriesWarned = true;
     report(
       'warn',
-      `CloudWatchMetricExporter: an export published ${series} series, more than seriesWarningThreshold ` +
+      `an export published ${series} series, more than seriesWarningThreshold ` +
         `(${threshold}); each is a custom metric CloudWatch bills (reported once; see getStats().seriesLastExport)`,
     );
   }

@@ -148,7 +148,7 @@ export class BatchSender {
     this.active++;
     // work() handles its own errors; the catch is for what cannot be foreseen, so that it never goes unhandled.
     void this.work()
-      .catch((err: unknown) => report('error', 'CloudWatchMetricExporter: a send worker failed', err))
+      .catch((err: unknown) => report('error', 'a send worker failed', err))
       .finally(() => {
         if (--this.active === 0 && this.allIdle) this.allIdle();
       });
@@ -171,7 +171,7 @@ export class BatchSender {
       } catch (err) {
         // Never expected; the request must not be lost for it.
         this.keep(item);
-        report('error', 'CloudWatchMetricExporter: unexpected error while sending', err);
+        report('error', 'unexpected error while sending', err);
       } finally {
         if (probe) this.deps.health.releaseProbe();
       }
@@ -273,11 +273,7 @@ export class BatchSender {
     const { batch } = item;
     if (batch.count === 1) {
       deps.drops.dropped['rejected-by-cloudwatch']++;
-      report(
-        'error',
-        `CloudWatchMetricExporter: CloudWatch refused a datum of metric "${firstMetricName(batch)}": ` +
-          describeError(err),
-      );
+      report('error', `CloudWatch refused a datum of metric "${firstMetricName(batch)}": ` + describeError(err));
       return;
     }
     if (this.budget < 2) {

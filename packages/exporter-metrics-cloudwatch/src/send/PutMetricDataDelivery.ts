@@ -119,7 +119,7 @@ export class PutMetricDataDelivery implements Delivery {
         if (outcome.kept > 0) {
           report(
             'warn',
-            `CloudWatchMetricExporter: ${count(this.buffer.requests, 'request')} still in the retry buffer ` +
+            `${count(this.buffer.requests, 'request')} still in the retry buffer ` +
               `(${outcome.lastError ? describeError(outcome.lastError) : 'deadline'})`,
           );
         }
@@ -178,7 +178,7 @@ export class PutMetricDataDelivery implements Delivery {
     this.discardReported = true;
     report(
       'warn',
-      `CloudWatchMetricExporter: gave up ${count(request.batch.count, 'datum')} kept for a later attempt (${reason}); ` +
+      `gave up ${count(request.batch.count, 'datum')} kept for a later attempt (${reason}); ` +
         'further losses are counted in getStats().discarded and reported again once the retry buffer has emptied',
     );
   }

@@ -36,7 +36,7 @@ export class DropReporter {
   /** Counts `count` dropped points of a metric and warns the first time for this metric and reason. */
   drop(metric: string, reason: DropReason, detail: string, count = 1): void {
     this.dropped[reason] += count;
-    this.warnOnce(metric, reason, `CloudWatchMetricExporter: dropped a point of metric "${metric}": ${detail}`);
+    this.warnOnce(metric, reason, `dropped a point of metric "${metric}": ${detail}`);
   }
 
   /** Warns once per metric and topic (for problems that do not lose the point). */

@@ -38,7 +38,7 @@ export async function translateExport(metrics: ResourceMetrics, job: ExportTrans
   try {
     resourceDimensions = toResourceDimensions(ctx.resourceDimensions, metrics.resource.attributes);
   } catch (err) {
-    drops.warnOnce('', 'resource', `CloudWatchMetricExporter: the resource could not be read: ${describeThrown(err)}`);
+    drops.warnOnce('', 'resource', `the resource could not be read: ${describeThrown(err)}`);
   }
   const datums: TranslatedDatum[] = [];
   let sliceStart = performance.now();
@@ -46,8 +46,7 @@ export async function translateExport(metrics: ResourceMetrics, job: ExportTrans
   let droppedByRule = 0;
   const scopes = readList<ResourceMetrics['scopeMetrics'][number]>(
     () => metrics.scopeMetrics,
-    (err) =>
-      drops.warnOnce('', 'scopes', `CloudWatchMetricExporter: the scopes could not be read: ${describeThrown(err)}`),
+    (err) => drops.warnOnce('', 'scopes', `the scopes could not be read: ${describeThrown(err)}`),
   );
   for (const sm of scopes) {
     let scopeKey: string;
@@ -56,7 +55,7 @@ export async function translateExport(metrics: ResourceMetrics, job: ExportTrans
       scopeKey = scopeKeyOf(sm.scope);
       list = Array.from<MetricData>(sm.metrics ?? []);
     } catch (err) {
-      drops.warnOnce('', 'scope', `CloudWatchMetricExporter: a scope could not be read: ${describeThrown(err)}`);
+      drops.warnOnce('', 'scope', `a scope could not be read: ${describeThrown(err)}`);
       continue;
     }
     for (const listed of list) {
@@ -128,8 +127,7 @@ async function rolledUp(
   ctx.drops.warnOnce(
     name,
     'roll-up',
-    `CloudWatchMetricExporter: metric "${name}" was not rolled up into its dimensionSets: ${why}; ` +
-      'published with all its attributes',
+    `metric "${name}" was not rolled up into its dimensionSets: ${why}; ` + 'published with all its attributes',
   );
   return metric;
 }

@@ -299,7 +299,7 @@ function dimensionsOf(f: MetricFrame, p: DataPoint<unknown>): DimensionsJson {
     f.ctx.drops.warnOnce(
       f.name,
       'dimensions',
-      `CloudWatchMetricExporter: metric "${f.name}" has more than 30 dimensions; ` +
+      `metric "${f.name}" has more than 30 dimensions; ` +
         'kept the resource dimensions, then attribute keys in sorted order',
     );
   }

@@ -36,7 +36,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('LambdaFlusher', () => {
   const messages: string[] = [];
   before(() => {
-    const log = (m: string) => void messages.push(m);
+    const log = (...args: unknown[]) => void messages.push(args.join(' '));
     diag.setLogger({ error: log, warn: log, info: log, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
   });
   after(() => diag.disable());

@@ -21,7 +21,7 @@ const context = (remaining = 30_000) => ({ getRemainingTimeInMillis: () => remai
 describe('wrapLambdaHandler (outside Lambda)', () => {
   const messages: string[] = [];
   before(() => {
-    const log = (m: string) => void messages.push(m);
+    const log = (...args: unknown[]) => void messages.push(args.join(' '));
     diag.setLogger({ error: log, warn: log, info: log, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
   });
   after(() => diag.disable());

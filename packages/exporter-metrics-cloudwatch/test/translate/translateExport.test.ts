@@ -58,7 +58,7 @@ const dims = (d: MetricDatum) => (d.Dimensions ?? []).map((x) => `${x.Name}=${x.
 describe('translateExport', () => {
   const warnings: string[] = [];
   before(() => {
-    const log = (m: string) => void warnings.push(m);
+    const log = (...args: unknown[]) => void warnings.push(args.join(' '));
     diag.setLogger({ error: log, warn: log, info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
   });
   after(() => diag.disable());

@@ -1,0 +1,126 @@
+import type { Dimension, StandardUnit } from '@aws-sdk/client-cloudwatch';
+import type { Attributes } from '@opentelemetry/api';
+import { hrTimeToMilliseconds } from '@opentelemetry/core';
+import type { DataPoint } from '@opentelemetry/sdk-metrics';
+import { MAX_DIMENSIONS } from '../limits.js';
+import type { DropReporter } from '../stats/DropReporter.js';
+import type { SeriesCounter } from '../stats/SeriesCounter.js';
+import { safeJsonStringify, type JsonStandIns } from '../util/safeJsonStringify.js';
+import type { CumulativeToDelta } from './CumulativeToDelta.js';
+import type { DimensionCache } from './DimensionCache.js';
+import { inTimestampWindow, isStorable } from './storable.js';
+import { dimensionsInto, type DimensionsJson } from './toDimensions.js';
+import type { TranslatedDatum } from './TranslatedDatum.js';
+
+/*
+ * What every point translator shares: the context of the export, the frame of the metric being translated, and
+ * the checks and pieces each point needs (its window, its stream, its numbers, its time, its dimensions).
+ */
+
+/** What translation needs besides the data: settings and the state that outlives one export. */
+export interface TranslateContext {
+  storageResolution: 1 | 60;
+  resourceDimensions: readonly string[];
+  deltas: CumulativeToDelta;
+  drops: DropReporter;
+  /** Wall clock of this export (epoch ms), for the timestamp window and state eviction. */
+  now: number;
+  /** The exporter's own dimension cache; without one, a cache shared by the whole process. */
+  dimensionCache?: DimensionCache;
+  /** Counts the series this export publishes (each published point is one series of its metric), and since start. */
+  series?: SeriesCounter;
+}
+
+/** Everything one metric's points share. */
+export interface MetricFrame {
+  name: string;
+  unit: StandardUnit;
+  scale: number;
+  streamPrefix: string;
+  resourceDimensions: readonly Dimension[];
+  /** 1 for high resolution; undefined (CloudWatch's default, 60) is left out of the datum. */
+  storageResolution: 1 | undefined;
+  ctx: TranslateContext;
+  dimensionCache: DimensionCache;
+  /** A monotonic cumulative sum, or a cumulative histogram: its points go through the delta state. */
+  cumulative: boolean;
+  lastTimestamp?: Date;
+  /** The metric name's part of a series' identity hash. */
+  nameHash: number;
+  /** The dimensions of the point being translated (one object reused for each point: see dimensionsOf). */
+  dimensions: DimensionsJson;
+}
+
+/** Translates one point of a metric, appending its datums; may throw on malformed input (the caller catches). */
+export type PointTranslator = (f: MetricFrame, p: DataPoint<unknown>, out: TranslatedDatum[]) => void;
+
+export function dropStateFull(f: MetricFrame): void {
+  f.ctx.drops.drop(
+    f.name,
+    'cumulative-state-full',
+    `its stream is one too many to keep cumulative state for (${f.ctx.deltas.maxStreams} streams are kept)`,
+  );
+}
+
+export const ms = hrTimeToMilliseconds;
+
+// BigInts and cycles in attributes get stand-ins no ordinary value takes (a NUL is rare in an attribute value),
+// so that the stream keys of distinct attribute sets stay distinct.
+const KEY_STAND_INS: JsonStandIns = { bigint: (v) => `\u0000bigint:${v}`, circular: '\u0000circular' };
+
+export function streamKey(f: MetricFrame, attributes: Attributes): string {
+  const entries = Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return f.streamPrefix + safeJsonStringify(entries, KEY_STAND_INS);
+}
+
+export function inWindow(f: MetricFrame, p: DataPoint<unknown>): boolean {
+  const t = ms(p.endTime);
+  if (inTimestampWindow(t, f.ctx.now)) return true;
+  f.ctx.drops.drop(
+    f.name,
+    'timestamp-out-of-range',
+    `its time ${formatTime(t)} is outside CloudWatch's window (2 weeks back, 2 hours ahead)`,
+  );
+  return false;
+}
+
+// A Date holds ±8.64e15 ms; past that (or NaN) toISOString throws.
+const MAX_DATE_MS = 8.64e15;
+
+function formatTime(t: number): string {
+  return Math.abs(t) <= MAX_DATE_MS ? new Date(t).toISOString() : `${t} ms since the epoch`;
+}
+
+/** Checks a number CloudWatch must store; drops the point (and says why) when it cannot. */
+export function storable(f: MetricFrame, v: number): boolean {
+  if (isStorable(v)) return true;
+  if (!Number.isFinite(v)) f.ctx.drops.drop(f.name, 'non-finite-value', `the value ${v} is not a finite number`);
+  else f.ctx.drops.drop(f.name, 'value-out-of-range', `the value ${v} is outside [-2^360, 2^360]`);
+  return false;
+}
+
+/** A histogram that recorded a NaN or an infinity cannot be told truthfully: drop it rather than hide it. */
+export function storableStats(f: MetricFrame, h: { sum?: number; min?: number; max?: number }): boolean {
+  for (const v of [h.sum, h.min, h.max]) if (v !== undefined && !storable(f, v)) return false;
+  return true;
+}
+
+/** The points of one metric usually share their end time: they share one Date too. */
+export function timestamp(f: MetricFrame, p: DataPoint<unknown>): Date {
+  const t = ms(p.endTime);
+  if (f.lastTimestamp?.getTime() !== t) f.lastTimestamp = new Date(t);
+  return f.lastTimestamp;
+}
+
+export function dimensionsOf(f: MetricFrame, p: DataPoint<unknown>): DimensionsJson {
+  const dims = dimensionsInto(f.resourceDimensions, p.attributes, MAX_DIMENSIONS, f.dimensionCache, f.dimensions);
+  if (dims.truncated) {
+    f.ctx.drops.warnOnce(
+      f.name,
+      'dimensions',
+      `metric "${f.name}" has more than 30 dimensions; ` +
+        'kept the resource dimensions, then attribute keys in sorted order',
+    );
+  }
+  return dims;
+}

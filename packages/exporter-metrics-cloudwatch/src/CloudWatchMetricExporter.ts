@@ -11,6 +11,7 @@ import type { CloudWatchMetricExporterOptions, ResolvedOptions } from './options
 import { ExportPipeline } from './pipeline/ExportPipeline.js';
 import type { ExporterStats } from './stats/ExporterStats.js';
 import { scopedDeadline, untilDeadline } from './util/deadlineScope.js';
+import { toError } from './util/describeThrown.js';
 import { report } from './util/report.js';
 
 /**
@@ -58,7 +59,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
         (): ExportResult => ({ code: ExportResultCode.SUCCESS }),
         (err: unknown): ExportResult => {
           this.failedExports++;
-          const error = err instanceof Error ? err : new Error(String(err));
+          const error = toError(err);
           report('error', `export failed: ${error.message}`);
           return { code: ExportResultCode.FAILED, error };
         },

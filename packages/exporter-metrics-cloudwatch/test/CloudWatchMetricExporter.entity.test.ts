@@ -158,7 +158,7 @@ describe('CloudWatchMetricExporter with entities (EntityMetricData)', function (
       () => {
         throw unprintable;
       },
-      'the entity function threw (something that cannot be printed)',
+      'the entity function threw (thrown object)',
     ],
     ['returns null', (() => null) as never, 'it is null'],
     ['returns a Promise', (async () => ({ KeyAttributes: {} })) as never, 'it is a Promise'],

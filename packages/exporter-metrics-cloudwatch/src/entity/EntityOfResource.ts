@@ -1,5 +1,6 @@
 import type { Entity } from '@aws-sdk/client-cloudwatch';
 import type { Attributes } from '@opentelemetry/api';
+import { describeThrown } from '../util/describeThrown.js';
 import { report } from '../util/report.js';
 import { checkEntity, entityFromResource } from './resourceEntity.js';
 
@@ -34,7 +35,7 @@ export class EntityOfResource {
     try {
       value = this.derive(resource.attributes);
     } catch (err) {
-      this.sayOnce('threw', `the entity function threw (${describe(err)}): datums go without an entity`);
+      this.sayOnce('threw', `the entity function threw (${describeThrown(err)}): datums go without an entity`);
       return undefined;
     }
     if (value === undefined) {
@@ -72,14 +73,5 @@ export class EntityOfResource {
     if (this.said.has(key)) return;
     this.said.add(key);
     report('warn', message);
-  }
-}
-
-/** What was thrown, in words, whatever it was (an error whose message getter throws included). */
-function describe(err: unknown): string {
-  try {
-    return err instanceof Error ? String(err.message) : String(err);
-  } catch {
-    return 'something that cannot be printed';
   }
 }

@@ -1,4 +1,5 @@
 import type { CloudWatchClient, Entity } from '@aws-sdk/client-cloudwatch';
+import { toError } from '../util/describeThrown.js';
 import { report } from '../util/report.js';
 import type { StatsCounters } from '../stats/ExporterStats.js';
 import { firstMetricName, splitBatch, type Batch } from '../pack/packDatums.js';
@@ -62,8 +63,6 @@ interface Item extends PendingRequest {
   /** A half made to isolate a refused datum: sent before anything else. */
   half: boolean;
 }
-
-const toError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 /** Waits `ms`, unless `signal` aborts first: resolves whether the whole wait passed. */
 function sleep(ms: number, signal: AbortSignal): Promise<boolean> {

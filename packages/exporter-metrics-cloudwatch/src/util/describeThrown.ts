@@ -10,3 +10,8 @@ export function describeThrown(err: unknown): string {
     return 'an unreadable error';
   }
 }
+
+/** What was thrown, as an Error: itself when it is one, else an Error that describes it. Never throws. */
+export function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(describeThrown(err));
+}

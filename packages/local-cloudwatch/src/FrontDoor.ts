@@ -225,7 +225,34 @@ export class FrontDoor {
     }
   }
 
+  /**
+   * One request, as CloudWatch would take it: recorded, faults injected, signature checked, body decoded, the
+   * operation's rules applied, then forwarded to moto. Each step either answers (and the request ends) or passes on.
+   */
   private async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { record, headers, raw } = await this.receive(req);
+    const fault = this.takeFault(record.operation);
+    if (fault && (await this.injectFault(fault, req, res, record))) return;
+    const signature = verifySigV4(
+      { method: req.method ?? 'GET', url: req.url ?? '/', headers, body: raw },
+      this.options.credentials,
+    );
+    if (!signature.ok) return this.answerError(res, record, 403, signature.code, signature.message);
+    let body = this.decode(raw, record, res);
+    if (body === undefined) return;
+    record.decodedBytes = body.length;
+    if (record.operation === 'PutMetricData') {
+      body = this.checkPutMetricData(body, headers, record, res);
+      if (body === undefined) return;
+    } else {
+      record.input = parseOrText(body);
+    }
+    await this.forward(req, headers, body, res, record);
+    if (fault?.dropAfterStoring) req.socket.destroy();
+  }
+
+  /** Reads the whole request and records it. */
+  private async receive(req: IncomingMessage) {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks);
@@ -234,119 +261,112 @@ export class FrontDoor {
       if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
     }
     const target = headers['x-amz-target'] ?? '';
-    const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : 'unknown';
     const encoding = headers['content-encoding'];
-    const attempt = Number(/attempt=(\d+)/.exec(headers['amz-sdk-request'] ?? '')?.[1] ?? 1);
     const record: RecordedRequest = {
-      operation,
+      operation: target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : 'unknown',
       wireBytes: raw.length,
       decodedBytes: raw.length,
       contentEncoding: encoding,
       gzip: (encoding ?? '').includes('gzip'),
-      attempt,
+      attempt: Number(/attempt=(\d+)/.exec(headers['amz-sdk-request'] ?? '')?.[1] ?? 1),
       receivedAt: performance.timeOrigin + performance.now(),
       input: undefined,
       status: 0,
     };
     this.requests.push(record);
+    return { record, headers, raw };
+  }
 
-    const fault = this.takeFault(operation);
-    if (fault) {
-      record.fault = fault;
-      if (fault.hang) {
-        await this.untilClosed(req);
-        return;
-      }
-      if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
-      if (fault.drop) {
-        req.socket.destroy();
-        return;
-      }
-      if (fault.status) {
-        this.answerError(
-          res,
-          record,
-          fault.status,
-          fault.code ?? 'ServiceUnavailable',
-          fault.message ?? 'Injected fault',
-        );
-        return;
-      }
+  /** Plays an injected fault; true when it answered (or hung up) in the request's place. */
+  private async injectFault(fault: Fault, req: IncomingMessage, res: ServerResponse, record: RecordedRequest) {
+    record.fault = fault;
+    if (fault.hang) {
+      await this.untilClosed(req);
+      return true;
     }
+    if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault.drop) {
+      req.socket.destroy();
+      return true;
+    }
+    if (fault.status) {
+      this.answerError(
+        res,
+        record,
+        fault.status,
+        fault.code ?? 'ServiceUnavailable',
+        fault.message ?? 'Injected fault',
+      );
+      return true;
+    }
+    return false;
+  }
 
-    const signature = verifySigV4(
-      { method: req.method ?? 'GET', url: req.url ?? '/', headers, body: raw },
-      this.options.credentials,
-    );
-    if (!signature.ok) {
-      this.answerError(res, record, 403, signature.code, signature.message);
-      return;
+  /** The body with its Content-Encoding undone, last applied first; undefined once it answered an error. */
+  private decode(raw: Buffer, record: RecordedRequest, res: ServerResponse): Buffer | undefined {
+    if (!record.contentEncoding) return raw;
+    const layers = record.contentEncoding
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean);
+    let body = raw;
+    try {
+      for (const layer of layers.reverse()) {
+        if (layer === 'gzip') body = gunzipSync(body);
+        else if (layer !== 'identity') throw new Error(`unsupported Content-Encoding ${layer}`);
+      }
+      return body;
+    } catch (err) {
+      this.answerError(res, record, 400, 'InvalidParameterValue', `Cannot decode the request body: ${String(err)}`);
+      return undefined;
     }
+  }
 
-    let body: Buffer = raw;
-    if (encoding) {
-      const layers = encoding
-        .split(',')
-        .map((s) => s.trim().toLowerCase())
-        .filter(Boolean);
-      try {
-        // Content-Encoding lists encodings in the order they were applied: undo them from last to first.
-        for (const layer of layers.reverse()) {
-          if (layer === 'gzip') body = gunzipSync(body);
-          else if (layer !== 'identity') throw new Error(`unsupported Content-Encoding ${layer}`);
-        }
-      } catch (err) {
-        this.answerError(res, record, 400, 'InvalidParameterValue', `Cannot decode the request body: ${String(err)}`);
-        return;
-      }
+  /**
+   * Every PutMetricData rule, then the refusals a test asked for; the body to forward (entity datums inlined for
+   * moto), or undefined once it answered an error.
+   */
+  private checkPutMetricData(
+    body: Buffer,
+    headers: Record<string, string>,
+    record: RecordedRequest,
+    res: ServerResponse,
+  ): Buffer | undefined {
+    if (!(headers['content-type'] ?? '').startsWith('application/x-amz-json-1.0')) {
+      this.answerError(res, record, 400, 'InvalidParameterValue', 'The front door only speaks AWS JSON 1.0.');
+      return undefined;
     }
-    record.decodedBytes = body.length;
-
-    if (operation === 'PutMetricData') {
-      if (!(headers['content-type'] ?? '').startsWith('application/x-amz-json-1.0')) {
-        this.answerError(res, record, 400, 'InvalidParameterValue', 'The front door only speaks AWS JSON 1.0.');
-        return;
-      }
-      let input: unknown;
-      try {
-        input = JSON.parse(body.toString('utf8'));
-      } catch {
-        this.answerError(res, record, 400, 'SerializationException', 'The request body is not valid JSON.');
-        return;
-      }
-      record.input = input;
-      const violation = validatePutMetricData(input, body.length, {
-        now: Date.now(),
-        strictDistributions: this.options.strictDistributions ?? true,
-      });
-      if (violation) {
-        record.violation = violation;
-        this.answerError(res, record, violation.status, violation.code, violation.message);
-        return;
-      }
-      const refused = this.refused(input);
-      if (refused) {
-        this.answerError(res, record, 400, 'InvalidParameterValue', refused);
-        return;
-      }
-      const entities = input as Record<string, unknown>;
-      const problem = checkEntities(entities) ?? this.refusedEntity(entities);
-      record.entityFailure = problem;
-      if (problem && entities['StrictEntityValidation'] === true) {
-        record.violation = { status: 400, code: 'InvalidParameterValue', message: problem.message };
-        this.answerError(res, record, 400, 'InvalidParameterValue', problem.message);
-        return;
-      }
-      if (Array.isArray(entities['EntityMetricData'])) body = withEntityDatumsInline(entities);
-    } else {
-      try {
-        record.input = JSON.parse(body.toString('utf8'));
-      } catch {
-        record.input = body.toString('utf8');
-      }
+    let input: unknown;
+    try {
+      input = JSON.parse(body.toString('utf8'));
+    } catch {
+      this.answerError(res, record, 400, 'SerializationException', 'The request body is not valid JSON.');
+      return undefined;
     }
-    await this.forward(req, headers, body, res, record);
-    if (fault?.dropAfterStoring) req.socket.destroy();
+    record.input = input;
+    const violation = validatePutMetricData(input, body.length, {
+      now: Date.now(),
+      strictDistributions: this.options.strictDistributions ?? true,
+    });
+    if (violation) {
+      record.violation = violation;
+      this.answerError(res, record, violation.status, violation.code, violation.message);
+      return undefined;
+    }
+    const refused = this.refused(input);
+    if (refused) {
+      this.answerError(res, record, 400, 'InvalidParameterValue', refused);
+      return undefined;
+    }
+    const entities = input as Record<string, unknown>;
+    const problem = checkEntities(entities) ?? this.refusedEntity(entities);
+    record.entityFailure = problem;
+    if (problem && entities['StrictEntityValidation'] === true) {
+      record.violation = { status: 400, code: 'InvalidParameterValue', message: problem.message };
+      this.answerError(res, record, 400, 'InvalidParameterValue', problem.message);
+      return undefined;
+    }
+    return Array.isArray(entities['EntityMetricData']) ? withEntityDatumsInline(entities) : body;
   }
 
   /** Resolves when the client closes the connection (or the front door stops). */
@@ -467,4 +487,13 @@ function withEntityDatumsInline(input: Record<string, unknown>): Buffer {
     if (Array.isArray(datums)) inline.push(...(datums as unknown[]));
   }
   return Buffer.from(JSON.stringify({ Namespace: input['Namespace'], MetricData: inline }));
+}
+
+/** A body as JSON when it is JSON, else as text: what the log shows of requests the front door does not judge. */
+function parseOrText(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    return body.toString('utf8');
+  }
 }

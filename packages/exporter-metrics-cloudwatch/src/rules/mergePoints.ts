@@ -9,11 +9,10 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { DEFAULT_EXPONENTIAL_MAX_SIZE } from '../defaults.js';
+import { downscale, type Buckets } from '../translate/exponentialBucketMath.js';
 import { inTimestampWindow, isStorable } from '../translate/storable.js';
 import { toDimensionValue } from '../translate/toDimensions.js';
 import { validateExponentialHistogram, validateHistogram } from '../translate/validateHistogram.js';
-
-type Buckets = ExponentialHistogram['positive'];
 
 const earlier = (a: HrTime, b: HrTime): boolean => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 const addOptional = (a: number | undefined, b: number | undefined) =>
@@ -233,18 +232,6 @@ function span(a: Buckets, aScale: number, b: Buckets, bScale: number, scale: num
     hi = Math.max(hi, (x.offset + x.bucketCounts.length - 1) >> shift);
   }
   return hi >= lo ? hi - lo + 1 : 0;
-}
-
-/** Buckets at a scale `shift` lower: 2^shift neighbours become one (index i becomes i >> shift). */
-function downscale(b: Buckets, shift: number): Buckets {
-  if (shift === 0 || b.bucketCounts.length === 0) return b;
-  const offset = b.offset >> shift;
-  const counts: number[] = [];
-  for (let k = 0; k < b.bucketCounts.length; k++) {
-    const i = ((b.offset + k) >> shift) - offset;
-    counts[i] = (counts[i] ?? 0) + b.bucketCounts[k]!;
-  }
-  return { offset, bucketCounts: Array.from(counts, (c) => c ?? 0) };
 }
 
 function addBuckets(a: Buckets, b: Buckets): Buckets {

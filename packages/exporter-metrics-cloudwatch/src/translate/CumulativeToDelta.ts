@@ -1,5 +1,6 @@
 import type { ExponentialHistogram, Histogram } from '@opentelemetry/sdk-metrics';
 import { DEFAULT_MAX_DELTA_STREAMS } from '../defaults.js';
+import { downscale, type Buckets } from './exponentialBucketMath.js';
 
 type Kind =
   | { kind: 'sum'; value: number }
@@ -226,16 +227,14 @@ export class CumulativeToDelta {
   }
 }
 
-type Buckets = ExponentialHistogram['positive'];
-
 /** current − previous, with previous first brought down to the current scale; undefined if a count went down. */
-function subtractBuckets(cur: Buckets, prev: Buckets, shift: number): Buckets | undefined {
+function subtractBuckets(cur: Buckets, previous: Buckets, shift: number): Buckets | undefined {
+  const prev = downscale(previous, shift);
   const counts = cur.bucketCounts.slice();
   for (let k = 0; k < prev.bucketCounts.length; k++) {
     const c = prev.bucketCounts[k]!;
     if (c === 0) continue;
-    // Downscaling by `shift` merges 2^shift neighbouring buckets: index i becomes i >> shift.
-    const i = ((prev.offset + k) >> shift) - cur.offset;
+    const i = prev.offset + k - cur.offset;
     if (i < 0 || i >= counts.length) return undefined;
     const left = counts[i]! - c;
     if (left < 0) return undefined;

@@ -29,7 +29,8 @@ export interface DeliveryRunOptions {
 
 /** One export's delivery: datums go in as they are translated, so that sending overlaps translating. */
 export interface DeliveryRun {
-  add(datum: TranslatedDatum): void;
+  /** Takes one datum; a plain function, so that translation may call it on its own (it runs for every point). */
+  readonly add: (datum: TranslatedDatum) => void;
   /** No more datums: sends (or keeps) what is queued, by the run's deadline (rejecting only on a bug of ours). */
   finish(): Promise<DeliveryResult>;
 }

@@ -3,7 +3,7 @@ import type { Delivery, DeliveryResult, DeliveryRun, DeliveryRunOptions, Deliver
 import { ISOLATION_BUDGET } from '../defaults.js';
 import { MAX_DATUMS_PER_REQUEST } from '../limits.js';
 import type { ResolvedOptions } from '../options.js';
-import { Packer } from '../pack/packDatums.js';
+import { Packer, type PackLimits } from '../pack/packDatums.js';
 import type { DropReporter } from '../stats/DropReporter.js';
 import { addCounters, newCounters, type StatsCounters } from '../stats/ExporterStats.js';
 import { report } from '../util/report.js';
@@ -29,7 +29,6 @@ export type PutMetricDataOptions = Pick<
 export class PutMetricDataDelivery implements Delivery {
   private readonly client: CloudWatchClient;
   private readonly ownsClient: boolean;
-  private readonly slots: RequestSlots;
   private readonly health = new ServiceHealth();
   private readonly buffer: RetryBuffer;
   private readonly totals: StatsCounters = newCounters();
@@ -45,7 +44,7 @@ export class PutMetricDataDelivery implements Delivery {
   /** Whether the current run of discards was reported; a warning goes out once per run. */
   private discardReported = false;
 
-  private readonly options: Omit<PutMetricDataOptions, 'clientConfig' | 'client'>;
+  private readonly limits: PackLimits;
   /** What every run's sender shares. */
   private readonly senderDeps: SenderDeps;
 
@@ -55,21 +54,19 @@ export class PutMetricDataDelivery implements Delivery {
     onEntityFailure: (failure: string, entity: Entity | undefined) => void,
   ) {
     // The client configuration (credentials, maybe) is not kept: nothing needs it once the client is made.
-    const { clientConfig, client, ...kept } = options;
-    this.options = kept;
-    this.ownsClient = client === undefined;
-    this.client = client ?? new CloudWatchClient(clientConfig);
-    this.slots = new RequestSlots(options.concurrency);
+    this.ownsClient = options.client === undefined;
+    this.client = options.client ?? new CloudWatchClient(options.clientConfig);
+    this.limits = { maxDatums: MAX_DATUMS_PER_REQUEST, maxBytes: options.maxRequestBytes };
     this.buffer = new RetryBuffer(options.retryBuffer, (reason, request) => this.onDiscard(reason, request));
     this.senderDeps = {
       client: this.client,
-      namespace: kept.namespace,
-      slots: this.slots,
-      concurrency: kept.concurrency,
+      namespace: options.namespace,
+      slots: new RequestSlots(options.concurrency),
+      concurrency: options.concurrency,
       health: this.health,
       buffer: this.buffer,
-      retry: kept.retry,
-      resendUnknownOutcome: kept.resendUnknownOutcome,
+      retry: options.retry,
+      resendUnknownOutcome: options.resendUnknownOutcome,
       isolationBudget: ISOLATION_BUDGET,
       drops,
       onEntityFailure,
@@ -80,8 +77,8 @@ export class PutMetricDataDelivery implements Delivery {
   begin({ deadline, createdAt, entity }: DeliveryRunOptions): DeliveryRun {
     const { sender, finish } = this.startSending(deadline, createdAt);
     const packer = new Packer(
-      this.options.namespace,
-      { maxDatums: MAX_DATUMS_PER_REQUEST, maxBytes: this.options.maxRequestBytes },
+      this.senderDeps.namespace,
+      this.limits,
       (batch) => sender.push(batch),
       // A JSON 1.0 client is sent the prepared body alone; any other needs the datums to serialize them itself.
       !speaksJson10(this.client),

@@ -1,3 +1,4 @@
+import { diag, DiagLogLevel } from '@opentelemetry/api';
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 
 /** A small deterministic PRNG (mulberry32), so distributions in tests are the same on every run. */
@@ -67,3 +68,18 @@ export function statsOf(d: Pick<MetricDatum, 'Values' | 'Counts'> | { values: nu
 }
 
 export const relErr = (a: number, b: number): number => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
+
+/**
+ * Collects the diag lines of warn level and above (component name and message joined) for the enclosing mocha
+ * `describe`: set up before its tests, emptied before each, removed after.
+ */
+export function captureDiag(): string[] {
+  const lines: string[] = [];
+  before(() => {
+    const log = (...args: unknown[]) => void lines.push(args.join(' '));
+    diag.setLogger({ error: log, warn: log, info: log, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
+  });
+  after(() => diag.disable());
+  beforeEach(() => (lines.length = 0));
+  return lines;
+}

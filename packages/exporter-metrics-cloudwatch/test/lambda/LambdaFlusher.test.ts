@@ -2,8 +2,8 @@
  * The flusher alone, with a fake extension and fake providers: when it flushes, within what time, and what it says.
  * The same flusher in a Lambda on loopback (the real Extensions API, SIGTERM) is test/lambda.test.ts at the root.
  */
-import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { expect } from 'chai';
+import { captureDiag } from '../helpers';
 import type { ExtensionRegistration } from '../../src/lambda/registerInternalExtension';
 import { LambdaFlusher, type LambdaExtension } from '../../src/lambda/LambdaFlusher';
 import { scopedDeadline } from '../../src/util/deadlineScope';
@@ -34,13 +34,7 @@ const remaining = (ms: number) => ({ getRemainingTimeInMillis: () => ms });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('LambdaFlusher', () => {
-  const messages: string[] = [];
-  before(() => {
-    const log = (...args: unknown[]) => void messages.push(args.join(' '));
-    diag.setLogger({ error: log, warn: log, info: log, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
-  });
-  after(() => diag.disable());
-  beforeEach(() => (messages.length = 0));
+  const messages = captureDiag();
 
   it('with the extension registered, flushes only once the interval has passed since the last flush', async () => {
     const p = provider();

@@ -1,5 +1,5 @@
-import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { expect } from 'chai';
+import { captureDiag } from '../helpers';
 import { wrapLambdaHandler, type Flushable } from '../../src';
 
 /** A provider stand-in that counts flushes; `hang` makes them never end, `fail` makes them reject. */
@@ -19,13 +19,7 @@ function provider(behaviour: 'ok' | 'hang' | 'fail' = 'ok') {
 const context = (remaining = 30_000) => ({ getRemainingTimeInMillis: () => remaining });
 
 describe('wrapLambdaHandler (outside Lambda)', () => {
-  const messages: string[] = [];
-  before(() => {
-    const log = (...args: unknown[]) => void messages.push(args.join(' '));
-    diag.setLogger({ error: log, warn: log, info: log, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
-  });
-  after(() => diag.disable());
-  beforeEach(() => (messages.length = 0));
+  const messages = captureDiag();
 
   it('passes results and errors through, flushing after each invocation when there is no extension', async () => {
     const p = provider();

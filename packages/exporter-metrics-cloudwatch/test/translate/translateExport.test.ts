@@ -2,7 +2,7 @@
  * One export's translation loop on its own, without moto: metric rules (drop, roll-ups, resolution), the deadline,
  * unreadable scopes and resources, and turns given to the event loop.
  */
-import { diag, DiagLogLevel, ValueType, type Attributes } from '@opentelemetry/api';
+import { ValueType, type Attributes } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import {
@@ -13,6 +13,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { expect } from 'chai';
+import { captureDiag } from '../helpers';
 import { MetricRuleMatcher, type MetricRule } from '../../src/rules/metricRules';
 import { DropReporter } from '../../src/stats/DropReporter';
 import { CumulativeToDelta } from '../../src/translate/CumulativeToDelta';
@@ -56,13 +57,7 @@ async function translate(
 const dims = (d: MetricDatum) => (d.Dimensions ?? []).map((x) => `${x.Name}=${x.Value}`).join(',');
 
 describe('translateExport', () => {
-  const warnings: string[] = [];
-  before(() => {
-    const log = (...args: unknown[]) => void warnings.push(args.join(' '));
-    diag.setLogger({ error: log, warn: log, info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
-  });
-  after(() => diag.disable());
-  beforeEach(() => (warnings.length = 0));
+  const warnings = captureDiag();
 
   const requests = counter('requests', [
     [1, { route: '/a', method: 'GET' }],

@@ -4,7 +4,7 @@ import {
   type Dimension,
   type MetricDatum,
 } from '@aws-sdk/client-cloudwatch';
-import { listMetrics } from '@otel-cloudwatch/local-cloudwatch';
+import { listMetrics, percentile } from '@otel-cloudwatch/local-cloudwatch';
 
 /** One series as CloudWatch stores it, read back after the run. */
 export interface SeriesReport {
@@ -26,19 +26,6 @@ const key = (metric: string, dims: Dimension[] = []) =>
     .map((d) => `${d.Name}=${d.Value}`)
     .sort()
     .join(',')}`;
-
-/** Nearest-rank percentile of a weighted distribution. */
-export function percentile(values: number[], counts: number[], q: number): number {
-  const order = values.map((_, i) => i).sort((a, b) => values[a]! - values[b]!);
-  const total = counts.reduce((a, b) => a + b, 0);
-  const rank = Math.max(1, Math.ceil(q * total));
-  let seen = 0;
-  for (const i of order) {
-    seen += counts[i]!;
-    if (seen >= rank) return values[i]!;
-  }
-  return values[order[order.length - 1]!]!;
-}
 
 /** Merges the published datums of each series (what the exporter sent, as the local front door recorded it). */
 export function publishedDistributions(
@@ -136,11 +123,11 @@ async function readSeries(
   };
   if (pub && pub.values.length > 0) {
     report.distribution = { values: pub.values, counts: pub.counts };
-    report.percentiles = {
-      p50: percentile(pub.values, pub.counts, 0.5),
-      p90: percentile(pub.values, pub.counts, 0.9),
-      p99: percentile(pub.values, pub.counts, 0.99),
-    };
+    // Nearest rank over what was published, as the local CloudWatch's read command computes it.
+    const distribution = new Map<number, number>();
+    pub.values.forEach((v, i) => distribution.set(v, (distribution.get(v) ?? 0) + pub.counts[i]!));
+    const at = (q: number) => percentile(distribution, q) ?? NaN;
+    report.percentiles = { p50: at(0.5), p90: at(0.9), p99: at(0.99) };
   } else if (!published && points.length === 1 && points[0]!.ExtendedStatistics) {
     const e = points[0]!.ExtendedStatistics;
     if (e['p50'] !== undefined) report.percentiles = { p50: e['p50']!, p90: e['p90']!, p99: e['p99']! };

@@ -10,7 +10,7 @@ import type { ExporterStats } from '../stats/ExporterStats.js';
 import { SeriesCounter, SeriesSketch } from '../stats/SeriesCounter.js';
 import { CumulativeToDelta } from '../translate/CumulativeToDelta.js';
 import { DimensionCache } from '../translate/DimensionCache.js';
-import { translateExport } from '../translate/translateExport.js';
+import { walkExport } from './walkExport.js';
 import { scopedDeadline } from '../util/deadlineScope.js';
 import { report } from '../util/report.js';
 
@@ -60,7 +60,7 @@ export class ExportPipeline {
     });
     let result;
     try {
-      this.droppedByRule += await translateExport(metrics, {
+      this.droppedByRule += await walkExport(metrics, {
         ctx: {
           storageResolution: this.options.storageResolution,
           resourceDimensions: this.options.resourceDimensions,

@@ -7,12 +7,10 @@ import {
   type Histogram,
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
-import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { DEFAULT_EXPONENTIAL_MAX_SIZE } from '../defaults.js';
-import { downscale, type Buckets } from '../translate/exponentialBucketMath.js';
-import { inTimestampWindow, isStorable } from '../translate/storable.js';
-import { toDimensionValue } from '../translate/toDimensions.js';
-import { validateExponentialHistogram, validateHistogram } from '../translate/validateHistogram.js';
+import { toDimensionValue } from '../points/dimensionText.js';
+import { downscale, type Buckets } from '../points/exponentialBucketMath.js';
+import { pointProblem } from '../points/pointProblem.js';
 
 const earlier = (a: HrTime, b: HrTime): boolean => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 const addOptional = (a: number | undefined, b: number | undefined) =>
@@ -77,7 +75,7 @@ export class RollUp {
       // goes on once, as it is, and translation drops and counts it like any other.
       let ids: Array<[string, Attributes]>;
       try {
-        if (!mergeable(type, p, this.now)) {
+        if (pointProblem(type, p, this.now) !== undefined) {
           this.unmergeable.push(p);
           continue;
         }
@@ -125,33 +123,6 @@ function project(attributes: Attributes, keys: readonly string[]): { id: string;
     values.push(stored);
   }
   return { id: JSON.stringify(values), attributes: projected };
-}
-
-/** Whether a point is one CloudWatch would store: the checks translation makes, made before merging. */
-function mergeable(type: DataPointType, p: DataPoint<unknown>, now: number): boolean {
-  if (!inTimestampWindow(hrTimeToMilliseconds(p.endTime), now)) return false;
-  switch (type) {
-    case DataPointType.SUM:
-    case DataPointType.GAUGE:
-      return storable(p.value as number);
-    case DataPointType.HISTOGRAM: {
-      const h = p.value as Histogram;
-      return validateHistogram(h) === undefined && statsStorable(h);
-    }
-    case DataPointType.EXPONENTIAL_HISTOGRAM: {
-      const h = p.value as ExponentialHistogram;
-      return validateExponentialHistogram(h) === undefined && statsStorable(h);
-    }
-  }
-}
-
-const storable = (v: number | undefined): boolean => typeof v === 'number' && isStorable(v);
-
-function statsStorable(h: { count: number; sum?: number; min?: number; max?: number }): boolean {
-  if (h.sum !== undefined && !storable(h.sum)) return false;
-  // The SDK gives an empty histogram min +∞ and max −∞: nothing to merge, nothing wrong.
-  if (h.count === 0) return true;
-  return (h.min === undefined || storable(h.min)) && (h.max === undefined || storable(h.max));
 }
 
 /** Two points of one series merged, or undefined when they cannot be merged exactly (explicit bounds differ). */

@@ -1,5 +1,5 @@
 import { MAX_DIMENSIONS } from '../limits.js';
-import { toDimensionName } from '../translate/toDimensions.js';
+import { toDimensionName } from '../points/dimensionText.js';
 
 /** How the metrics whose names match are published (see docs/cost-control.md). */
 export interface MetricRule {

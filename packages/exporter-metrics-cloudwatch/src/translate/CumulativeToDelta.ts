@@ -1,6 +1,6 @@
 import type { ExponentialHistogram, Histogram } from '@opentelemetry/sdk-metrics';
 import { DEFAULT_MAX_DELTA_STREAMS } from '../defaults.js';
-import { downscale, type Buckets } from './exponentialBucketMath.js';
+import { downscale, type Buckets } from '../points/exponentialBucketMath.js';
 
 type Kind =
   | { kind: 'sum'; value: number }

@@ -8,7 +8,7 @@ import type { SeriesCounter } from '../stats/SeriesCounter.js';
 import { safeJsonStringify, type JsonStandIns } from '../util/safeJsonStringify.js';
 import type { CumulativeToDelta } from './CumulativeToDelta.js';
 import type { DimensionCache } from './DimensionCache.js';
-import { inTimestampWindow, isStorable } from './storable.js';
+import { numberProblem, statsProblem, type PointProblem } from '../points/pointProblem.js';
 import { dimensionsInto, type DimensionsJson } from './toDimensions.js';
 import type { TranslatedDatum } from './TranslatedDatum.js';
 
@@ -73,36 +73,23 @@ export function streamKey(f: MetricFrame, attributes: Attributes): string {
   return f.streamPrefix + safeJsonStringify(entries, KEY_STAND_INS);
 }
 
-export function inWindow(f: MetricFrame, p: DataPoint<unknown>): boolean {
-  const t = ms(p.endTime);
-  if (inTimestampWindow(t, f.ctx.now)) return true;
-  f.ctx.drops.drop(
-    f.name,
-    'timestamp-out-of-range',
-    `its time ${formatTime(t)} is outside CloudWatch's window (2 weeks back, 2 hours ahead)`,
-  );
-  return false;
+/** Drops the point being translated for what is wrong with it. */
+export function dropPoint(f: MetricFrame, problem: PointProblem): void {
+  f.ctx.drops.drop(f.name, problem.reason, problem.why);
 }
 
-// A Date holds ±8.64e15 ms; past that (or NaN) toISOString throws.
-const MAX_DATE_MS = 8.64e15;
-
-function formatTime(t: number): string {
-  return Math.abs(t) <= MAX_DATE_MS ? new Date(t).toISOString() : `${t} ms since the epoch`;
-}
-
-/** Checks a number CloudWatch must store; drops the point (and says why) when it cannot. */
+/** Checks a number translation derived (a delta, a converted unit) that CloudWatch must store; drops the point if not. */
 export function storable(f: MetricFrame, v: number): boolean {
-  if (isStorable(v)) return true;
-  if (!Number.isFinite(v)) f.ctx.drops.drop(f.name, 'non-finite-value', `the value ${v} is not a finite number`);
-  else f.ctx.drops.drop(f.name, 'value-out-of-range', `the value ${v} is outside [-2^360, 2^360]`);
-  return false;
+  const problem = numberProblem(v);
+  if (problem) dropPoint(f, problem);
+  return problem === undefined;
 }
 
-/** A histogram that recorded a NaN or an infinity cannot be told truthfully: drop it rather than hide it. */
-export function storableStats(f: MetricFrame, h: { sum?: number; min?: number; max?: number }): boolean {
-  for (const v of [h.sum, h.min, h.max]) if (v !== undefined && !storable(f, v)) return false;
-  return true;
+/** {@link storable} for a derived histogram's sum, min and max. */
+export function storableStats(f: MetricFrame, h: { count: number; sum?: number; min?: number; max?: number }): boolean {
+  const problem = statsProblem(h);
+  if (problem) dropPoint(f, problem);
+  return problem === undefined;
 }
 
 /** The points of one metric usually share their end time: they share one Date too. */

@@ -6,7 +6,6 @@ import { explicitBuckets, exponentialBuckets } from './histogramBuckets.js';
 import {
   dimensionsOf,
   dropStateFull,
-  inWindow,
   ms,
   storable,
   storableStats,
@@ -16,7 +15,6 @@ import {
 } from './MetricFrame.js';
 import { TranslatedDatum } from './TranslatedDatum.js';
 import { splitDistribution, toDistribution, type Distribution } from './toDistribution.js';
-import { validateExponentialHistogram, validateHistogram } from './validateHistogram.js';
 
 /*
  * Histogram points (explicit-bucket and exponential) to datums: Values/Counts with exact statistics, split when
@@ -25,7 +23,6 @@ import { validateExponentialHistogram, validateHistogram } from './validateHisto
 
 /** What differs between the two kinds of histogram on their way to datums. */
 interface HistogramKind<H extends Histogram | ExponentialHistogram> {
-  validate: (h: H) => string | undefined;
   delta: (
     deltas: CumulativeToDelta,
     key: string,
@@ -38,13 +35,11 @@ interface HistogramKind<H extends Histogram | ExponentialHistogram> {
 }
 
 const EXPLICIT: HistogramKind<Histogram> = {
-  validate: validateHistogram,
   delta: (deltas, ...args) => deltas.histogram(...args),
   buckets: explicitBuckets,
 };
 
 const EXPONENTIAL: HistogramKind<ExponentialHistogram> = {
-  validate: validateExponentialHistogram,
   delta: (deltas, ...args) => deltas.exponential(...args),
   buckets: exponentialBuckets,
 };
@@ -55,7 +50,6 @@ function histogramPoint<H extends Histogram | ExponentialHistogram>(
   p: DataPoint<H>,
   out: TranslatedDatum[],
 ): void {
-  if (!inWindow(f, p) || !validHistogram(f, kind.validate(p.value))) return;
   const h = f.cumulative
     ? kind.delta(f.ctx.deltas, streamKey(f, p.attributes), ms(p.startTime), ms(p.endTime), p.value, f.ctx.now)
     : p.value;
@@ -67,12 +61,6 @@ export const explicitPoint = (f: MetricFrame, p: DataPoint<Histogram>, out: Tran
   histogramPoint(EXPLICIT, f, p, out);
 export const exponentialPoint = (f: MetricFrame, p: DataPoint<ExponentialHistogram>, out: TranslatedDatum[]) =>
   histogramPoint(EXPONENTIAL, f, p, out);
-
-function validHistogram(f: MetricFrame, problem: string | undefined): boolean {
-  if (problem === undefined) return true;
-  f.ctx.drops.drop(f.name, 'invalid-histogram', `the histogram is inconsistent: ${problem}`);
-  return false;
-}
 
 // Translation is synchronous: one list serves every histogram point in turn.
 const bucketScratch = new BucketList();

@@ -1,10 +1,9 @@
 import type { Dimension } from '@aws-sdk/client-cloudwatch';
-import type { Attributes, AttributeValue } from '@opentelemetry/api';
-import { MAX_DIMENSION_NAME_LENGTH, MAX_DIMENSION_VALUE_LENGTH, MAX_DIMENSIONS } from '../limits.js';
+import type { Attributes } from '@opentelemetry/api';
+import { MAX_DIMENSION_VALUE_LENGTH, MAX_DIMENSIONS } from '../limits.js';
 import { DimensionCache, type Fragment, type NameEntry } from './DimensionCache.js';
-import { safeJsonStringify } from '../util/safeJsonStringify.js';
 import { combineHash, hashString } from '../stats/SeriesCounter.js';
-import { shorten, toAscii } from './toAscii.js';
+import { toDimensionName, toDimensionValue } from '../points/dimensionText.js';
 
 /** One data point's dimensions as the JSON CloudWatch receives, and whether some were left out to stay within 30. */
 export interface DimensionsJson {
@@ -20,23 +19,13 @@ export interface DimensionsResult extends DimensionsJson {
   dimensions: Dimension[];
 }
 
-/**
- * Strings as they are; arrays (and objects, which some callers pass despite the type) as JSON, so that different
- * ones stay different dimension values, with BigInts as their digits and cycles marked; anything else as text.
- */
-function valueToString(v: AttributeValue): string {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'object') return safeJsonStringify(v);
-  return String(v);
-}
-
 /** The cache translation uses unless it is given its own (tests, benchmarks, the resource's dimensions). */
 export const defaultDimensionCache = new DimensionCache();
 
 function nameEntry(key: string, cache: DimensionCache): NameEntry | null {
   let entry = cache.names.get(key);
   if (entry === undefined) {
-    const name = dimensionName(key);
+    const name = toDimensionName(key);
     entry =
       name === undefined
         ? null
@@ -51,26 +40,6 @@ function nameEntry(key: string, cache: DimensionCache): NameEntry | null {
     cache.addName(key, entry);
   }
   return entry;
-}
-
-/** A dimension name CloudWatch accepts, or undefined when nothing printable is left. */
-export function toDimensionName(key: string, cache: DimensionCache = defaultDimensionCache): string | undefined {
-  return nameEntry(key, cache)?.name;
-}
-
-function dimensionName(key: string): string | undefined {
-  let name = toAscii(key);
-  if (!/\S/.test(name)) return undefined;
-  if (name.startsWith(':')) name = `_${name}`;
-  return shorten(name, MAX_DIMENSION_NAME_LENGTH);
-}
-
-/** A dimension value CloudWatch accepts, or undefined when it is empty or only whitespace. */
-export function toDimensionValue(value: AttributeValue | undefined): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  const s = toAscii(valueToString(value));
-  if (!/\S/.test(s)) return undefined;
-  return shorten(s, MAX_DIMENSION_VALUE_LENGTH);
 }
 
 // Printable ASCII but `"` and `\`, with something other than spaces: such a string is its own dimension value,

@@ -14,7 +14,7 @@ import { explicitPoint, exponentialPoint } from './histogramPoint.js';
 import {
   dimensionsOf,
   dropStateFull,
-  inWindow,
+  dropPoint,
   ms,
   storable,
   streamKey,
@@ -23,7 +23,8 @@ import {
   type PointTranslator,
   type TranslateContext,
 } from './MetricFrame.js';
-import { shorten } from './toAscii.js';
+import { pointProblem } from '../points/pointProblem.js';
+import { shorten } from '../points/toAscii.js';
 import { toCloudWatchUnit } from './toCloudWatchUnit.js';
 import { defaultDimensionCache, toResourceDimensions } from './toDimensions.js';
 import { TranslatedDatum } from './TranslatedDatum.js';
@@ -70,7 +71,8 @@ export function translateMetric(
       ctx.drops.drop(rawName, 'invalid-metric-name', 'the metric name is empty', metric.dataPoints.length);
       return;
     }
-    const translate = pointTranslator(metric);
+    const type = metric.dataPointType;
+    const translate = pointTranslator(type);
     if (translate === undefined) return;
     const { unit, scale } = toCloudWatchUnit(metric.descriptor.unit);
     const f: MetricFrame = {
@@ -96,7 +98,10 @@ export function translateMetric(
       // The body lives in its own function: this loop stays small, and a try around a call costs nothing.
       const before = out.length;
       try {
-        translate(f, points[done]!, out);
+        const p = points[done]!;
+        const problem = pointProblem(type, p, ctx.now);
+        if (problem) dropPoint(f, problem);
+        else translate(f, p, out);
         if (out.length > before && series) series.add(combineHash(f.nameHash, f.dimensions.hash));
       } catch (err) {
         out.length = before; // a point that failed halfway leaves none of its datums
@@ -111,8 +116,8 @@ export function translateMetric(
 }
 
 /** The translator for a metric's kind of points; undefined for a kind this exporter does not know. */
-function pointTranslator(metric: MetricData): PointTranslator | undefined {
-  switch (metric.dataPointType) {
+function pointTranslator(type: DataPointType): PointTranslator | undefined {
+  switch (type) {
     case DataPointType.SUM:
       return sumPoint as PointTranslator;
     case DataPointType.GAUGE:
@@ -127,7 +132,6 @@ function pointTranslator(metric: MetricData): PointTranslator | undefined {
 }
 
 function sumPoint(f: MetricFrame, p: DataPoint<number>, out: TranslatedDatum[]): void {
-  if (!inWindow(f, p)) return;
   let value: number | undefined | StateFull = p.value;
   if (f.cumulative) {
     value = f.ctx.deltas.sum(streamKey(f, p.attributes), ms(p.startTime), ms(p.endTime), p.value, f.ctx.now);
@@ -137,7 +141,7 @@ function sumPoint(f: MetricFrame, p: DataPoint<number>, out: TranslatedDatum[]):
 }
 
 function gaugePoint(f: MetricFrame, p: DataPoint<number>, out: TranslatedDatum[]): void {
-  if (inWindow(f, p)) pushValue(f, p, p.value, out);
+  pushValue(f, p, p.value, out);
 }
 
 /** How many points of a metric that threw were not translated (0 when even that cannot be read). */

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { DEFAULT_DIMENSION_CACHE_CHARS } from '../../src/defaults';
 import { DimensionCache } from '../../src/translate/DimensionCache';
-import { shorten } from '../../src/translate/toAscii';
+import { shorten } from '../../src/points/toAscii';
 import { toDimensionsJson } from '../../src/translate/toDimensions';
 
 const expected = (dims: Array<[string, string]>) => JSON.stringify(dims.map(([Name, Value]) => ({ Name, Value })));

@@ -1,12 +1,8 @@
 import { expect } from 'chai';
 import { DimensionCache } from '../../src/translate/DimensionCache';
-import { shorten, toAscii } from '../../src/translate/toAscii';
-import {
-  toDimensionName,
-  toDimensions,
-  toDimensionsJson,
-  toResourceDimensions,
-} from '../../src/translate/toDimensions';
+import { shorten, toAscii } from '../../src/points/toAscii';
+import { toDimensionName } from '../../src/points/dimensionText';
+import { toDimensions, toDimensionsJson, toResourceDimensions } from '../../src/translate/toDimensions';
 
 describe('toAscii', () => {
   const table: Array<[string, string]> = [

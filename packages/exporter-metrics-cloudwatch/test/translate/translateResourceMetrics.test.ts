@@ -283,6 +283,24 @@ describe('translateResourceMetrics', () => {
     expect(ctx.drops.dropped['non-finite-value']).to.equal(1);
   });
 
+  it('never keeps a non-finite cumulative value as the baseline of the next delta', () => {
+    const ctx = context();
+    const start = NOW - 120_000;
+    const out: Array<number | undefined> = [];
+    [10, Infinity, 15].forEach((v, i) => {
+      const c = { ...ctx, now: NOW + i * 60_000 };
+      const [d] = translateResourceMetrics(
+        rm([sum('c', v, true, AggregationTemporality.CUMULATIVE, start, NOW + i * 60_000 - 1)]),
+        c,
+      );
+      out.push(d?.Value);
+      ctx.deltas.endExport(c.now);
+    });
+    // Had Infinity become the baseline, 15 would have been a reset (published whole) or a non-finite delta.
+    expect(out).to.deep.equal([10, undefined, 5]);
+    expect(ctx.drops.dropped['non-finite-value']).to.equal(1);
+  });
+
   it('converts a cumulative counter to deltas across exports', () => {
     const ctx = context();
     const start = NOW - 120_000;

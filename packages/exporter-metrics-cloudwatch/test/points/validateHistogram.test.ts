@@ -1,6 +1,6 @@
 import type { ExponentialHistogram, Histogram } from '@opentelemetry/sdk-metrics';
 import { expect } from 'chai';
-import { validateExponentialHistogram, validateHistogram } from '../../src/translate/validateHistogram';
+import { validateExponentialHistogram, validateHistogram } from '../../src/points/validateHistogram';
 
 const explicit = (extra: Partial<Histogram> = {}): Histogram => ({
   buckets: { boundaries: [10, 100], counts: [1, 2, 1] },

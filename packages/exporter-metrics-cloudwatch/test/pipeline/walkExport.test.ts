@@ -18,7 +18,7 @@ import { MetricRuleMatcher, type MetricRule } from '../../src/rules/metricRules'
 import { DropReporter } from '../../src/stats/DropReporter';
 import { CumulativeToDelta } from '../../src/translate/CumulativeToDelta';
 import { toPlainDatum } from '../../src/translate/TranslatedDatum';
-import { translateExport } from '../../src/translate/translateExport';
+import { walkExport } from '../../src/pipeline/walkExport';
 
 const NOW = Date.now();
 const point = (value: number, attributes: Attributes = {}) => ({
@@ -46,7 +46,7 @@ async function translate(
 ) {
   const drops = new DropReporter();
   const datums: MetricDatum[] = [];
-  const droppedByRule = await translateExport(metrics, {
+  const droppedByRule = await walkExport(metrics, {
     ctx: { storageResolution: 60, resourceDimensions, deltas: new CumulativeToDelta(60_000), drops, now: NOW },
     rules: new MetricRuleMatcher(rules),
     add: (d) => datums.push(toPlainDatum(d)),
@@ -56,7 +56,7 @@ async function translate(
 }
 const dims = (d: MetricDatum) => (d.Dimensions ?? []).map((x) => `${x.Name}=${x.Value}`).join(',');
 
-describe('translateExport', () => {
+describe('walkExport', () => {
   const warnings = captureDiag();
 
   const requests = counter('requests', [

@@ -1,20 +1,19 @@
-import type { DataPoint, MetricData, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { describeThrown } from '../util/describeThrown.js';
-import { canRollUp, RollUp } from '../rules/mergePoints.js';
+import type { MetricData, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { applyRule, type RuleJob } from '../rules/applyRule.js';
 import type { MetricRuleMatcher } from '../rules/metricRules.js';
-import { toResourceDimensions } from './toDimensions.js';
-import type { TranslatedDatum } from './TranslatedDatum.js';
-import { scopeKeyOf, translateMetric, type TranslateContext } from './translateResourceMetrics.js';
+import { toResourceDimensions } from '../translate/toDimensions.js';
+import type { TranslatedDatum } from '../translate/TranslatedDatum.js';
+import { scopeKeyOf, translateMetric, type TranslateContext } from '../translate/translateResourceMetrics.js';
+import { describeThrown } from '../util/describeThrown.js';
+import { yieldToEventLoop } from '../util/yieldToEventLoop.js';
 
 /** Points translated between two looks at the clock. */
 const SLICE_POINTS = 200;
 /** Longest stretch of translation and packing before the event loop gets a turn. */
 const SLICE_MS = 3;
 
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** What one export's translation needs besides the data. */
-export interface ExportTranslation {
+/** What one export's walk needs besides the data. */
+export interface ExportWalk {
   ctx: TranslateContext;
   rules: MetricRuleMatcher;
   /** Takes each datum as it is made (packing, which sends full requests at once). */
@@ -24,14 +23,14 @@ export interface ExportTranslation {
 }
 
 /**
- * Translates every point of an export, a slice at a time, giving the event loop a turn every few milliseconds, and
- * applies the metric rules (drop, roll-ups into dimension sets, storage resolution). Never throws: a scope or
- * metric whose structure cannot be read costs only its own points, and past the deadline the points not yet
- * translated are dropped (counted as `export-timeout`) so that the export still ends on time.
+ * Takes every metric of an export through the rooms in order — its metric rule (drop, roll-ups into dimension sets,
+ * storage resolution), then translation, then `add` (the delivery) — a slice of points at a time, giving the event
+ * loop a turn every few milliseconds. Never throws: a scope or metric whose structure cannot be read costs only its
+ * own points, and past the deadline the points not yet translated are dropped (counted as `export-timeout`) so that the export still ends on time.
  *
  * @returns the number of points `drop` rules left out
  */
-export async function translateExport(metrics: ResourceMetrics, job: ExportTranslation): Promise<number> {
+export async function walkExport(metrics: ResourceMetrics, job: ExportWalk): Promise<number> {
   const { ctx, rules, add, deadline } = job;
   const drops = ctx.drops;
   let resourceDimensions: ReturnType<typeof toResourceDimensions> = [];
@@ -44,6 +43,7 @@ export async function translateExport(metrics: ResourceMetrics, job: ExportTrans
   let sliceStart = performance.now();
   let late = false;
   let droppedByRule = 0;
+  const ruleJob: RuleJob = { now: ctx.now, drops, late: () => Date.now() >= deadline, slicePoints: SLICE_POINTS };
   const scopes = readList<ResourceMetrics['scopeMetrics'][number]>(
     () => metrics.scopeMetrics,
     (err) => drops.warnOnce('', 'scopes', `the scopes could not be read: ${describeThrown(err)}`),
@@ -59,15 +59,15 @@ export async function translateExport(metrics: ResourceMetrics, job: ExportTrans
       continue;
     }
     for (const listed of list) {
-      const rule = rules.match(metricName(listed));
-      if (rule?.drop) {
+      const name = metricName(listed);
+      let ruled = applyRule(listed, name, rules.match(name), ruleJob);
+      if (ruled instanceof Promise) ruled = await ruled;
+      if (ruled === undefined) {
         droppedByRule += pointCount(listed);
         continue;
       }
-      const metric = rule?.dimensionSets
-        ? await rolledUp(listed, rule.dimensionSets, ctx, () => Date.now() >= deadline)
-        : listed;
-      const c = rule?.storageResolution ? { ...ctx, storageResolution: rule.storageResolution } : ctx;
+      const { metric } = ruled;
+      const c = ruled.storageResolution ? { ...ctx, storageResolution: ruled.storageResolution } : ctx;
       const points = pointCount(metric);
       for (let i = 0; i < points || i === 0; i += SLICE_POINTS) {
         if (late || Date.now() >= deadline) {
@@ -95,44 +95,6 @@ export async function translateExport(metrics: ResourceMetrics, job: ExportTrans
   return droppedByRule;
 }
 
-/**
- * A metric rolled up into its rule's dimension sets, a slice of points at a time between event-loop turns, or as it
- * is when it cannot be (said once per metric). `late` answers whether the export's deadline has passed.
- */
-async function rolledUp(
-  metric: MetricData,
-  sets: string[][],
-  ctx: TranslateContext,
-  late: () => boolean,
-): Promise<MetricData> {
-  const name = metricName(metric);
-  let why = 'it is cumulative: its dimensionSets need delta temporality (the default for counters and histograms)';
-  try {
-    if (canRollUp(metric)) {
-      const r = new RollUp(metric, sets, ctx.now);
-      const points = metric.dataPoints as ReadonlyArray<DataPoint<unknown>>;
-      let i = 0;
-      for (; i < points.length && !late(); i += SLICE_POINTS) {
-        r.add(points.length <= SLICE_POINTS ? points : points.slice(i, i + SLICE_POINTS));
-        if (points.length > SLICE_POINTS) await yieldToEventLoop();
-      }
-      if (i < points.length) {
-        ctx.drops.drop(name, 'export-timeout', 'the export ran out of time before reaching it', points.length - i);
-      }
-      return r.result();
-    }
-  } catch (err) {
-    why = `its points could not be read (${describeThrown(err)})`;
-  }
-  ctx.drops.warnOnce(
-    name,
-    'roll-up',
-    `metric "${name}" was not rolled up into its dimensionSets: ${why}; ` + 'published with all its attributes',
-  );
-  return metric;
-}
-
-/** The items of a list in the input, or none if it cannot be read as one (the input is the user's to get wrong). */
 /** The items of a list the SDK (or a caller) gives, or none if it cannot be read: `onError` is told why. */
 function readList<T>(get: () => Iterable<T> | undefined, onError: (err: unknown) => void): T[] {
   try {

@@ -3,7 +3,8 @@
  * requestMinCompressionSizeBytes. Run: npm run bench
  */
 import { gzipSync } from 'node:zlib';
-import { batchBody, packDatums } from '../../packages/exporter-metrics-cloudwatch/build/src/pack/packDatums';
+import { batchBody } from '../../packages/exporter-metrics-cloudwatch/build/src/pack/Batch';
+import { packDatums } from '../../packages/exporter-metrics-cloudwatch/build/src/pack/packDatums';
 import { counterDatums } from './workloads';
 
 export function compressionTable(): string[][] {

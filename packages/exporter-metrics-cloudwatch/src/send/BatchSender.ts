@@ -2,7 +2,7 @@ import type { CloudWatchClient, Entity } from '@aws-sdk/client-cloudwatch';
 import { toError } from '../util/describeThrown.js';
 import { report } from '../util/report.js';
 import type { StatsCounters } from '../stats/ExporterStats.js';
-import { firstMetricName, splitBatch, type Batch } from '../pack/packDatums.js';
+import { firstMetricName, splitBatch, type Batch } from '../pack/Batch.js';
 import type { DropReporter } from '../stats/DropReporter.js';
 import { describeError } from './isInvalidRequestError.js';
 import { putMetricDataCommand } from './putMetricDataCommand.js';

@@ -3,7 +3,8 @@ import type { Delivery, DeliveryResult, DeliveryRun, DeliveryRunOptions, Deliver
 import { ISOLATION_BUDGET } from '../defaults.js';
 import { MAX_DATUMS_PER_REQUEST } from '../limits.js';
 import type { ResolvedOptions } from '../options.js';
-import { Packer, type PackLimits } from '../pack/packDatums.js';
+import type { PackLimits } from '../pack/Batch.js';
+import { Packer } from '../pack/Packer.js';
 import type { DropReporter } from '../stats/DropReporter.js';
 import { addCounters, newCounters, type StatsCounters } from '../stats/ExporterStats.js';
 import { report } from '../util/report.js';

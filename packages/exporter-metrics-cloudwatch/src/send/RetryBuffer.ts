@@ -1,5 +1,5 @@
 import { MAX_PAST_MS, TIMESTAMP_MARGIN_MS } from '../limits.js';
-import type { Batch } from '../pack/packDatums.js';
+import type { Batch } from '../pack/Batch.js';
 
 /** A request waiting for another attempt. */
 export interface PendingRequest {

@@ -1,5 +1,5 @@
 import { PutMetricDataCommand, type CloudWatchClient, type Entity } from '@aws-sdk/client-cloudwatch';
-import type { Batch } from '../pack/packDatums.js';
+import type { Batch } from '../pack/Batch.js';
 import type { StatsCounters } from '../stats/ExporterStats.js';
 import { toPlainDatum } from '../translate/TranslatedDatum.js';
 

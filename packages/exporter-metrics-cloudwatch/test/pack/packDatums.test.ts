@@ -1,6 +1,8 @@
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { expect } from 'chai';
-import { batchBody, firstMetricName, packDatums, Packer, splitBatch, type Batch } from '../../src/pack/packDatums';
+import { batchBody, firstMetricName, splitBatch, type Batch } from '../../src/pack/Batch';
+import { Packer } from '../../src/pack/Packer';
+import { packDatums } from '../../src/pack/packDatums';
 import { serializeDatum } from '../../src/pack/serializeDatum';
 import { TranslatedDatum } from '../../src/translate/TranslatedDatum';
 import { sdkBody } from './captureSdkBody';

@@ -6,7 +6,8 @@
 import type { CloudWatchClient, MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { diag } from '@opentelemetry/api';
 import { expect } from 'chai';
-import { packDatums, type Batch } from '../../src/pack/packDatums';
+import type { Batch } from '../../src/pack/Batch';
+import { packDatums } from '../../src/pack/packDatums';
 import { BatchSender, type SendRun, type SenderDeps } from '../../src/send/BatchSender';
 import { RequestSlots } from '../../src/send/RequestSlots';
 import { RetryBuffer, type DiscardReason } from '../../src/send/RetryBuffer';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Batch } from '../../src/pack/packDatums';
+import type { Batch } from '../../src/pack/Batch';
 import { RetryBuffer, type DiscardReason, type PendingRequest } from '../../src/send/RetryBuffer';
 
 const DAY = 24 * 3600_000;

@@ -1,7 +1,8 @@
 import { CloudWatchClient, type PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { expect } from 'chai';
 import { newCounters } from '../../src/stats/ExporterStats';
-import { batchBody, packDatums } from '../../src/pack/packDatums';
+import { batchBody } from '../../src/pack/Batch';
+import { packDatums } from '../../src/pack/packDatums';
 import { putMetricDataCommand, speaksJson10 } from '../../src/send/putMetricDataCommand';
 import { TranslatedDatum } from '../../src/translate/TranslatedDatum';
 

@@ -1,0 +1,102 @@
+import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
+import type { Envelope } from './serializeDatum.js';
+
+/** One PutMetricData request: the exact body the SDK would write for its datums. */
+export interface Batch {
+  /** How many datums the request carries. */
+  count: number;
+  /**
+   * The datums themselves, only when packing was asked to keep them (see {@link Packer}): the body is all a
+   * JSON 1.0 client needs, and holding every datum until its request is answered only fed the garbage collector.
+   */
+  datums?: MetricDatum[];
+  /** The whole body, UTF-8. */
+  body: Buffer;
+  /** Where each datum's JSON starts in `body`, so that a refused request can be cut in halves. */
+  starts: number[];
+  /** Uncompressed body size in bytes, envelope included (the length of `body`). */
+  bytes: number;
+  /** What surrounds the datums in `body` (shared by the requests of an export). */
+  envelope: Envelope;
+  /**
+   * The earliest datum timestamp in the request (epoch ms; Infinity when none has one): a request kept for a
+   * later attempt must go before CloudWatch's two-week window closes on it.
+   */
+  oldest: number;
+}
+
+export interface PackLimits {
+  maxDatums: number;
+  maxBytes: number;
+}
+
+/** Splits a batch into two halves, each with its exact body and size, cut from the batch's body. */
+export function splitBatch(batch: Batch): [Batch, Batch] {
+  const { body, starts, count } = batch;
+  const { head, tail } = batch.envelope;
+  const headBytes = Buffer.byteLength(head);
+  const tailBytes = Buffer.from(tail);
+  const end = (i: number) => (i < count ? starts[i]! - 1 : body.length - tailBytes.length);
+  const part = (from: number, to: number): Batch => {
+    const cut = Buffer.concat([body.subarray(0, headBytes), body.subarray(starts[from]!, end(to)), tailBytes]);
+    const shift = headBytes - starts[from]!;
+    const half: Batch = {
+      count: to - from,
+      body: cut,
+      starts: starts.slice(from, to).map((s) => s + shift),
+      bytes: cut.length,
+      oldest: batch.oldest,
+      envelope: batch.envelope,
+    };
+    if (batch.datums) half.datums = batch.datums.slice(from, to);
+    return half;
+  };
+  const half = Math.ceil(count / 2);
+  return [part(0, half), part(half, count)];
+}
+
+/** The request body of a batch as a string (for tests and benchmarks; requests go out as bytes). */
+export function batchBody(batch: Batch): string {
+  return batch.body.toString('utf8');
+}
+
+/** The name of a batch's first datum, read back from its body when the batch kept no datums (a rare need). */
+export function firstMetricName(batch: Batch): string {
+  const first = batch.datums?.[0];
+  if (first) return first.MetricName ?? '';
+  const end = batch.count > 1 ? batch.starts[1]! - 1 : batch.body.length - Buffer.byteLength(batch.envelope.tail);
+  const datum = JSON.parse(batch.body.subarray(batch.starts[0], end).toString('utf8')) as MetricDatum;
+  return datum.MetricName ?? '';
+}
+
+/**
+ * A request body from its serialized datums: the envelope around them, as UTF-8 bytes, and where each starts.
+ * Handing the SDK bytes rather than a string spares it two passes over every body (measuring its UTF-8 length,
+ * then encoding it for gzip). Bodies are nearly always ASCII (translation makes dimensions ASCII; numbers, units
+ * and the namespace are): one quick length check tells, and then writing them is a plain copy.
+ */
+export function writeBody(
+  { head, tail }: Envelope,
+  json: readonly string[],
+  knownAscii = false,
+): { body: Buffer; starts: number[] } {
+  const datums = json.join(',');
+  const ascii =
+    knownAscii ||
+    (Buffer.byteLength(datums) === datums.length &&
+      Buffer.byteLength(head) === head.length &&
+      Buffer.byteLength(tail) === tail.length);
+  const starts: number[] = new Array<number>(json.length);
+  let at = Buffer.byteLength(head);
+  for (let i = 0; i < json.length; i++) {
+    starts[i] = at;
+    at += (ascii ? json[i]!.length : Buffer.byteLength(json[i]!)) + 1;
+  }
+  if (!ascii) return { body: Buffer.from(head + datums + tail, 'utf8'), starts };
+  const body = Buffer.allocUnsafeSlow(head.length + datums.length + tail.length);
+  at = body.write(head, 0, 'latin1');
+  at += body.write(datums, at, 'latin1');
+  at += body.write(tail, at, 'latin1');
+  // Every byte must have been written: never send what an unfilled buffer held before.
+  return { body: at === body.length ? body : Buffer.from(head + datums + tail, 'utf8'), starts };
+}

@@ -15,6 +15,7 @@ import {
   DEFAULT_EXPORT_INTERVAL_MS,
   DEFAULT_LAMBDA_FLUSH_INTERVAL_MS,
   DEFAULT_LAMBDA_SHUTDOWN_FLUSH_MS,
+  DEFAULT_OUTPUT,
   DEFAULT_RESOURCE_DETECTORS,
   DEFAULT_STORAGE_RESOLUTION,
   DEFAULT_TIMEOUT_MS,
@@ -202,7 +203,7 @@ describe('the documentation', () => {
 
     it('states the defaults the code applies', () => {
       // Defaults the table states in words: checked by the option tests, not here.
-      const inWords = new Set(['namespace', 'client', 'temporalitySelector', 'aggregationSelector']);
+      const inWords = new Set(['namespace', 'client', 'temporalitySelector', 'aggregationSelector', 'emfStream']);
       for (const [name, cell] of rows.map((r) => [unquote(r[0]!), r[1]!] as const)) {
         if (inWords.has(name)) continue;
         let value: unknown = name.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], resolved);
@@ -246,6 +247,7 @@ describe('the documentation', () => {
         OTEL_EXPORTER_CLOUDWATCH_STORAGE_RESOLUTION: `\`${DEFAULT_STORAGE_RESOLUTION}\``,
         OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY: `\`${DEFAULT_CONCURRENCY}\``,
         OTEL_EXPORTER_CLOUDWATCH_ENTITY: '`off`',
+        OTEL_EXPORTER_CLOUDWATCH_OUTPUT: `\`${DEFAULT_OUTPUT}\``,
         OTEL_METRIC_EXPORT_INTERVAL: `\`${DEFAULT_EXPORT_INTERVAL_MS}\``,
         OTEL_METRIC_EXPORT_TIMEOUT: `\`${DEFAULT_TIMEOUT_MS}\``,
         OTEL_LOG_LEVEL: 'none',

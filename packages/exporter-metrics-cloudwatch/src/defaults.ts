@@ -6,6 +6,8 @@
 import type { RetryBufferLimits } from './send/RetryBuffer.js';
 import type { RetryPolicy } from './send/retryPolicy.js';
 
+/** Requests to the CloudWatch API: what works anywhere with the `cloudwatch:PutMetricData` permission. */
+export const DEFAULT_OUTPUT = 'putMetricData';
 /** Standard resolution: CloudWatch stores one value a minute, at the lowest price. */
 export const DEFAULT_STORAGE_RESOLUTION = 60;
 /** PutMetricData requests in flight at once: most of the gain of concurrency (see docs/performance.md). */

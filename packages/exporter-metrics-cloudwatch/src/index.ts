@@ -8,7 +8,8 @@
  * @packageDocumentation
  */
 export { CloudWatchMetricExporter } from './CloudWatchMetricExporter.js';
-export type { CloudWatchMetricExporterOptions, EntityOption } from './options.js';
+export type { CloudWatchMetricExporterOptions, CloudWatchOutput, EntityOption } from './options.js';
+export type { EmfStream } from './emf/EmfDelivery.js';
 export {
   createCloudWatchMetricReader,
   type CloudWatchMetricReader,

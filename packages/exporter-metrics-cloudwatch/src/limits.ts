@@ -21,3 +21,15 @@ export const MAX_FUTURE_MS = 2 * 3600_000;
  * retried request reaches CloudWatch minutes later.
  */
 export const TIMESTAMP_MARGIN_MS = 10 * 60_000;
+
+/** Embedded Metric Format limits (see the EMF specification in the CloudWatch user guide). */
+/** Metric definitions per directive. */
+export const MAX_EMF_METRICS = 100;
+/** Values (and Counts) per metric member. */
+export const MAX_EMF_VALUES = 100;
+/**
+ * Bytes per EMF document, its newline included. CloudWatch Logs takes events of 1 MB now, Lambda's log capture 256
+ * KiB, but raw stdout lines longer than 64 KiB have been seen cut in two there: below 64 KiB a line is one event
+ * everywhere, and a document of 100 metrics still has room for wide histograms.
+ */
+export const MAX_EMF_DOCUMENT_BYTES = 64 * 1024 - 1;

@@ -1,6 +1,7 @@
 import type { CloudWatchClient, CloudWatchClientConfig, Entity } from '@aws-sdk/client-cloudwatch';
 import type { Attributes } from '@opentelemetry/api';
 import type { AggregationSelector, AggregationTemporalitySelector } from '@opentelemetry/sdk-metrics';
+import type { EmfStream } from './emf/EmfDelivery.js';
 import type { RetryBufferLimits } from './send/RetryBuffer.js';
 import type { RetryPolicy } from './send/retryPolicy.js';
 import type { MetricRule } from './rules/metricRules.js';
@@ -9,6 +10,24 @@ import type { MetricRule } from './rules/metricRules.js';
 export interface CloudWatchMetricExporterOptions {
   /** CloudWatch namespace for every metric (required). 1–255 ASCII characters; `AWS/` is reserved. */
   namespace: string;
+  /**
+   * How metrics reach CloudWatch: `'putMetricData'` sends requests to the CloudWatch API; `'emf'` writes Embedded
+   * Metric Format documents, one JSON line each, to `emfStream` (stdout), for CloudWatch Logs to extract — in
+   * Lambda, or on ECS with the awslogs driver (see docs/emf.md). The options about requests (`client`,
+   * `clientConfig`, `concurrency`, `maxRequestBytes`, `retry`, `retryBuffer`, `resendUnknownOutcome`, `entity`)
+   * apply to `'putMetricData'` only. Default `'putMetricData'`.
+   *
+   * Experimental: may change in a minor release.
+   *
+   * @beta
+   */
+  output?: CloudWatchOutput;
+  /**
+   * Where `output: 'emf'` writes its documents. Default `process.stdout`.
+   *
+   * @beta
+   */
+  emfStream?: EmfStream;
   /**
    * Configuration for the `CloudWatchClient` the exporter creates (region, endpoint, credentials,
    * requestMinCompressionSizeBytes…). Ignored when `client` is given. Default: the SDK's own defaults, except
@@ -94,6 +113,8 @@ export interface CloudWatchMetricExporterOptions {
 /** Every key of {@link CloudWatchMetricExporterOptions}, for code that copies options by name. */
 export const EXPORTER_OPTION_KEYS = [
   'namespace',
+  'output',
+  'emfStream',
   'clientConfig',
   'client',
   'storageResolution',
@@ -119,12 +140,21 @@ const everyKeyListed: [Exclude<keyof CloudWatchMetricExporterOptions, (typeof EX
   : false = true;
 void everyKeyListed;
 
+/**
+ * See {@link CloudWatchMetricExporterOptions.output}.
+ *
+ * @beta
+ */
+export type CloudWatchOutput = 'putMetricData' | 'emf';
+
 /** See {@link CloudWatchMetricExporterOptions.entity}. */
 export type EntityOption = false | 'auto' | Entity | ((resourceAttributes: Attributes) => Entity | undefined);
 
 /** Options with every default applied and every rule checked. */
 export interface ResolvedOptions {
   namespace: string;
+  output: CloudWatchOutput;
+  emfStream: EmfStream;
   clientConfig: CloudWatchClientConfig;
   client: CloudWatchClient | undefined;
   storageResolution: 1 | 60;

@@ -131,6 +131,15 @@ describe('createCloudWatchMetricReader', () => {
         byDefault: 4,
       },
       {
+        variable: 'OTEL_EXPORTER_CLOUDWATCH_OUTPUT',
+        env: 'emf',
+        option: { output: 'putMetricData' },
+        read: (r) => r.exporter.output,
+        fromEnv: 'emf',
+        fromOption: 'putMetricData',
+        byDefault: 'putMetricData',
+      },
+      {
         variable: 'OTEL_EXPORTER_CLOUDWATCH_ENTITY',
         env: 'auto',
         option: { entity: false },

@@ -17,6 +17,8 @@ describe('resolveOptions', () => {
     ['a namespace starting with ":"', { namespace: ':x' }, /":"/],
     ['a non-ASCII namespace', { namespace: 'Sérvice' }, /ASCII/],
     ['a whitespace namespace', { namespace: '   ' }, /ASCII/],
+    ['output "stdout"', { namespace: 'N', output: 'stdout' }, /output must be 'putMetricData' or 'emf'/],
+    ['an emfStream without write', { namespace: 'N', output: 'emf', emfStream: {} }, /emfStream must be a writable/],
     ['storageResolution 30', { namespace: 'N', storageResolution: 30 }, /storageResolution/],
     ['resourceDimensions not an array', { namespace: 'N', resourceDimensions: 'service.name' }, /resourceDimensions/],
     ['deltaStateTtlMillis 0', { namespace: 'N', deltaStateTtlMillis: 0 }, /deltaStateTtlMillis/],

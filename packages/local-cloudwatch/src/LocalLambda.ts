@@ -21,6 +21,8 @@ export interface LocalLambdaOptions {
   timeoutMillis?: number;
   /** Time Init may take (runtime and registered extensions calling Next). Default 15 s. */
   initTimeoutMillis?: number;
+  /** Hears the function's stdout as it comes, as Lambda's log capture does (an EmfExtractor's `write`, say). */
+  onStdout?: (chunk: Buffer) => void;
 }
 
 /** One invocation as Lambda saw it. */
@@ -210,7 +212,10 @@ export class LocalLambda {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => {
+      this.output += d.toString();
+      this.options.onStdout?.(d);
+    });
     child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
     this.exited = once(child, 'exit').then(([code, signal]) => {
       this.fail({ errorType: 'Runtime.ExitError', errorMessage: `the runtime exited (${signal ?? code})` }, false);

@@ -46,3 +46,11 @@ export {
   type Window,
 } from './series';
 export { LocalLambda, type Invocation, type LocalLambdaOptions, type LocalLambdaShutdown } from './LocalLambda';
+export { EmfExtractor, type EmfRefusal } from './EmfExtractor';
+export {
+  readEmfLine,
+  MAX_EMF_EVENT_BYTES,
+  type EmfLine,
+  type ExtractedDatum,
+  type ExtractedDirective,
+} from './validateEmf';

@@ -16,6 +16,8 @@ export interface EnvConfig {
  */
 export const ENV_VARIABLES = {
   OTEL_EXPORTER_CLOUDWATCH_NAMESPACE: 'CloudWatch namespace (required by the register entry)',
+  OTEL_EXPORTER_CLOUDWATCH_OUTPUT:
+    'putMetricData (default) or emf: EMF documents on stdout, for CloudWatch Logs to extract',
   OTEL_EXPORTER_CLOUDWATCH_RESOURCE_DIMENSIONS: 'comma-separated resource attribute keys published as dimensions',
   OTEL_EXPORTER_CLOUDWATCH_STORAGE_RESOLUTION: '1 or 60 (default 60)',
   OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY: 'requests in flight, 1–64 (default 4)',
@@ -55,6 +57,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     const rule = namespaceProblem(namespace);
     if (rule !== undefined) throw new EnvConfigError('OTEL_EXPORTER_CLOUDWATCH_NAMESPACE', rule, namespace);
     exporter.namespace = namespace;
+  }
+  const output = env['OTEL_EXPORTER_CLOUDWATCH_OUTPUT']?.trim();
+  if (output) {
+    // Case does not matter: putmetricdata, PutMetricData and EMF are what people type.
+    const lower = output.toLowerCase();
+    if (lower === 'emf') exporter.output = 'emf';
+    else if (lower === 'putmetricdata') exporter.output = 'putMetricData';
+    else throw new EnvConfigError('OTEL_EXPORTER_CLOUDWATCH_OUTPUT', 'must be putMetricData or emf', output);
   }
   const dims = env['OTEL_EXPORTER_CLOUDWATCH_RESOURCE_DIMENSIONS'];
   if (dims !== undefined && dims.trim() !== '') {

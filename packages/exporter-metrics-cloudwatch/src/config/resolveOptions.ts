@@ -3,6 +3,7 @@ import {
   DEFAULT_DELTA_STATE_TTL_MS,
   DEFAULT_MAX_REQUEST_BYTES,
   DEFAULT_MIN_COMPRESSION_BYTES,
+  DEFAULT_OUTPUT,
   DEFAULT_RESEND_UNKNOWN_OUTCOME,
   DEFAULT_RETRY,
   DEFAULT_RETRY_BUFFER,
@@ -44,6 +45,14 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
   const ns: unknown = options.namespace;
   const nsProblem = namespaceProblem(ns);
   if (nsProblem !== undefined) throw new RangeError(`CloudWatchMetricExporter: namespace ${nsProblem}`);
+  const output = options.output ?? DEFAULT_OUTPUT;
+  if (output !== 'putMetricData' && output !== 'emf') {
+    throw new RangeError("CloudWatchMetricExporter: output must be 'putMetricData' or 'emf'");
+  }
+  const emfStream = options.emfStream ?? process.stdout;
+  if (emfStream === null || typeof emfStream !== 'object' || typeof emfStream.write !== 'function') {
+    throw new TypeError('CloudWatchMetricExporter: emfStream must be a writable stream (an object with write)');
+  }
   const storageResolution: number = options.storageResolution ?? DEFAULT_STORAGE_RESOLUTION;
   if (storageResolution !== 1 && storageResolution !== 60) {
     throw new RangeError('CloudWatchMetricExporter: storageResolution must be 1 or 60');
@@ -87,6 +96,8 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
   }
   return {
     namespace: ns as string,
+    output,
+    emfStream,
     clientConfig: {
       requestMinCompressionSizeBytes: DEFAULT_MIN_COMPRESSION_BYTES,
       maxAttempts: 1,

@@ -9,6 +9,8 @@ import type { TranslatedDatum } from '../translate/TranslatedDatum.js';
  * the OTLP endpoint next) is one implementation, which owns how the data is packed, sent, retried and kept.
  */
 export interface Delivery {
+  /** The most values (and counts) one datum may carry on this path: translation splits distributions to fit. */
+  readonly maxValuesPerDatum: number;
   /** Starts delivering one export's datums, to be over by `deadline` (epoch ms). */
   begin(run: DeliveryRunOptions): DeliveryRun;
   /** Sends what earlier runs kept for later, until it is gone or `deadline`. Never rejects. */

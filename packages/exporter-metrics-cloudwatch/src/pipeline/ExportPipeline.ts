@@ -1,5 +1,6 @@
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { Delivery } from '../deliver/Delivery.js';
+import { EmfDelivery } from '../emf/EmfDelivery.js';
 import { EntityOfResource } from '../entity/EntityOfResource.js';
 import { maxEntityBytes } from '../entity/resourceEntity.js';
 import type { ResolvedOptions } from '../options.js';
@@ -40,10 +41,15 @@ export class ExportPipeline {
     this.options = options;
     this.deltas = new CumulativeToDelta(options.deltaStateTtlMillis);
     this.rules = new MetricRuleMatcher(options.metricRules);
-    this.entities = options.entity && new EntityOfResource(options.entity, maxEntityBytes(options.maxRequestBytes));
-    this.delivery = new PutMetricDataDelivery(resolved, this.drops, (failure, entity) =>
-      this.entities?.failed(failure, entity),
-    );
+    // EMF carries no entity: CloudWatch Logs relates the metrics to where the log group's events come from.
+    this.entities =
+      options.output === 'putMetricData' && options.entity
+        ? new EntityOfResource(options.entity, maxEntityBytes(options.maxRequestBytes))
+        : undefined;
+    this.delivery =
+      options.output === 'emf'
+        ? new EmfDelivery(options.namespace, options.emfStream, this.drops)
+        : new PutMetricDataDelivery(resolved, this.drops, (failure, entity) => this.entities?.failed(failure, entity));
   }
 
   /** Takes one export from translation to delivery, within the exporter's timeout; throws why it failed. */
@@ -69,6 +75,7 @@ export class ExportPipeline {
           now: started,
           dimensionCache: this.dimensionCache,
           series,
+          maxValuesPerDatum: this.delivery.maxValuesPerDatum,
         },
         rules: this.rules,
         // The delivery's own function: no extra call per datum.
@@ -82,12 +89,15 @@ export class ExportPipeline {
     this.seriesLastExport = series.count;
     this.warnOfSeries(series.count);
     const c = result.counters;
+    const delivered =
+      this.options.output === 'emf'
+        ? `${c.datumsExported} datums in ${c.emfDocuments} EMF documents (${c.emfBytes} bytes)`
+        : `${c.datumsExported} datums in ${c.requests} requests (${c.retries} retries, ` +
+          `${c.resentRequests} from the retry buffer), ${c.uncompressedBytes} bytes → ${c.wireBytes} on the wire, ` +
+          `${result.kept} kept for later, ${this.delivery.stats().retryBuffer.requests} in the retry buffer`;
     report(
       'debug',
-      `${series.count} series (${this.seriesSinceStart.estimate()} since start, ` +
-        `estimated), ${c.datumsExported} datums in ${c.requests} requests (${c.retries} retries, ` +
-        `${c.resentRequests} from the retry buffer), ${c.uncompressedBytes} bytes → ${c.wireBytes} on the wire, ` +
-        `${result.kept} kept for later, ${this.delivery.stats().retryBuffer.requests} in the retry buffer, ` +
+      `${series.count} series (${this.seriesSinceStart.estimate()} since start, estimated), ${delivered}, ` +
         `${Date.now() - started} ms`,
     );
     if (result.problem) throw result.problem;

@@ -1,7 +1,7 @@
 import { CloudWatchClient, type CloudWatchClientConfig, type Entity } from '@aws-sdk/client-cloudwatch';
 import type { Delivery, DeliveryResult, DeliveryRun, DeliveryRunOptions, DeliveryStats } from '../deliver/Delivery.js';
 import { ISOLATION_BUDGET } from '../defaults.js';
-import { MAX_DATUMS_PER_REQUEST } from '../limits.js';
+import { MAX_DATUMS_PER_REQUEST, MAX_VALUES_PER_DATUM } from '../limits.js';
 import type { ResolvedOptions } from '../options.js';
 import type { PackLimits } from '../pack/Batch.js';
 import { Packer } from '../pack/Packer.js';
@@ -28,6 +28,7 @@ export type PutMetricDataOptions = Pick<
  * land for a transient reason kept in the retry buffer for later runs.
  */
 export class PutMetricDataDelivery implements Delivery {
+  readonly maxValuesPerDatum = MAX_VALUES_PER_DATUM;
   private readonly client: CloudWatchClient;
   private readonly ownsClient: boolean;
   private readonly health = new ServiceHealth();

@@ -7,7 +7,7 @@ export interface ExporterStats {
   exports: number;
   /** Exports that reported FAILED (some of their data is in the retry buffer, was given up, or met a fatal error). */
   failedExports: number;
-  /** Datums CloudWatch accepted (a histogram whose values, one per populated bucket plus its exact min and max, exceed 150 takes more than one). */
+  /** Datums CloudWatch accepted, or written as EMF (a histogram whose values, one per populated bucket plus its exact min and max, exceed 150 takes more than one). */
   datumsExported: number;
   /** Data points (or datums, for `rejected-by-cloudwatch`) left out, by reason. */
   dropped: Record<DropReason, number>;
@@ -42,6 +42,10 @@ export interface ExporterStats {
    * (validation is never strict, so the datums landed all the same).
    */
   entityFailures: number;
+  /** EMF documents written (option `output: 'emf'`): one log line each. */
+  emfDocuments: number;
+  /** Bytes of EMF written, newlines included: what CloudWatch Logs ingests (and bills) for the metrics. */
+  emfBytes: number;
   /** Datums given up after they were packed, by reason (see docs/delivery.md). */
   discarded: Record<DiscardReason, number>;
   /** What the retry buffer holds now. */
@@ -81,6 +85,8 @@ export function newCounters(): StatsCounters {
     wireBytes: 0,
     compressedRequests: 0,
     bufferedRequests: 0,
+    emfDocuments: 0,
+    emfBytes: 0,
     resentRequests: 0,
     unknownOutcomes: 0,
     entityFailures: 0,

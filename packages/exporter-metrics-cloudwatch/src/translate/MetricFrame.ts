@@ -27,6 +27,8 @@ export interface TranslateContext {
   now: number;
   /** The exporter's own dimension cache; without one, a cache shared by the whole process. */
   dimensionCache?: DimensionCache;
+  /** The most values one datum may carry (the delivery's); distributions with more are split. Default 150. */
+  maxValuesPerDatum?: number;
   /** Counts the series this export publishes (each published point is one series of its metric), and since start. */
   series?: SeriesCounter;
 }

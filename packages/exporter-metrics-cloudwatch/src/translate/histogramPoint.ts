@@ -108,7 +108,7 @@ function pushDistribution(f: MetricFrame, p: DataPoint<unknown>, dist: Distribut
   if (!storable(f, scaled.min) || !storable(f, scaled.max) || !storable(f, scaled.sum)) return;
   const dims = dimensionsOf(f, p);
   const time = timestamp(f, p);
-  for (const part of splitDistribution(scaled, MAX_VALUES_PER_DATUM)) {
+  for (const part of splitDistribution(scaled, f.ctx.maxValuesPerDatum ?? MAX_VALUES_PER_DATUM)) {
     out.push(
       new TranslatedDatum(f.name, dims.json, time, f.unit, f.storageResolution, undefined, {
         statistics: { SampleCount: part.sampleCount, Sum: part.sum, Minimum: part.min, Maximum: part.max },

@@ -19,6 +19,12 @@ describe('configFromEnv', () => {
       { exporter: { storageResolution: 1 } },
     ],
     ['concurrency', { OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY: '8' }, { exporter: { concurrency: 8 } }],
+    ['EMF output', { OTEL_EXPORTER_CLOUDWATCH_OUTPUT: ' EMF ' }, { exporter: { output: 'emf' } }],
+    [
+      'PutMetricData output',
+      { OTEL_EXPORTER_CLOUDWATCH_OUTPUT: 'putmetricdata' },
+      { exporter: { output: 'putMetricData' } },
+    ],
     ['entities on', { OTEL_EXPORTER_CLOUDWATCH_ENTITY: 'AUTO' }, { exporter: { entity: 'auto' } }],
     ['entities off', { OTEL_EXPORTER_CLOUDWATCH_ENTITY: 'off' }, { exporter: { entity: false } }],
     ['entities off, as false', { OTEL_EXPORTER_CLOUDWATCH_ENTITY: 'false' }, { exporter: { entity: false } }],
@@ -45,6 +51,10 @@ describe('configFromEnv', () => {
       /^OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY="0": must be a whole number from 1 to 64$/,
     ],
     [{ OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY: '4.5' }, /CONCURRENCY="4.5"/],
+    [
+      { OTEL_EXPORTER_CLOUDWATCH_OUTPUT: 'stdout' },
+      /^OTEL_EXPORTER_CLOUDWATCH_OUTPUT="stdout": must be putMetricData or emf$/,
+    ],
     [{ OTEL_EXPORTER_CLOUDWATCH_ENTITY: 'yes' }, /^OTEL_EXPORTER_CLOUDWATCH_ENTITY="yes": must be auto or off$/],
     [{ OTEL_METRIC_EXPORT_INTERVAL: '1e3' }, /^OTEL_METRIC_EXPORT_INTERVAL="1e3": must be a whole number/],
     [{ OTEL_METRIC_EXPORT_TIMEOUT: '-1' }, /^OTEL_METRIC_EXPORT_TIMEOUT="-1"/],

@@ -73,11 +73,14 @@ describe('bundled with esbuild (CDK, SAM)', function () {
     });
   }
 
-  /** The namespaces of what the local CloudWatch accepted (its reads by dimensions ignore the namespace). */
+  /**
+   * The namespaces of what the local CloudWatch accepted, from clients or from EMF lines (its reads by dimensions
+   * ignore the namespace).
+   */
   const storedNamespaces = () => [
     ...new Set(
-      cw()
-        .puts.filter((p) => p.status === 200)
+      [...cw().puts, ...cw().extractedPuts]
+        .filter((p) => p.status === 200)
         .map((p) => (p.input as { Namespace: string }).Namespace),
     ),
   ];
@@ -153,11 +156,14 @@ describe('bundled with esbuild (CDK, SAM)', function () {
     expect(await runApp(b.path)).to.deep.equal([5, 5]);
   });
 
+  /** Runs a bundled handler in the local Lambda; its stdout goes to an EMF extractor, as CloudWatch Logs reads it. */
   async function invokeBundledLambda(handler: string, invocations: number) {
     const namespace = `BundledLambda${++n}`;
+    const extractor = cw().emfExtractor();
     const lambda = await LocalLambda.start({
       handler,
       env: { ...awsEnv(), OTEL_EXPORTER_CLOUDWATCH_NAMESPACE: namespace, CW_NAMESPACE: namespace },
+      onStdout: (chunk) => extractor.write(chunk),
     });
     try {
       for (let i = 0; i < invocations; i++) {
@@ -170,11 +176,13 @@ describe('bundled with esbuild (CDK, SAM)', function () {
     }
     const registered = lambda.extensions.length;
     const ended = await lambda.shutdown();
+    await extractor.close();
+    expect(extractor.refused).to.deep.equal([]);
     expect(storedNamespaces()).to.deep.equal([namespace]);
-    return { namespace, registered, ended, output: lambda.output };
+    return { namespace, registered, ended, output: lambda.output, documents: extractor.documents };
   }
 
-  it("the Lambda example (wrapLambdaHandler, top-level await) bundled as CDK's ESM recipe: one request, every order", async () => {
+  it("the Lambda example (wrapLambdaHandler, top-level await) bundled as CDK's ESM recipe: EMF, every order", async () => {
     const b = await bundle(join(root, 'examples', 'lambda', 'handler.mts'), 'example/index.mjs', CDK_ESM);
     expect(b.warnings).to.deep.equal([]);
     const r = await invokeBundledLambda(`${b.path}#handler`, 50);
@@ -187,10 +195,8 @@ describe('bundled with esbuild (CDK, SAM)', function () {
     } finally {
       client.destroy();
     }
-    expect(
-      cw().puts.filter((p) => p.status === 200),
-      'the SIGTERM flush only',
-    ).to.have.length(1);
+    expect(cw().puts, 'no request: EMF on stdout, the default in Lambda').to.deep.equal([]);
+    expect(r.documents, 'written after every invocation').to.equal(50);
   });
 
   it('a TypeScript handler bundled to CommonJS (CDK default): every order lands, however registration went', async () => {

@@ -71,23 +71,28 @@ describe('the examples, against the local CloudWatch through the SDK’s own env
     });
   }
 
-  it('examples/lambda: one request per interval instead of one per invocation, every order read back', async () => {
+  it('examples/lambda: EMF makes no request and no invocation wait; PutMetricData one per interval', async () => {
     const { code, output } = await run('examples/lambda/invoke.ts', [], { INVOCATIONS: '100' });
     expect(code, output).to.equal(0);
     const row = (way: string) => {
       const line = output.split('\n').find((l) => l.startsWith(way));
       expect(line, output).to.be.a('string');
-      // requests per 1,000, mean, p50, p99, added mean, invocations that waited, orders landed
+      // requests, EMF KiB, USD, mean, p50, p99, added mean, invocations that waited, orders landed
       return line!.slice(way.length).trim().split(/\s+/);
     };
-    const every = row('flush after every invocation');
-    const wrapped = row('wrapLambdaHandler (defaults: 60 s)');
+    const emf = row('EMF: wrapLambdaHandler (the default)');
+    const every = row('PutMetricData: flush every invocation');
+    const wrapped = row('PutMetricData: wrapLambdaHandler (60 s)');
+    expect(emf[0]).to.equal('0');
+    expect(Number(emf[1]), 'EMF written').to.be.above(0);
+    expect(emf[7]).to.equal('0');
     expect(every[0]).to.equal('1000');
-    expect(every[5]).to.equal('100');
+    expect(every[1]).to.equal('0.0');
+    expect(every[7]).to.equal('100');
     // 100 invocations within a minute: the one request is the flush on SIGTERM, and no invocation waited.
     expect(wrapped[0]).to.equal('10');
-    expect(wrapped[5]).to.equal('0');
-    expect(output.match(/100 of 100/g)).to.have.length(3);
+    expect(wrapped[7]).to.equal('0');
+    expect(output.match(/100 of 100/g)).to.have.length(4);
   });
 });
 

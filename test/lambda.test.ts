@@ -9,7 +9,9 @@ import {
   LocalLambda,
   readMany,
   useLocalCloudWatch,
+  type EmfExtractor,
   type Invocation,
+  type LocalLambdaShutdown,
 } from '@otel-cloudwatch/local-cloudwatch';
 import { expect } from 'chai';
 import { join } from 'node:path';
@@ -44,12 +46,18 @@ describe('Lambda: wrapLambdaHandler in a local Lambda, frozen between invocation
       refuseExtensions = false,
       timeoutMillis,
       beforeEach,
+      emf,
+      end = 'shutdown',
     }: {
       gapMillis?: number;
       env?: NodeJS.ProcessEnv;
       refuseExtensions?: boolean;
       timeoutMillis?: number;
       beforeEach?: (i: number) => void;
+      /** Reads the function's stdout as CloudWatch Logs would (EMF, the default in Lambda); else PutMetricData. */
+      emf?: EmfExtractor;
+      /** How the environment ends: Lambda's shutdown (SIGTERM when an extension is registered), or a crash. */
+      end?: 'shutdown' | 'crash';
     },
   ): Promise<Run> {
     const namespace = `Lambda${++n}`;
@@ -58,7 +66,9 @@ describe('Lambda: wrapLambdaHandler in a local Lambda, frozen between invocation
       handler: handler.includes('#') ? handler : `${fixture('function.mjs')}#${handler}`,
       refuseExtensions,
       timeoutMillis,
+      onStdout: emf && ((chunk) => emf.write(chunk)),
       env: {
+        ...(emf ? {} : { OTEL_EXPORTER_CLOUDWATCH_OUTPUT: 'putMetricData' }),
         OTEL_EXPORTER_CLOUDWATCH_NAMESPACE: namespace,
         AWS_ENDPOINT_URL_CLOUDWATCH: cw().endpoint,
         AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -82,7 +92,14 @@ describe('Lambda: wrapLambdaHandler in a local Lambda, frozen between invocation
       throw err;
     }
     const registered = lambda.extensions.length;
-    const ended = await lambda.shutdown();
+    let ended: LocalLambdaShutdown;
+    if (end === 'crash') {
+      await lambda.stop();
+      ended = { firstSignal: 'SIGKILL', killed: true, exitMillis: 0 };
+    } else {
+      ended = await lambda.shutdown();
+    }
+    await emf?.flush();
     return { namespace, invocations, initAt, runMillis: Date.now() - initAt, ended, output: lambda.output, registered };
   }
 
@@ -217,5 +234,62 @@ describe('Lambda: wrapLambdaHandler in a local Lambda, frozen between invocation
     expect(puts()).to.have.length(4);
     expect((await readBack(r.namespace)).orders).to.deep.equal(expected(4).orders);
     expect(r.output).to.equal('');
+  });
+
+  it('PutMetricData once a minute: a crash (SIGKILL, no SIGTERM) loses what waited for the interval', async () => {
+    const r = await run('handler', 30, { end: 'crash' });
+    expect(puts(), 'no invocation was due: nothing was sent').to.deep.equal([]);
+    expect((await readBack(r.namespace)).orders).to.deep.equal([0, 0, 0, 0]);
+  });
+
+  describe('EMF on stdout (the default in Lambda)', () => {
+    let extractor: EmfExtractor;
+    beforeEach(() => (extractor = cw().emfExtractor()));
+    afterEach(async () => {
+      await extractor.close();
+      expect(extractor.refused, 'documents the EMF referee refused').to.deep.equal([]);
+      expect(puts(), 'PutMetricData requests from the function').to.deep.equal([]);
+    });
+
+    it('200 invocations: every value read back once, written by the invocation that recorded it', async () => {
+      const r = await run('handler', 200, { gapMillis: 5, emf: extractor });
+      expect(r.registered, 'the internal extension is registered').to.equal(1);
+      expect(r.ended).to.include({ firstSignal: 'SIGTERM', killed: false });
+      const want = expected(200);
+      const got = await readBack(r.namespace);
+      expect(got.orders).to.deep.equal(want.orders);
+      closeTo(got.amounts, want.amounts);
+      expect(got.amountCounts).to.deep.equal(want.orders);
+      // One flush per invocation, each writing the one shard it recorded: a counter and a histogram, one document.
+      expect(extractor.documents).to.equal(200);
+      expect(r.output.split('\n').filter((l) => l.startsWith('{"_aws"'))).to.have.length(200);
+    });
+
+    it('a callback handler writes the same way, before its callback', async () => {
+      const r = await run('callbackHandler', 40, { gapMillis: 5, emf: extractor });
+      const got = await readBack(r.namespace);
+      expect(got.orders).to.deep.equal(expected(40).orders);
+      expect(extractor.documents).to.equal(40);
+    });
+
+    it('a SIGKILL after an unanswered SIGTERM loses nothing already written', async () => {
+      const r = await run('handler', 30, { emf: extractor, env: { IGNORE_SIGTERM: 'true' } });
+      expect(r.ended).to.include({ firstSignal: 'SIGTERM', killed: true });
+      const got = await readBack(r.namespace);
+      expect(got.orders).to.deep.equal(expected(30).orders);
+      closeTo(got.amounts, expected(30).amounts);
+    });
+
+    it('a crash (SIGKILL, no SIGTERM) loses nothing recorded in an invocation', async () => {
+      const r = await run('handler', 30, { emf: extractor, end: 'crash' });
+      expect((await readBack(r.namespace)).orders).to.deep.equal(expected(30).orders);
+    });
+
+    it('registration refused: still every value, written after every invocation', async () => {
+      const r = await run('handler', 20, { emf: extractor, refuseExtensions: true });
+      expect(r.registered).to.equal(0);
+      expect((await readBack(r.namespace)).orders).to.deep.equal(expected(20).orders);
+      expect(r.output.match(/no Lambda extension could be registered/g)).to.have.length(1);
+    });
   });
 });

@@ -1,8 +1,10 @@
 /*
- * A Lambda function (an ES module, as `index.mjs` would be) whose metrics reach CloudWatch without a request per
- * invocation: wrapLambdaHandler flushes at the end of an invocation only once a minute has passed since the last
- * flush, and flushes the rest when Lambda ends the environment (it registers an internal extension so that Lambda
- * sends SIGTERM first). Everything is created once per execution environment, outside the handler.
+ * A Lambda function (an ES module, as `index.mjs` would be) whose metrics reach CloudWatch without a request: in
+ * Lambda the exporter writes them as EMF lines on stdout, which CloudWatch Logs extracts, and wrapLambdaHandler
+ * writes them at the end of every invocation, so nothing recorded waits in a process Lambda may end without warning.
+ * With OTEL_EXPORTER_CLOUDWATCH_OUTPUT=putMetricData it sends PutMetricData instead, once a minute, and flushes the
+ * rest when Lambda ends the environment (it registers an internal extension so that Lambda sends SIGTERM first).
+ * Everything is created once per execution environment, outside the handler.
  */
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';

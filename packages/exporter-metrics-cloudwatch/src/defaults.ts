@@ -8,6 +8,12 @@ import type { RetryPolicy } from './send/retryPolicy.js';
 
 /** Requests to the CloudWatch API: what works anywhere with the `cloudwatch:PutMetricData` permission. */
 export const DEFAULT_OUTPUT = 'putMetricData';
+/**
+ * In Lambda: EMF on stdout, written after every invocation. No request, no added latency to speak of, no
+ * permission beyond the logs every function may write, and nothing recorded is lost when an environment dies
+ * without SIGTERM (see docs/lambda.md for the measurements).
+ */
+export const DEFAULT_LAMBDA_OUTPUT = 'emf';
 /** Standard resolution: CloudWatch stores one value a minute, at the lowest price. */
 export const DEFAULT_STORAGE_RESOLUTION = 60;
 /** PutMetricData requests in flight at once: most of the gain of concurrency (see docs/performance.md). */
@@ -39,10 +45,12 @@ export const DEFAULT_RETRY_BUFFER: Readonly<RetryBufferLimits> = Object.freeze({
 export const DEFAULT_EXPORT_INTERVAL_MS = 60_000;
 
 /**
- * One request a minute per busy Lambda environment: CloudWatch's standard resolution is one minute, so flushing
- * more often buys no finer data, only requests (and latency for the invocation that sends them).
+ * With PutMetricData, one request a minute per busy Lambda environment: CloudWatch's standard resolution is one
+ * minute, so flushing more often buys no finer data, only requests (and latency for the invocation that sends
+ * them). With EMF, 0: after every invocation (writing a line costs no request).
  */
 export const DEFAULT_LAMBDA_FLUSH_INTERVAL_MS = 60_000;
+export const DEFAULT_LAMBDA_EMF_FLUSH_INTERVAL_MS = 0;
 /** Lambda gives the runtime 500 ms after SIGTERM when an internal extension is registered; 100 ms are left over. */
 export const DEFAULT_LAMBDA_SHUTDOWN_FLUSH_MS = 400;
 /** Register the internal extension, so that Lambda sends SIGTERM and data may wait for the interval. */

@@ -23,6 +23,8 @@ export class EmfExtractor {
   readonly refused: EmfRefusal[] = [];
   /** Valid EMF documents read, and the datums they gave. */
   documents = 0;
+  /** Bytes of the EMF lines read (refused ones too), newlines included: what CloudWatch Logs would ingest for them. */
+  bytes = 0;
   datums = 0;
   /** Lines that were ordinary output. */
   logLines = 0;
@@ -31,10 +33,21 @@ export class EmfExtractor {
   private storing: Promise<void> = Promise.resolve();
   private storeError: unknown;
 
+  /** `ownsClient`: whether `close()` destroys the client. */
   constructor(
     private readonly client: CloudWatchClient,
     private readonly now: () => number = Date.now,
+    private readonly ownsClient = false,
   ) {}
+
+  /** Stores what is left, then releases the client if it is the extractor's own. */
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      if (this.ownsClient) this.client.destroy();
+    }
+  }
 
   /** Takes output as it comes: a chunk may end mid-line, the rest of the line comes with the next one. */
   write(chunk: string | Buffer, callback?: (error?: Error | null) => void): boolean {
@@ -73,6 +86,7 @@ export class EmfExtractor {
       this.logLines++;
       return;
     }
+    this.bytes += Buffer.byteLength(line) + 1;
     if (read.kind === 'refused') {
       this.refused.push({ line: line.length > 2000 ? `${line.slice(0, 2000)}…` : line, problems: read.problems });
       return;

@@ -23,6 +23,8 @@ export interface RecordedRequest {
   input: unknown;
   /** The HTTP status answered (0 when the connection was dropped on purpose). */
   status: number;
+  /** Whether the EMF extractor made it (storing what it extracted), rather than a client under test. */
+  extracted: boolean;
   /** The error code answered, if any. */
   errorCode?: string;
   /** The rule this request broke, if the front door refused it. */
@@ -72,6 +74,9 @@ const TARGET_PREFIX = 'GraniteServiceVersion20100801.';
  * stored, as accepted. moto keeps every value but gives them back only aggregated (and merges series, see
  * README.md), so `local-cloudwatch read` computes statistics and percentiles from these.
  */
+/** What the EMF extractor's client adds to its user agent, so that its requests are told from the client's. */
+export const EXTRACTOR_USER_AGENT = 'local-cloudwatch-emf-extractor';
+
 export const STORED_PATH = '/local-cloudwatch/stored';
 
 /** A PutMetricData request moto answered with success, as the front door accepted it. */
@@ -272,6 +277,7 @@ export class FrontDoor {
       receivedAt: performance.timeOrigin + performance.now(),
       input: undefined,
       status: 0,
+      extracted: (headers['user-agent'] ?? '').includes(EXTRACTOR_USER_AGENT),
     };
     this.requests.push(record);
     return { record, headers, raw };

@@ -1,5 +1,6 @@
 import { CloudWatchClient, type CloudWatchClientConfig } from '@aws-sdk/client-cloudwatch';
-import { FrontDoor, type Fault, type RecordedRequest } from './FrontDoor';
+import { EmfExtractor } from './EmfExtractor';
+import { EXTRACTOR_USER_AGENT, FrontDoor, type Fault, type RecordedRequest } from './FrontDoor';
 import { MotoServer } from './MotoServer';
 import type { Credentials } from './verifySigV4';
 
@@ -64,9 +65,22 @@ export class LocalCloudWatch {
     return this.frontDoor.violations;
   }
 
-  /** PutMetricData requests only. */
+  /** PutMetricData requests only, from clients under test (not the EMF extractor's). */
   get puts(): RecordedRequest[] {
-    return this.frontDoor.requests.filter((r) => r.operation === 'PutMetricData');
+    return this.frontDoor.requests.filter((r) => r.operation === 'PutMetricData' && !r.extracted);
+  }
+
+  /** The PutMetricData requests of EMF extractors: what they stored of the documents they read. */
+  get extractedPuts(): RecordedRequest[] {
+    return this.frontDoor.requests.filter((r) => r.operation === 'PutMetricData' && r.extracted);
+  }
+
+  /**
+   * An EMF extractor that stores what it extracts in this CloudWatch (its requests are `extractedPuts`, not
+   * `puts`). The caller calls its `close()`.
+   */
+  emfExtractor(now?: () => number): EmfExtractor {
+    return new EmfExtractor(this.client({ customUserAgent: EXTRACTOR_USER_AGENT }), now, true);
   }
 
   injectFaults(...faults: Fault[]): void {

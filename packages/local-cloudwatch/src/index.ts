@@ -2,6 +2,7 @@ export { LocalCloudWatch, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalCloudWatchO
 export {
   FrontDoor,
   STORED_PATH,
+  EXTRACTOR_USER_AGENT,
   type Fault,
   type FrontDoorOptions,
   type RecordedRequest,

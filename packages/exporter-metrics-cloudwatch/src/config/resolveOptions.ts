@@ -3,6 +3,7 @@ import {
   DEFAULT_DELTA_STATE_TTL_MS,
   DEFAULT_MAX_REQUEST_BYTES,
   DEFAULT_MIN_COMPRESSION_BYTES,
+  DEFAULT_LAMBDA_OUTPUT,
   DEFAULT_OUTPUT,
   DEFAULT_RESEND_UNKNOWN_OUTCOME,
   DEFAULT_RETRY,
@@ -37,6 +38,11 @@ export function namespaceProblem(ns: unknown): string | undefined {
   return undefined;
 }
 
+/** Whether this process is a Lambda function's (its runtime sets both variables). */
+export function runsInLambda(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env['AWS_LAMBDA_FUNCTION_NAME'] !== undefined && (env['AWS_EXECUTION_ENV'] ?? '').startsWith('AWS_Lambda_');
+}
+
 /** Applies defaults and checks every option, throwing an Error that names the option and the rule. */
 export function resolveOptions(options: CloudWatchMetricExporterOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
@@ -45,7 +51,7 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
   const ns: unknown = options.namespace;
   const nsProblem = namespaceProblem(ns);
   if (nsProblem !== undefined) throw new RangeError(`CloudWatchMetricExporter: namespace ${nsProblem}`);
-  const output = options.output ?? DEFAULT_OUTPUT;
+  const output = options.output ?? (runsInLambda() ? DEFAULT_LAMBDA_OUTPUT : DEFAULT_OUTPUT);
   if (output !== 'putMetricData' && output !== 'emf') {
     throw new RangeError("CloudWatchMetricExporter: output must be 'putMetricData' or 'emf'");
   }

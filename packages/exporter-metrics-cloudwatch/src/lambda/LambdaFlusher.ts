@@ -1,4 +1,6 @@
 import { metrics } from '@opentelemetry/api';
+import { DEFAULT_LAMBDA_EMF_FLUSH_INTERVAL_MS, DEFAULT_LAMBDA_FLUSH_INTERVAL_MS } from '../defaults.js';
+import { emfInUse } from '../emf/emfInUse.js';
 import { untilDeadline, withDeadline } from '../util/deadlineScope.js';
 import { reportLambda as report } from '../util/report.js';
 import { registerInternalExtension, type ExtensionRegistration } from './registerInternalExtension.js';
@@ -62,7 +64,8 @@ export class LambdaFlusher {
    */
   constructor(
     private readonly target: Flushable | undefined,
-    private readonly intervalMillis: number,
+    /** Undefined: after every invocation when the process writes EMF, else once a minute (see defaults.ts). */
+    private readonly intervalMillis: number | undefined,
     shutdownFlushMillis: number,
     useExtension: boolean,
     extension: () => LambdaExtension = processExtension,
@@ -89,7 +92,10 @@ export class LambdaFlusher {
   /** At the end of an invocation: flushes if the interval is due (or always, without the extension). */
   async afterInvocation(context: InvocationContext | undefined): Promise<void> {
     const now = Date.now();
-    if (this.mode === 'interval' && now - this.lastFlush < this.intervalMillis) return;
+    // Asked at each invocation: the exporter may be built after the handler is wrapped.
+    const interval =
+      this.intervalMillis ?? (emfInUse() ? DEFAULT_LAMBDA_EMF_FLUSH_INTERVAL_MS : DEFAULT_LAMBDA_FLUSH_INTERVAL_MS);
+    if (this.mode === 'interval' && now - this.lastFlush < interval) return;
     const current = this.extension?.current();
     if (current !== undefined && !current.registered) warnNoExtension(this.extension!, current.reason);
     const budget = remainingMillis(context) - RESPONSE_MARGIN_MILLIS;

@@ -1,8 +1,4 @@
-import {
-  DEFAULT_LAMBDA_EXTENSION,
-  DEFAULT_LAMBDA_FLUSH_INTERVAL_MS,
-  DEFAULT_LAMBDA_SHUTDOWN_FLUSH_MS,
-} from '../defaults.js';
+import { DEFAULT_LAMBDA_EXTENSION, DEFAULT_LAMBDA_SHUTDOWN_FLUSH_MS } from '../defaults.js';
 import { LambdaFlusher, type Flushable, type InvocationContext, type LambdaFlushMode } from './LambdaFlusher.js';
 
 /** Options of {@link wrapLambdaHandler}. Every default is stated in src/defaults.ts and in the README. */
@@ -11,7 +7,8 @@ export interface LambdaFlushOptions {
   meterProvider?: Flushable;
   /**
    * An invocation ends with a flush when the last one is at least this old (ms); 0 flushes after every invocation.
-   * Default 60,000: CloudWatch's standard resolution.
+   * Default: 0 when the exporter writes EMF (the default in Lambda: a flush is a local write), else 60,000
+   * (CloudWatch's standard resolution: one request a minute).
    */
   flushIntervalMillis?: number;
   /** Time the flush on SIGTERM may take (ms). Default 400 (Lambda gives the runtime 500 after SIGTERM). */
@@ -41,8 +38,9 @@ const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   typeof (v as PromiseLike<unknown>).then === 'function';
 
 /**
- * Wraps a Lambda handler so that its metrics are flushed at the end of an invocation only once the last flush is
- * `flushIntervalMillis` old, and what is left is flushed when Lambda ends the environment (SIGTERM, which Lambda
+ * Wraps a Lambda handler so that its metrics are flushed at the end of an invocation — every invocation when the
+ * exporter writes EMF (the default in Lambda), else only once the last flush is `flushIntervalMillis` old — and
+ * what is left is flushed when Lambda ends the environment (SIGTERM, which Lambda
  * sends because the wrapper registers an internal extension). When no extension can be registered, it flushes at
  * the end of every invocation and says so once through `diag`.
  *
@@ -61,10 +59,10 @@ export function wrapLambdaHandler<H extends (event: never, context: never, callb
   handler: H,
   options: LambdaFlushOptions = {},
 ): WrappedLambdaHandler<H> {
-  const interval = options.flushIntervalMillis ?? DEFAULT_LAMBDA_FLUSH_INTERVAL_MS;
+  const interval = options.flushIntervalMillis;
   const shutdown = options.shutdownFlushMillis ?? DEFAULT_LAMBDA_SHUTDOWN_FLUSH_MS;
   for (const [name, v] of [
-    ['flushIntervalMillis', interval],
+    ['flushIntervalMillis', interval ?? 0],
     ['shutdownFlushMillis', shutdown],
   ] as const) {
     if (!Number.isFinite(v) || v < 0) throw new RangeError(`wrapLambdaHandler: ${name} must be a finite number ≥ 0`);

@@ -1,6 +1,7 @@
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { Delivery } from '../deliver/Delivery.js';
 import { EmfDelivery } from '../emf/EmfDelivery.js';
+import { noteEmfExporter } from '../emf/emfInUse.js';
 import { EntityOfResource } from '../entity/EntityOfResource.js';
 import { maxEntityBytes } from '../entity/resourceEntity.js';
 import type { ResolvedOptions } from '../options.js';
@@ -46,6 +47,7 @@ export class ExportPipeline {
       options.output === 'putMetricData' && options.entity
         ? new EntityOfResource(options.entity, maxEntityBytes(options.maxRequestBytes))
         : undefined;
+    if (options.output === 'emf') noteEmfExporter();
     this.delivery =
       options.output === 'emf'
         ? new EmfDelivery(options.namespace, options.emfStream, this.drops)

@@ -2,7 +2,7 @@
  * output: 'emf' end to end: the exporter writes EMF lines, the local CloudWatch's EMF extractor checks every document
  * against the specification and stores the metrics in moto, and the tests read the numbers back from moto.
  */
-import { EmfExtractor, readStatistics, useLocalCloudWatch } from '@otel-cloudwatch/local-cloudwatch';
+import { readStatistics, useLocalCloudWatch, type EmfExtractor } from '@otel-cloudwatch/local-cloudwatch';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
@@ -16,22 +16,28 @@ describe("output: 'emf' → EMF extractor → moto", function () {
   const warnings = captureDiag();
   let n = 0;
   let client: CloudWatchClient;
+  let extractors: EmfExtractor[] = [];
 
   beforeEach(() => {
     cw().reset();
     client = cw().client();
   });
-  afterEach(() => {
+  afterEach(async () => {
     client.destroy();
+    await Promise.all(extractors.map((e) => e.close()));
+    extractors = [];
     expect(
       cw().violations.map((r) => r.violation),
       'front-door violations',
     ).to.deep.equal([]);
+    expect(cw().puts, 'PutMetricData requests from the exporter').to.deep.equal([]);
+    expect(cw().extractedPuts.length, 'what the extractor stored').to.be.greaterThan(0);
   });
 
   function setup(extra: Partial<CloudWatchMetricExporterOptions> = {}) {
     const namespace = `Emf${++n}`;
-    const extractor = new EmfExtractor(client);
+    const extractor = cw().emfExtractor();
+    extractors.push(extractor);
     const exporter = new CloudWatchMetricExporter({
       namespace,
       output: 'emf',

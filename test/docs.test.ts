@@ -13,6 +13,7 @@ import { configFromEnv, ENV_VARIABLES } from '../packages/exporter-metrics-cloud
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_EXPORT_INTERVAL_MS,
+  DEFAULT_LAMBDA_EMF_FLUSH_INTERVAL_MS,
   DEFAULT_LAMBDA_FLUSH_INTERVAL_MS,
   DEFAULT_LAMBDA_SHUTDOWN_FLUSH_MS,
   DEFAULT_OUTPUT,
@@ -203,7 +204,14 @@ describe('the documentation', () => {
 
     it('states the defaults the code applies', () => {
       // Defaults the table states in words: checked by the option tests, not here.
-      const inWords = new Set(['namespace', 'client', 'temporalitySelector', 'aggregationSelector', 'emfStream']);
+      const inWords = new Set([
+        'namespace',
+        'client',
+        'temporalitySelector',
+        'aggregationSelector',
+        'emfStream',
+        'output',
+      ]);
       for (const [name, cell] of rows.map((r) => [unquote(r[0]!), r[1]!] as const)) {
         if (inWords.has(name)) continue;
         let value: unknown = name.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], resolved);
@@ -261,7 +269,7 @@ describe('the documentation', () => {
     const rows = table(`${DOCS}/lambda.md`, '| option | default | meaning |');
     const defaults = Object.fromEntries(rows.map((r) => [unquote(r[0]!), r[1]!]));
     expect(defaults).to.include({
-      flushIntervalMillis: `\`${DEFAULT_LAMBDA_FLUSH_INTERVAL_MS}\``,
+      flushIntervalMillis: `\`${DEFAULT_LAMBDA_EMF_FLUSH_INTERVAL_MS}\` with EMF, else \`${DEFAULT_LAMBDA_FLUSH_INTERVAL_MS}\``,
       shutdownFlushMillis: `\`${DEFAULT_LAMBDA_SHUTDOWN_FLUSH_MS}\``,
       extension: '`true`',
     });

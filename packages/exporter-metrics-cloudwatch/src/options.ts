@@ -15,7 +15,8 @@ export interface CloudWatchMetricExporterOptions {
    * Metric Format documents, one JSON line each, to `emfStream` (stdout), for CloudWatch Logs to extract — in
    * Lambda, or on ECS with the awslogs driver (see docs/emf.md). The options about requests (`client`,
    * `clientConfig`, `concurrency`, `maxRequestBytes`, `retry`, `retryBuffer`, `resendUnknownOutcome`, `entity`)
-   * apply to `'putMetricData'` only. Default `'putMetricData'`.
+   * apply to `'putMetricData'` only. Default: `'emf'` in Lambda (its runtime's `AWS_LAMBDA_FUNCTION_NAME` and
+   * `AWS_EXECUTION_ENV` are set; see docs/lambda.md), else `'putMetricData'`.
    *
    * Experimental: may change in a minor release.
    *

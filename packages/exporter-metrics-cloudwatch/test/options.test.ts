@@ -35,6 +35,21 @@ describe('resolveOptions', () => {
     ],
     ['resendUnknownOutcome "no"', { namespace: 'N', resendUnknownOutcome: 'no' }, /resendUnknownOutcome/],
   ];
+  it("defaults output to 'emf' in Lambda (both runtime variables set), else to 'putMetricData'", () => {
+    const saved = { ...process.env };
+    try {
+      process.env['AWS_LAMBDA_FUNCTION_NAME'] = 'fn';
+      process.env['AWS_EXECUTION_ENV'] = 'AWS_Lambda_nodejs22.x';
+      expect(resolveOptions({ namespace: 'N' }).output).to.equal('emf');
+      expect(resolveOptions({ namespace: 'N', output: 'putMetricData' }).output).to.equal('putMetricData');
+      // A variable alone (a test, a container that copied it) is not Lambda.
+      delete process.env['AWS_EXECUTION_ENV'];
+      expect(resolveOptions({ namespace: 'N' }).output).to.equal('putMetricData');
+    } finally {
+      process.env = saved;
+    }
+  });
+
   for (const [name, options, message] of invalid) {
     it(`throws for ${name}, naming the option`, () => {
       expect(() => resolveOptions(options as CloudWatchMetricExporterOptions)).to.throw(message);

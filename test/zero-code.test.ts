@@ -184,7 +184,28 @@ describe('zero-code setup (the register entry)', function () {
     expect([ok, missing]).to.deep.equal([27, 3]);
   });
 
-  it('on Lambda, the detected function and region are there to choose as dimensions', async () => {
+  /** What an EMF extractor (CloudWatch Logs, locally) stores of a process's stdout; fails on a refused document. */
+  async function extract(stdout: string): Promise<number> {
+    const extractor = cw().emfExtractor();
+    extractor.write(stdout);
+    await extractor.close();
+    expect(extractor.refused).to.deep.equal([]);
+    return extractor.documents;
+  }
+
+  it('OTEL_EXPORTER_CLOUDWATCH_OUTPUT=emf: the metrics leave as EMF lines on stdout beside the app’s own, no request', async () => {
+    const { namespace, env: e } = env({ JOBS: '25', OTEL_EXPORTER_CLOUDWATCH_OUTPUT: 'emf' });
+    const ended = await node(['--import', 'opentelemetry-exporter-metrics-cloudwatch/register', app('app.mjs')], e);
+    expect(ended.code, ended.stderr).to.equal(0);
+    expect(ended.stderr).to.equal('');
+    const lines = ended.stdout.trim().split('\n');
+    expect(lines.filter((l) => !l.startsWith('{"_aws"'))).to.deep.equal(['app done']);
+    expect(await extract(ended.stdout)).to.equal(2);
+    expect(cw().puts).to.deep.equal([]);
+    expect(await jobs(namespace)).to.deep.equal([13, 12]);
+  });
+
+  it('on Lambda: EMF by default, and the detected function and region are there to choose as dimensions', async () => {
     const { namespace, env: e } = env({
       JOBS: '4',
       AWS_LAMBDA_FUNCTION_NAME: 'checkout-fn',
@@ -194,6 +215,8 @@ describe('zero-code setup (the register entry)', function () {
     });
     const ended = await node(['--import', 'opentelemetry-exporter-metrics-cloudwatch/register', app('app.mjs')], e);
     expect(ended.code, ended.stderr).to.equal(0);
+    expect(await extract(ended.stdout)).to.equal(2);
+    expect(cw().puts, 'no request: EMF is the default in Lambda').to.deep.equal([]);
     const client = cw().client();
     const [even] = await readMany(client, namespace, 'app.jobs', [
       { 'faas.name': 'checkout-fn', 'cloud.region': LOCAL_REGION, kind: 'even' },

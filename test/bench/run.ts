@@ -4,6 +4,7 @@
  */
 import { accuracy } from './accuracy.bench';
 import { compressionTable } from './compression.bench';
+import { emfCost } from './emf.bench';
 import { exportCost, stages } from './exportCost.bench';
 import { table } from './harness';
 import { outage } from './outage.bench';
@@ -19,6 +20,11 @@ async function main(): Promise<void> {
       exportCost,
     ],
     ['stages', 'Where the time goes: each stage of an export alone, per data point', stages],
+    [
+      'emf',
+      'EMF output cost per data point beside a bare JSON.stringify of the same documents; event-loop delay at 10k',
+      emfCost,
+    ],
     ['gzip', 'gzip by body size (basis for the 1 KB compression threshold)', () => table(compressionTable())],
     [
       'accuracy',

@@ -14,7 +14,7 @@ const exportOnce = (e: CloudWatchMetricExporter, rm: ResourceMetrics) =>
   new Promise<ExportResult>((resolve) => e.export(rm, resolve));
 
 /** Runs `work` while a 1 ms timer measures how late the event loop lets it fire; returns the worst lateness. */
-async function maxLoopDelay(work: () => Promise<unknown>): Promise<number> {
+export async function maxLoopDelay(work: () => Promise<unknown>): Promise<number> {
   let worst = 0;
   let last = performance.now();
   const probe = setInterval(() => {

@@ -1,5 +1,6 @@
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { CloudWatchMetricExporter } from './CloudWatchMetricExporter.js';
+import { defaultOutput } from './config/resolveOptions.js';
 import { configFromEnv } from './config/fromEnv.js';
 import { DEFAULT_EXPORT_INTERVAL_MS, DEFAULT_TIMEOUT_MS, MAX_TIMER_MS } from './defaults.js';
 import { report } from './util/report.js';
@@ -73,6 +74,8 @@ export function createCloudWatchMetricReader(options: CloudWatchMetricReaderOpti
     if (value !== undefined) merged[key] = value;
   }
   merged['timeoutMillis'] = effectiveTimeout;
+  // The Lambda default follows the environment the reader was given, not the process's.
+  merged['output'] ??= defaultOutput(merged as Partial<CloudWatchMetricExporterOptions>, env);
   if (merged['namespace'] === undefined) {
     throw new TypeError(
       'CloudWatchMetricExporter: a namespace is required (set OTEL_EXPORTER_CLOUDWATCH_NAMESPACE or pass namespace)',

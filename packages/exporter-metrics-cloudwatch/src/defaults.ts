@@ -7,13 +7,14 @@ import type { RetryBufferLimits } from './send/RetryBuffer.js';
 import type { RetryPolicy } from './send/retryPolicy.js';
 
 /** Requests to the CloudWatch API: what works anywhere with the `cloudwatch:PutMetricData` permission. */
-export const DEFAULT_OUTPUT = 'putMetricData';
+export const DEFAULT_OUTPUT: 'putMetricData' | 'emf' = 'putMetricData';
 /**
  * In Lambda: EMF on stdout, written after every invocation. No request, no added latency to speak of, no
  * permission beyond the logs every function may write, and nothing recorded is lost when an environment dies
- * without SIGTERM (see docs/lambda.md for the measurements).
+ * without SIGTERM (see docs/lambda.md for the measurements). Options that configure requests (`client`,
+ * `clientConfig`, `entity`) keep PutMetricData.
  */
-export const DEFAULT_LAMBDA_OUTPUT = 'emf';
+export const DEFAULT_LAMBDA_OUTPUT: 'putMetricData' | 'emf' = 'emf';
 /** Standard resolution: CloudWatch stores one value a minute, at the lowest price. */
 export const DEFAULT_STORAGE_RESOLUTION = 60;
 /** PutMetricData requests in flight at once: most of the gain of concurrency (see docs/performance.md). */

@@ -16,7 +16,8 @@ export interface CloudWatchMetricExporterOptions {
    * Lambda, or on ECS with the awslogs driver (see docs/emf.md). The options about requests (`client`,
    * `clientConfig`, `concurrency`, `maxRequestBytes`, `retry`, `retryBuffer`, `resendUnknownOutcome`, `entity`)
    * apply to `'putMetricData'` only. Default: `'emf'` in Lambda (its runtime's `AWS_LAMBDA_FUNCTION_NAME` and
-   * `AWS_EXECUTION_ENV` are set; see docs/lambda.md), else `'putMetricData'`.
+   * `AWS_EXECUTION_ENV` are set; see docs/lambda.md) unless `client`, `clientConfig` or `entity` is given, else
+   * `'putMetricData'`.
    *
    * Experimental: may change in a minor release.
    *

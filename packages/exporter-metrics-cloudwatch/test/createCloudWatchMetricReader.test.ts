@@ -167,6 +167,14 @@ describe('createCloudWatchMetricReader', () => {
         byDefault: [30_000, 30_000],
       },
     ];
+    it('takes the Lambda default from the environment it is given', () => {
+      const lambda = { AWS_LAMBDA_FUNCTION_NAME: 'fn', AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x' };
+      expect(make({ namespace: 'N', env: lambda }).exporter.output).to.equal('emf');
+      expect(make({ namespace: 'N', env: {} }).exporter.output).to.equal('putMetricData');
+      const env = { ...lambda, OTEL_EXPORTER_CLOUDWATCH_OUTPUT: 'putMetricData' };
+      expect(make({ namespace: 'N', env }).exporter.output).to.equal('putMetricData');
+    });
+
     /** Read by the register entry alone: it has no options, so only the environment and the defaults apply. */
     const registerOnly = ['OTEL_LOG_LEVEL', 'OTEL_SDK_DISABLED', 'OTEL_NODE_RESOURCE_DETECTORS'];
 

@@ -42,6 +42,13 @@ describe('resolveOptions', () => {
       process.env['AWS_EXECUTION_ENV'] = 'AWS_Lambda_nodejs22.x';
       expect(resolveOptions({ namespace: 'N' }).output).to.equal('emf');
       expect(resolveOptions({ namespace: 'N', output: 'putMetricData' }).output).to.equal('putMetricData');
+      // Options that configure requests keep PutMetricData.
+      const client = new CloudWatchClient({ region: 'us-east-1' });
+      expect(resolveOptions({ namespace: 'N', client }).output).to.equal('putMetricData');
+      client.destroy();
+      expect(resolveOptions({ namespace: 'N', clientConfig: {} }).output).to.equal('putMetricData');
+      expect(resolveOptions({ namespace: 'N', entity: 'auto' }).output).to.equal('putMetricData');
+      expect(resolveOptions({ namespace: 'N', entity: false }).output).to.equal('emf');
       // A variable alone (a test, a container that copied it) is not Lambda.
       delete process.env['AWS_EXECUTION_ENV'];
       expect(resolveOptions({ namespace: 'N' }).output).to.equal('putMetricData');

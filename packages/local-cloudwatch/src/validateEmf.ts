@@ -58,6 +58,9 @@ export function readEmfLine(line: string, now: number): EmfLine {
   }
   if (!isObject(doc) || !('_aws' in doc)) return { kind: 'log' };
   const problems: string[] = [];
+  // JSON.parse keeps the last of two members of one name: a document with both is read here as CloudWatch may not.
+  const duplicate = duplicateMember(text);
+  if (duplicate !== undefined) problems.push(`the document has the member ${JSON.stringify(duplicate)} twice`);
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_EMF_EVENT_BYTES) problems.push(`the document is ${bytes} bytes, over ${MAX_EMF_EVENT_BYTES}`);
   const directives = checkDocument(doc, now, problems);
@@ -110,8 +113,10 @@ function checkDirective(
   } else out.namespace = ns;
   const sets = directive['Dimensions'];
   const dimensionSets: Array<Array<{ Name: string; Value: string }>> = [];
-  if (!Array.isArray(sets)) problems.push(`${at}.Dimensions must be an array of dimension sets`);
-  else {
+  if (!Array.isArray(sets) || sets.length === 0) {
+    problems.push(`${at}.Dimensions must be a non-empty array of dimension sets (a set may be empty)`);
+  }
+  if (Array.isArray(sets)) {
     sets.forEach((set: unknown, s) => {
       if (!Array.isArray(set) || set.some((k) => typeof k !== 'string')) {
         problems.push(`${at}.Dimensions[${s}] must be an array of member names`);
@@ -226,5 +231,33 @@ function readValue(v: unknown, what: string, problems: string[]): Value | undefi
     };
   }
   problems.push(`${what} must be a number, an array of numbers or a distribution, and a member of the document`);
+  return undefined;
+}
+
+/**
+ * The first member name that appears twice in one object of a JSON text (which JSON.parse accepts, keeping the
+ * last), or undefined. The text is valid JSON: only strings, nesting and the colon after a key need following.
+ */
+export function duplicateMember(text: string): string | undefined {
+  const objects: Array<Set<string> | undefined> = [];
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '{') objects.push(new Set());
+    else if (ch === '[') objects.push(undefined);
+    else if (ch === '}' || ch === ']') objects.pop();
+    else if (ch === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const keys = objects[objects.length - 1];
+      let k = j + 1;
+      while (text[k] === ' ' || text[k] === '\n' || text[k] === '\r' || text[k] === '\t') k++;
+      if (keys !== undefined && text[k] === ':') {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      i = j;
+    }
+  }
   return undefined;
 }

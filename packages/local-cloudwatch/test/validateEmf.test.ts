@@ -129,6 +129,17 @@ describe('readEmfLine (the EMF referee)', () => {
       /not the sum of Counts/,
     ],
     ['a value outside [Min, Max]', (d) => ({ ...d, latency: { ...d['latency'], Max: 30 } }), /outside \[Min, Max\]/],
+    [
+      'a member twice (JSON.parse would keep the last)',
+      (d) => JSON.stringify(d).replace('"orders":3', '"orders":3,"orders":4'),
+      /member "orders" twice/,
+    ],
+    [
+      'a second _aws after a junk one',
+      (d) => JSON.stringify(d).replace('{"_aws"', '{"_aws":"junk","_aws"'),
+      /member "_aws" twice/,
+    ],
+    ['no dimension set at all', (d) => directive(d, { Dimensions: [] }), /non-empty array of dimension sets/],
     ['a document over 256 KiB', (d) => ({ ...d, padding: 'x'.repeat(262_144) }), /over 262144/],
   ];
   for (const [name, change, problem] of cases) {

@@ -19,7 +19,7 @@ import {
 } from '../defaults.js';
 import { checkEntity, entityFromResource, maxEntityBytes } from '../entity/resourceEntity.js';
 import { MAX_NAMESPACE_LENGTH } from '../limits.js';
-import type { CloudWatchMetricExporterOptions, EntityOption, ResolvedOptions } from '../options.js';
+import type { CloudWatchMetricExporterOptions, CloudWatchOutput, EntityOption, ResolvedOptions } from '../options.js';
 import { validateMetricRules } from '../rules/metricRules.js';
 import { defaultAggregationSelector, defaultTemporalitySelector } from '../selectors.js';
 import type { RetryBufferLimits } from '../send/RetryBuffer.js';
@@ -43,6 +43,21 @@ export function runsInLambda(env: NodeJS.ProcessEnv = process.env): boolean {
   return env['AWS_LAMBDA_FUNCTION_NAME'] !== undefined && (env['AWS_EXECUTION_ENV'] ?? '').startsWith('AWS_Lambda_');
 }
 
+/**
+ * The output when none is chosen: EMF in Lambda, unless the options configure requests (a `client`, a
+ * `clientConfig` or an `entity`, which only PutMetricData uses); PutMetricData everywhere else.
+ */
+export function defaultOutput(
+  options: Partial<CloudWatchMetricExporterOptions>,
+  env: NodeJS.ProcessEnv = process.env,
+): CloudWatchOutput {
+  const requestsConfigured =
+    options.client !== undefined ||
+    options.clientConfig !== undefined ||
+    (options.entity !== undefined && options.entity !== false);
+  return runsInLambda(env) && !requestsConfigured ? DEFAULT_LAMBDA_OUTPUT : DEFAULT_OUTPUT;
+}
+
 /** Applies defaults and checks every option, throwing an Error that names the option and the rule. */
 export function resolveOptions(options: CloudWatchMetricExporterOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
@@ -51,7 +66,7 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
   const ns: unknown = options.namespace;
   const nsProblem = namespaceProblem(ns);
   if (nsProblem !== undefined) throw new RangeError(`CloudWatchMetricExporter: namespace ${nsProblem}`);
-  const output = options.output ?? (runsInLambda() ? DEFAULT_LAMBDA_OUTPUT : DEFAULT_OUTPUT);
+  const output = options.output ?? defaultOutput(options);
   if (output !== 'putMetricData' && output !== 'emf') {
     throw new RangeError("CloudWatchMetricExporter: output must be 'putMetricData' or 'emf'");
   }

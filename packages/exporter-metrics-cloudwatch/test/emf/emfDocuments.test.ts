@@ -121,6 +121,16 @@ describe('emfDocuments', () => {
     expect(docs[0]!['route']).to.equal('/a');
   });
 
+  it('drops, and says why, every datum whose dimensions include _aws (it would replace the metadata)', () => {
+    const dims = JSON.stringify([{ Name: '_aws', Value: 'x' }]);
+    const { docs, drops } = documents([scalar('a', 1), scalar('b', 2)], LIMITS, dims);
+    expect(docs).to.deep.equal([]);
+    expect(drops).to.deep.equal([
+      'a: EMF cannot carry a dimension named _aws (the metadata member)',
+      'b: EMF cannot carry a dimension named _aws (the metadata member)',
+    ]);
+  });
+
   it('drops a datum no document could hold', () => {
     const { docs, drops } = documents([scalar('x'.repeat(300), 1)], { maxMetrics: 100, maxBytes: 400 });
     expect(docs).to.deep.equal([]);

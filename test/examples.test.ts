@@ -181,6 +181,32 @@ describe('the demo (npm run demo)', function () {
     }
   });
 
+  it('--output emf: the same service through EMF lines and the EMF extractor, every request counted, no request', async function () {
+    try {
+      await motoCommand();
+    } catch (err) {
+      if (!(err instanceof MotoUnavailableError) || process.env['CI'] === 'true') throw err;
+      console.log(`\n  SKIPPED (the demo): ${err.message}\n`);
+      this.skip();
+    }
+    const report = join(mkdtempSync(join(tmpdir(), 'demo-')), 'report.html');
+    const { code, output } = await run(
+      'examples/demo/demo.ts',
+      ['--output', 'emf', '--seconds', '3', '--interval', '1', '--report', report],
+      {},
+    );
+    expect(code, output).to.equal(0);
+    const n = (s: string) => Number(s.replace(/,/g, ''));
+    const http = output.match(/HTTP requests: ([\d,]+) served .*; CloudWatch counted ([\d,]+)/)!;
+    expect(http, output).to.not.equal(null);
+    expect(n(http[2]!), 'CloudWatch’s count of requests, from EMF').to.equal(n(http[1]!));
+    expect(output).to.match(/→ [\d,]+ EMF documents \([\d.]+ KiB of log\) carrying [\d,]+ datums, no request/);
+    expect(output).to.match(/EMF documents the extractor refused \(CloudWatch Logs would not extract them\): 0/);
+    expect(output).to.match(/front-door violations \(requests CloudWatch would have refused\): 0/);
+    expect(output).to.match(/ served · after 1 export: [1-9][\d,]* datums in [\d,]+ EMF documents?$/m);
+    expect(output).to.match(/EMF: [\d.]+ KiB of log per export, no request/);
+  });
+
   it('heads a table too wide for the terminal with numbered dimension columns and a legend of their names', () => {
     const series = (method: string, status: string): SeriesReport => ({
       metric: 'http.server.request.duration',

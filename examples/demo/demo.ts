@@ -6,6 +6,7 @@
  *   npm run demo                          # local CloudWatch: 20 s of load, about 31 s in all
  *   npm run demo -- --seconds 60          # longer
  *   npm run demo -- --aws                 # real CloudWatch: your AWS credentials and region, as the SDK finds them
+ *   npm run demo -- --output emf          # EMF lines instead of requests, read by the local CloudWatch's extractor
  */
 import { CloudWatchClient, GetMetricStatisticsCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { LocalCloudWatch, MotoUnavailableError } from '@otel-cloudwatch/local-cloudwatch';
@@ -20,6 +21,7 @@ import { barChart, htmlReport, logBins, tables, type Bar } from './render';
 
 interface Args {
   aws: boolean;
+  output: 'putMetricData' | 'emf';
   seconds: number;
   interval: number;
   report: string;
@@ -28,6 +30,7 @@ interface Args {
 function parseArgs(argv: string[]): Args {
   const args: Args = {
     aws: false,
+    output: 'putMetricData',
     seconds: 20,
     interval: 5,
     report: resolve(__dirname, '..', '..', 'reports', 'demo-report.html'),
@@ -35,19 +38,30 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--aws') args.aws = true;
-    else if (a === '--seconds') args.seconds = Number(argv[++i]);
+    else if (a === '--output') {
+      const output = argv[++i];
+      if (output !== 'emf' && output !== 'putMetricData') throw new Error('--output takes emf or putMetricData');
+      args.output = output;
+    } else if (a === '--seconds') args.seconds = Number(argv[++i]);
     else if (a === '--interval') args.interval = Number(argv[++i]);
     else if (a === '--report') args.report = resolve(argv[++i] ?? args.report);
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run demo -- [--aws] [--seconds N] [--interval N] [--report FILE]');
+      console.log(
+        'usage: npm run demo -- [--aws] [--output emf|putMetricData] [--seconds N] [--interval N] [--report FILE]',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
   }
   if (!(args.seconds > 0) || !(args.interval > 0)) throw new Error('--seconds and --interval take positive numbers');
+  if (args.aws && args.output === 'emf') {
+    // Only CloudWatch Logs reads EMF (Lambda, ECS's awslogs): from a terminal, the lines would go nowhere.
+    throw new Error('--output emf runs against the local CloudWatch only (its EMF extractor plays CloudWatch Logs)');
+  }
   return args;
 }
 
-const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+const kb = (bytes: number) =>
+  bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 /** `1 export`, `2 exports`: a count with its noun in the right number. */
 const count = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
@@ -100,8 +114,12 @@ async function main(): Promise<number> {
     endPhase('starting the local CloudWatch');
   }
 
+  // With EMF, the lines go to the local CloudWatch's extractor, as a Lambda's stdout goes to CloudWatch Logs.
+  const extractor = local && args.output === 'emf' ? local.emfExtractor() : undefined;
+  const emf = extractor !== undefined;
   const exporter = new CloudWatchMetricExporter({
     namespace,
+    ...(extractor ? { output: 'emf' as const, emfStream: extractor } : {}),
     resourceDimensions: ['service.name'],
     // High resolution, so a short demo can show one bar per export interval.
     storageResolution: 1,
@@ -123,8 +141,10 @@ async function main(): Promise<number> {
       exportsDone === 0
         ? 'no export finished yet'
         : `after ${count(exportsDone, 'export')}${shuttingDown ? ' (last at shutdown)' : ''}: ` +
-          `${count(totals.datumsExported, 'datum')} in ${count(totals.requests, 'PutMetricData request')}, ` +
-          `${totals.failedRequests} failed`;
+          `${count(totals.datumsExported, 'datum')} in ` +
+          (emf
+            ? count(totals.emfDocuments, 'EMF document')
+            : `${count(totals.requests, 'PutMetricData request')}, ${totals.failedRequests} failed`);
     return `  ${elapsed.toFixed(1).padStart(5)} s ▕${bar}▏ ${count(served, 'request')} served · ${after}`;
   };
   // getStats() counts an export as soon as it starts, before its datums go out ("1 export · 0 datums"), so the
@@ -173,6 +193,7 @@ async function main(): Promise<number> {
     shuttingDown = true;
     periodicExports = exporter.getStats().exports;
     await provider.shutdown(); // the last interval goes out here
+    await extractor?.close(); // what CloudWatch Logs would extract, stored
   } finally {
     clearInterval(ticker);
     if (tty) process.stdout.write('\r\x1b[K');
@@ -181,7 +202,9 @@ async function main(): Promise<number> {
 
   const client = local ? local.client() : new CloudWatchClient({});
   const published = local
-    ? publishedDistributions(local.puts.flatMap((r) => (r.input as { MetricData: MetricDatum[] }).MetricData))
+    ? publishedDistributions(
+        (emf ? local.extractedPuts : local.puts).flatMap((r) => (r.input as { MetricData: MetricDatum[] }).MetricData),
+      )
     : undefined;
   console.log('\n▶ Reading back what CloudWatch stored (ListMetrics, then GetMetricStatistics per series)');
   if (!local) console.log('  (CloudWatch can take a minute to show new data: reading back until it is there)');
@@ -297,12 +320,18 @@ async function main(): Promise<number> {
       `CloudWatch counted ${counted.toLocaleString('en-US')} (SampleCount of http.server.request.duration, ` +
       `its ${count(durations.length, 'series', 'series')} added up)`,
     `exports: ${s.exports} (${periodicExports} every ${args.interval} s during the load, ` +
-      `${s.exports - periodicExports} at shutdown) → ${count(s.requests, 'PutMetricData request')} ` +
-      `(${count(s.retries, 'retry', 'retries')}, ${s.failedRequests} failed) ` +
-      `carrying ${count(s.datumsExported, 'datum')} that CloudWatch accepted; read back as ` +
+      `${s.exports - periodicExports} at shutdown) → ` +
+      (emf
+        ? `${count(s.emfDocuments, 'EMF document')} (${kb(s.emfBytes)} of log) carrying ` +
+          `${count(s.datumsExported, 'datum')}, no request; read back as `
+        : `${count(s.requests, 'PutMetricData request')} (${count(s.retries, 'retry', 'retries')}, ` +
+          `${s.failedRequests} failed) carrying ${count(s.datumsExported, 'datum')} that CloudWatch accepted; ` +
+          'read back as ') +
       `${count(reports.length, 'series', 'series')} of ${count(new Set(reports.map((r) => r.metric)).size, 'metric')}`,
-    `request bodies, all ${count(s.requests, 'request')}: ${kb(s.uncompressedBytes)} uncompressed → ` +
-      `${kb(s.wireBytes)} on the wire (${s.compressedRequests} of ${s.requests} gzipped)`,
+    emf
+      ? `EMF documents the extractor refused (CloudWatch Logs would not extract them): ${extractor!.refused.length}`
+      : `request bodies, all ${count(s.requests, 'request')}: ${kb(s.uncompressedBytes)} uncompressed → ` +
+        `${kb(s.wireBytes)} on the wire (${s.compressedRequests} of ${s.requests} gzipped)`,
     drops.length
       ? `dropped points: ${drops.map(([reason, n]) => `${n} × ${reason}`).join(', ')} ` +
         '(the hit ratio of a cache never looked up is 0/0 = NaN, once per export; its neighbours went out)'
@@ -311,7 +340,7 @@ async function main(): Promise<number> {
   ];
   console.log('━━ The exporter ━━\n');
   for (const line of summary) console.log(`  • ${line}`);
-  const card = costCard(s, args.interval);
+  const card = costCard(s, args.interval, emf);
   console.log('\n━━ Cost card (from what this run measured) ━━\n');
   for (const line of card) console.log(`  • ${line}`);
 
@@ -352,7 +381,8 @@ async function main(): Promise<number> {
       `${phases.map((p, i) => `${phaseSecs(i)} ${p.name}`).join(', ')}\n`,
   );
   const landed = reports.some((r) => r.metric === 'http.server.request.duration' && r.sampleCount > 0);
-  return landed && (local?.violations.length ?? 0) === 0 && s.failedRequests === 0 ? 0 : 1;
+  const refused = extractor?.refused.length ?? 0;
+  return landed && (local?.violations.length ?? 0) === 0 && s.failedRequests === 0 && refused === 0 ? 0 : 1;
 }
 
 main().then(
@@ -368,7 +398,22 @@ main().then(
  * What this workload would cost to run, from what the run measured: the series it published (each a custom metric
  * CloudWatch bills per month) and the requests per hour at this interval and at ten times longer and shorter ones.
  */
-function costCard(s: ReturnType<CloudWatchMetricExporter['getStats']>, intervalSeconds: number): string[] {
+function costCard(
+  s: ReturnType<CloudWatchMetricExporter['getStats']>,
+  intervalSeconds: number,
+  emf: boolean,
+): string[] {
+  if (emf) {
+    const perExport = s.exports > 0 ? s.emfBytes / s.exports : 0;
+    const perHour = (interval: number) => kb((perExport * 3600) / interval);
+    return [
+      `series published by the last export: ${s.seriesLastExport}, ${s.seriesSinceStart} distinct since start ` +
+        '(estimated; each a custom metric, billed per month, as with requests)',
+      `EMF: ${kb(perExport)} of log per export, no request; at this ${intervalSeconds} s interval ` +
+        `${perHour(intervalSeconds)} per hour per process (log ingestion is billed per GB)`,
+      `a 10× longer interval (${intervalSeconds * 10} s): ${perHour(intervalSeconds * 10)} per hour, coarser data`,
+    ];
+  }
   const perExport = s.exports > 0 ? s.requests / s.exports : 0;
   const perHour = (interval: number) => Math.round((perExport * 3600) / interval).toLocaleString('en-US');
   const datumsPerRequest = s.requests > 0 ? (s.datumsExported / s.requests).toFixed(0) : '0';

@@ -99,15 +99,19 @@ describe('the examples, against the local CloudWatch through the SDK’s own env
 describe('the demo (npm run demo)', function () {
   this.timeout(120_000);
 
-  it('runs on its own local CloudWatch, shows what landed, and writes its report', async function () {
-    // The demo starts its own local CloudWatch: without moto it cannot run here (CI must have it).
+  /** The demo starts its own local CloudWatch: without moto it cannot run here (CI must have it). */
+  async function needsMoto(test: Mocha.Context): Promise<void> {
     try {
       await motoCommand();
     } catch (err) {
       if (!(err instanceof MotoUnavailableError) || process.env['CI'] === 'true') throw err;
       console.log(`\n  SKIPPED (the demo): ${err.message}\n`);
-      this.skip();
+      test.skip();
     }
+  }
+
+  it('runs on its own local CloudWatch, shows what landed, and writes its report', async function () {
+    await needsMoto(this);
     const report = join(mkdtempSync(join(tmpdir(), 'demo-')), 'report.html');
     const { code, output } = await run(
       'examples/demo/demo.ts',
@@ -182,13 +186,7 @@ describe('the demo (npm run demo)', function () {
   });
 
   it('--output emf: the same service through EMF lines and the EMF extractor, every request counted, no request', async function () {
-    try {
-      await motoCommand();
-    } catch (err) {
-      if (!(err instanceof MotoUnavailableError) || process.env['CI'] === 'true') throw err;
-      console.log(`\n  SKIPPED (the demo): ${err.message}\n`);
-      this.skip();
-    }
+    await needsMoto(this);
     const report = join(mkdtempSync(join(tmpdir(), 'demo-')), 'report.html');
     const { code, output } = await run(
       'examples/demo/demo.ts',

@@ -7,10 +7,16 @@ import type { ExportResult } from '@opentelemetry/core';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { CloudWatchMetricExporter, type EmfStream } from 'opentelemetry-exporter-metrics-cloudwatch';
 import { emfDocuments } from '../../packages/exporter-metrics-cloudwatch/build/src/emf/EmfDocuments';
-import { CumulativeToDelta } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/CumulativeToDelta';
-import { DropReporter } from '../../packages/exporter-metrics-cloudwatch/build/src/stats/DropReporter';
-import { translateResourceMetrics } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/translateResourceMetrics';
-import { counterMetrics, histogramMetrics, inProcessClient, resourceMetrics, table, timeInTurns } from './harness';
+import {
+  costWorkloads,
+  counterMetrics,
+  histogramMetrics,
+  inProcessClient,
+  resourceMetrics,
+  table,
+  timeInTurns,
+  translateAll,
+} from './harness';
 import { maxLoopDelay } from './runtime.bench';
 
 const LIMITS = { maxMetrics: 100, maxBytes: 64 * 1024 - 1 };
@@ -30,13 +36,7 @@ function sink(keep?: string[]): EmfStream {
 }
 
 export async function emfCost(): Promise<string> {
-  const workloads: Array<[string, ResourceMetrics]> = [
-    ['counters, 1k series', resourceMetrics(counterMetrics(1_000))],
-    ['counters, 10k series', resourceMetrics(counterMetrics(10_000))],
-    ['counters, 50k series', resourceMetrics(counterMetrics(50_000))],
-    ['histograms (60 buckets), 1k series', resourceMetrics(histogramMetrics(1_000))],
-    ['histograms (60 buckets), 10k series', resourceMetrics(histogramMetrics(10_000))],
-  ];
+  const workloads = costWorkloads();
   const rows: Array<Array<string | number>> = [
     ['workload', 'EMF µs/pt', 'floor µs/pt', 'EMF/floor', 'documents', 'B/datum'],
   ];
@@ -110,14 +110,8 @@ async function loopDelay(): Promise<string> {
 
 /** Translation and every document of an export in one synchronous go, as a writer that never yields would. */
 function writeAtOnce(rm: ResourceMetrics): number {
-  const datums = translateResourceMetrics(rm, {
-    storageResolution: 60,
-    resourceDimensions: [],
-    deltas: new CumulativeToDelta(60_000),
-    drops: new DropReporter(),
-    now: Date.now(),
-    maxValuesPerDatum: 100,
-  });
+  const datums = translateAll(rm, 100);
+
   let out = '';
   for (const d of datums) {
     const docs = emfDocuments('Loop', d.Timestamp!.getTime(), d.dimensionsJson, [d], LIMITS, () => {});

@@ -11,45 +11,30 @@ import { gzip } from 'node:zlib';
 import { CloudWatchMetricExporter } from 'opentelemetry-exporter-metrics-cloudwatch';
 import { batchBody } from '../../packages/exporter-metrics-cloudwatch/build/src/pack/Batch';
 import { packDatums } from '../../packages/exporter-metrics-cloudwatch/build/src/pack/packDatums';
-import { CumulativeToDelta } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/CumulativeToDelta';
-import { DropReporter } from '../../packages/exporter-metrics-cloudwatch/build/src/stats/DropReporter';
-import { translateResourceMetrics } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/translateResourceMetrics';
 import { newCounters } from '../../packages/exporter-metrics-cloudwatch/build/src/stats/ExporterStats';
 import { putMetricDataCommand } from '../../packages/exporter-metrics-cloudwatch/build/src/send/putMetricDataCommand';
 import {
+  costWorkloads,
   counterMetrics,
   histogramMetrics,
   inProcessClient,
   resourceMetrics,
   table,
   timeInTurns,
+  translateAll,
   type Captured,
 } from './harness';
 
 const gzipAsync = promisify(gzip);
 const NS = 'Bench';
 
-function translate(rm: ResourceMetrics): MetricDatum[] {
-  return translateResourceMetrics(rm, {
-    storageResolution: 60,
-    resourceDimensions: [],
-    deltas: new CumulativeToDelta(60_000),
-    drops: new DropReporter(),
-    now: Date.now(),
-  });
-}
+const translate = (rm: ResourceMetrics): MetricDatum[] => translateAll(rm);
 
 const exportOnce = (e: CloudWatchMetricExporter, rm: ResourceMetrics) =>
   new Promise<ExportResult>((resolve) => e.export(rm, resolve));
 
 export async function exportCost(): Promise<string> {
-  const workloads: Array<[string, ResourceMetrics]> = [
-    ['counters, 1k series', resourceMetrics(counterMetrics(1_000))],
-    ['counters, 10k series', resourceMetrics(counterMetrics(10_000))],
-    ['counters, 50k series', resourceMetrics(counterMetrics(50_000))],
-    ['histograms (60 buckets), 1k series', resourceMetrics(histogramMetrics(1_000))],
-    ['histograms (60 buckets), 10k series', resourceMetrics(histogramMetrics(10_000))],
-  ];
+  const workloads = costWorkloads();
   const rows: Array<Array<string | number>> = [
     [
       'workload',

@@ -9,6 +9,9 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { Readable } from 'node:stream';
+import { CumulativeToDelta } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/CumulativeToDelta';
+import { DropReporter } from '../../packages/exporter-metrics-cloudwatch/build/src/stats/DropReporter';
+import { translateResourceMetrics } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/translateResourceMetrics';
 import { gunzipSync } from 'node:zlib';
 
 /** A request body's bytes. The SDK's JSON bodies are Uint8Arrays with string methods: `Buffer.from(body)` would read
@@ -152,4 +155,30 @@ export function table(rows: Array<Array<string | number>>): string {
   return cells
     .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
     .join('\n');
+}
+
+/** The export-cost workloads, the same in every section that compares a path with its floor. */
+export function costWorkloads(): Array<[string, ResourceMetrics]> {
+  return [
+    ['counters, 1k series', resourceMetrics(counterMetrics(1_000))],
+    ['counters, 10k series', resourceMetrics(counterMetrics(10_000))],
+    ['counters, 50k series', resourceMetrics(counterMetrics(50_000))],
+    ['histograms (60 buckets), 1k series', resourceMetrics(histogramMetrics(1_000))],
+    ['histograms (60 buckets), 10k series', resourceMetrics(histogramMetrics(10_000))],
+  ];
+}
+
+/** Translation alone, in one synchronous go (fresh delta state), as the references of the benchmarks need it. */
+export function translateAll(
+  rm: ResourceMetrics,
+  maxValuesPerDatum?: number,
+): ReturnType<typeof translateResourceMetrics> {
+  return translateResourceMetrics(rm, {
+    storageResolution: 60,
+    resourceDimensions: [],
+    deltas: new CumulativeToDelta(60_000),
+    drops: new DropReporter(),
+    now: Date.now(),
+    ...(maxValuesPerDatum === undefined ? {} : { maxValuesPerDatum }),
+  });
 }

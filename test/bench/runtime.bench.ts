@@ -8,7 +8,7 @@ import { packDatums } from '../../packages/exporter-metrics-cloudwatch/build/src
 import { CumulativeToDelta } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/CumulativeToDelta';
 import { DropReporter } from '../../packages/exporter-metrics-cloudwatch/build/src/stats/DropReporter';
 import { translateResourceMetrics } from '../../packages/exporter-metrics-cloudwatch/build/src/translate/translateResourceMetrics';
-import { counterMetrics, histogramMetrics, inProcessClient, resourceMetrics, table } from './harness';
+import { counterMetrics, histogramMetrics, inProcessClient, resourceMetrics, table, translateAll } from './harness';
 
 const exportOnce = (e: CloudWatchMetricExporter, rm: ResourceMetrics) =>
   new Promise<ExportResult>((resolve) => e.export(rm, resolve));
@@ -40,13 +40,7 @@ export async function eventLoop(): Promise<string> {
   for (let i = 0; i < 3; i++) ours.push(await maxLoopDelay(() => exportOnce(exporter, rm)));
   // Reference: the same translation and packing done in one synchronous go, as an exporter that never yields.
   const blocking = await maxLoopDelay(async () => {
-    const datums = translateResourceMetrics(rm, {
-      storageResolution: 60,
-      resourceDimensions: [],
-      deltas: new CumulativeToDelta(60_000),
-      drops: new DropReporter(),
-      now: Date.now(),
-    });
+    const datums = translateAll(rm);
     packDatums('Loop', datums, { maxDatums: 1000, maxBytes: 1_000_000 });
   });
   return table([

@@ -9,7 +9,7 @@
  */
 export { CloudWatchMetricExporter } from './CloudWatchMetricExporter.js';
 export type { CloudWatchMetricExporterOptions, CloudWatchOutput, EntityOption } from './options.js';
-export type { EmfStream } from './emf/EmfDelivery.js';
+export type { EmfStream } from './emf/EmfStream.js';
 export {
   createCloudWatchMetricReader,
   type CloudWatchMetricReader,

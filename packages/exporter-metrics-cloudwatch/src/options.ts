@@ -1,7 +1,7 @@
 import type { CloudWatchClient, CloudWatchClientConfig, Entity } from '@aws-sdk/client-cloudwatch';
 import type { Attributes } from '@opentelemetry/api';
 import type { AggregationSelector, AggregationTemporalitySelector } from '@opentelemetry/sdk-metrics';
-import type { EmfStream } from './emf/EmfDelivery.js';
+import type { EmfStream } from './emf/EmfStream.js';
 import type { RetryBufferLimits } from './send/RetryBuffer.js';
 import type { RetryPolicy } from './send/retryPolicy.js';
 import type { MetricRule } from './rules/metricRules.js';

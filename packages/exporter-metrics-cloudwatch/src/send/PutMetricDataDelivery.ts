@@ -13,7 +13,7 @@ import { count, describeOutcome } from './describeOutcome.js';
 import { describeError } from './isInvalidRequestError.js';
 import { speaksJson10 } from './putMetricDataCommand.js';
 import { RequestSlots } from './RequestSlots.js';
-import { RetryBuffer, type DiscardReason, type PendingRequest } from './RetryBuffer.js';
+import { newDiscards, RetryBuffer, type DiscardReason, type PendingRequest } from './RetryBuffer.js';
 import { ServiceHealth } from './ServiceHealth.js';
 
 /** What the PutMetricData path needs of the exporter's options. */
@@ -36,13 +36,7 @@ export class PutMetricDataDelivery implements Delivery {
   private readonly totals: StatsCounters = newCounters();
   /** The counters of runs still going; `stats()` adds them in. */
   private readonly running = new Set<StatsCounters>();
-  private readonly discarded: Record<DiscardReason, number> = {
-    overflow: 0,
-    expired: 0,
-    shutdown: 0,
-    'unknown-outcome': 0,
-    fatal: 0,
-  };
+  private readonly discarded: Record<DiscardReason, number> = newDiscards();
   /** Whether the current run of discards was reported; a warning goes out once per run. */
   private discardReported = false;
 

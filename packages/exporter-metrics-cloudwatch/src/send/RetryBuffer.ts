@@ -11,6 +11,11 @@ export interface PendingRequest {
 /** Why a kept request was given up. */
 export type DiscardReason = 'overflow' | 'expired' | 'shutdown' | 'unknown-outcome' | 'fatal';
 
+/** A count of datums given up per reason, every reason at 0. */
+export function newDiscards(): Record<DiscardReason, number> {
+  return { overflow: 0, expired: 0, shutdown: 0, 'unknown-outcome': 0, fatal: 0 };
+}
+
 /** Bounds of the retry buffer (option `retryBuffer`). */
 export interface RetryBufferLimits {
   /** Largest total of request bodies kept, in bytes; 0 keeps nothing. */

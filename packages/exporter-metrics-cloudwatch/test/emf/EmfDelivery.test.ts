@@ -4,7 +4,8 @@
  */
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
-import { EmfDelivery, type EmfStream } from '../../src/emf/EmfDelivery';
+import { EmfDelivery } from '../../src/emf/EmfDelivery';
+import type { EmfStream } from '../../src/emf/EmfStream';
 import { emfInUse, noteEmfExporter } from '../../src/emf/emfInUse';
 import { DropReporter } from '../../src/stats/DropReporter';
 import { TranslatedDatum } from '../../src/translate/TranslatedDatum';

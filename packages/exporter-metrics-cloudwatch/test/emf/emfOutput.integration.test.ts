@@ -3,7 +3,7 @@
  * against the specification and stores the metrics in moto, and the tests read the numbers back from moto.
  */
 import { readStatistics, useLocalCloudWatch, type EmfExtractor } from '@otel-cloudwatch/local-cloudwatch';
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { expect } from 'chai';
@@ -18,8 +18,8 @@ describe("output: 'emf' → EMF extractor → moto", function () {
   let client: CloudWatchClient;
   let extractors: EmfExtractor[] = [];
 
-  beforeEach(() => {
-    cw().reset();
+  beforeEach(async () => {
+    await cw().reset();
     client = cw().client();
   });
   afterEach(async () => {
@@ -131,6 +131,46 @@ describe("output: 'emf' → EMF extractor → moto", function () {
     expect(dropped['non-finite-value']).to.equal(1);
     expect(dropped['rejected-by-cloudwatch']).to.equal(1);
     expect(warnings.join('\n')).to.match(/"room".*EMF cannot carry a metric named like one of its dimensions/);
+  });
+
+  it('applies metric rules as PutMetricData does: a roll-up into dimension sets, exact, and a drop', async () => {
+    const { namespace, exporter, extractor, provider, meter } = setup({
+      metricRules: [
+        { names: ['latency'], dimensionSets: [['route'], []] },
+        { names: ['debug.*'], drop: true },
+      ],
+    });
+    const h = meter.createHistogram('latency');
+    for (let i = 1; i <= 60; i++) h.record(i, { route: i % 2 ? '/a' : '/b', user: `u${i % 7}` });
+    meter.createCounter('debug.calls').add(5);
+    await provider.shutdown();
+    await extractor.flush();
+    expect(extractor.refused).to.deep.equal([]);
+    const a = await read(namespace, 'latency', { 'service.name': 'checkout', route: '/a' });
+    expect([a.sampleCount, a.sum, a.minimum, a.maximum]).to.deep.equal([30, 900, 1, 59]);
+    // The set of no attributes, as stored (moto's reads by dimensions also match every series that has more).
+    const stored = cw()
+      .extractedPuts.flatMap((p) => (p.input as { MetricData: MetricDatum[] }).MetricData)
+      .filter((d) => d.MetricName === 'latency' && d.Dimensions?.length === 1);
+    expect(stored.map((d) => d.StatisticValues)).to.deep.equal([
+      { SampleCount: 60, Sum: 1830, Minimum: 1, Maximum: 60 },
+    ]);
+    expect(exporter.getStats().droppedByRule).to.equal(1);
+    expect(exporter.getStats().seriesLastExport).to.equal(3);
+  });
+
+  it('keeps 30 dimensions of a point with 35 attributes, in a document the referee accepts', async () => {
+    const { exporter, extractor, provider, meter } = setup();
+    const attributes = Object.fromEntries(
+      Array.from({ length: 35 }, (_, i) => [`k${String(i).padStart(2, '0')}`, 'v']),
+    );
+    meter.createCounter('wide').add(1, attributes);
+    await provider.shutdown();
+    await extractor.flush();
+    expect(extractor.refused).to.deep.equal([]);
+    expect(extractor.datums).to.equal(1);
+    expect(exporter.getStats().datumsExported).to.equal(1);
+    expect(warnings.join('\n')).to.match(/more than 30 dimensions/);
   });
 
   it('writes whole lines only, however the application writes to the same stream meanwhile', async () => {

@@ -227,6 +227,14 @@ describe('Lambda: wrapLambdaHandler in a local Lambda, frozen between invocation
     });
   }
 
+  it('two copies of the package in one function (ES module and CommonJS builds): two extensions, every value', async () => {
+    const r = await run(`${fixture('twoCopies.mjs')}#handler`, 20, {});
+    expect(r.registered, 'each copy registers under a name of its own').to.equal(2);
+    expect(r.ended).to.include({ firstSignal: 'SIGTERM', killed: false });
+    expect(r.output, 'no warning').to.equal('');
+    expect((await readBack(r.namespace)).orders).to.deep.equal(expected(20).orders);
+  });
+
   it('a callback handler on the register entry’s global provider keeps sending after its first invocation', async () => {
     const r = await run(`${fixture('global.mjs')}#handler`, 4, {
       env: { NODE_OPTIONS: '--import opentelemetry-exporter-metrics-cloudwatch/register', OTEL_SERVICE_NAME: 'fn' },

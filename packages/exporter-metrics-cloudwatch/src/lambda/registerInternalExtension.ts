@@ -1,10 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { request, type ClientRequest } from 'node:http';
 
 /** What registering came to: registered, or why not (in words for a diag line). */
 export type ExtensionRegistration = { registered: true } | { registered: false; reason: string };
 
-/** The name Lambda lists for this extension in its logs; any name is allowed for an internal one. */
-export const EXTENSION_NAME = 'opentelemetry-exporter-metrics-cloudwatch';
+/**
+ * The name Lambda lists for this extension in its logs; any name is allowed for an internal one. Each loaded copy of
+ * the package (its ES module and CommonJS builds may both be loaded, or a bundle beside a layer) registers its own
+ * extension for its own providers, and Lambda refuses a second registration under a name already taken: the name
+ * ends with a suffix of this copy's own.
+ */
+export const EXTENSION_NAME = `opentelemetry-exporter-metrics-cloudwatch-${randomBytes(3).toString('hex')}`;
 
 /** Longer than the Extensions API ever takes on loopback; short enough not to eat Init's time limit (10 s). */
 export const REGISTRATION_TIMEOUT_MS = 2000;

@@ -235,6 +235,31 @@ describe('CloudWatchMetricExporter delivery (packing, gzip, retries, isolation, 
     expect(accepted).to.have.length(999);
   });
 
+  it('a refusal of the request itself (it names no datum, and both halves get it): two requests, not one per datum', async () => {
+    const { exporter: e } = exporter();
+    cw().frontDoor.refuseRequests(() => 'Requests from this account are refused');
+    const result = await exportOnce(e, resourceMetrics(counterMetric('calls', seriesPoints(300))));
+    expect(result.code).to.equal(ExportResultCode.FAILED);
+    expect(result.error?.message).to.match(/refused the request itself, not a datum in it .*300 datums given up/);
+    const stats = e.getStats();
+    expect(stats.isolationRequests).to.equal(2);
+    expect(stats.discarded.fatal).to.equal(300);
+    expect(stats.dropped['rejected-by-cloudwatch']).to.equal(0);
+    expect(cw().puts).to.have.length(3);
+  });
+
+  it('two bad datums at the same place of each half are still isolated (a refusal naming a datum is about it)', async () => {
+    const { namespace, exporter: e } = exporter();
+    // The first datum of each half of 1,000: both halves are refused naming member 1.
+    cw().frontDoor.refuseDatums((d) => (d['Value'] === 1 || d['Value'] === 501 ? 'poisoned' : undefined));
+    const points = seriesPoints(1000);
+    const result = await exportOnce(e, resourceMetrics(counterMetric('calls', points)));
+    expect(result.code).to.equal(ExportResultCode.SUCCESS);
+    expect(e.getStats().dropped['rejected-by-cloudwatch']).to.equal(2);
+    const sums = await readSums(namespace, points);
+    expect(sums.filter((v) => v !== 0)).to.have.length(998);
+  });
+
   it('honours its timeout: a request slower than it fails the export cleanly', async () => {
     const { exporter: e } = exporter({ timeoutMillis: 300, clientConfig: cw().clientConfig({ maxAttempts: 1 }) });
     cw().injectFaults({ delayMs: 2000 });

@@ -83,6 +83,38 @@ describe('CloudWatchMetricExporter with entities (EntityMetricData)', function (
     }
   }
 
+  it('an endpoint that refuses EntityMetricData as a whole: sent again without entities, every value, said once', async () => {
+    cw().frontDoor.refuseRequests((input) =>
+      Array.isArray(input['EntityMetricData']) ? 'Unrecognized field "EntityMetricData"' : undefined,
+    );
+    const namespace = `Entity${++n}`;
+    const exporter = new CloudWatchMetricExporter({ namespace, clientConfig: cw().clientConfig(), entity: 'auto' });
+    const provider = new MeterProvider({
+      resource: resourceFromAttributes(EKS),
+      readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 })],
+    });
+    const counter = provider.getMeter('entity').createCounter('orders');
+    for (let i = 0; i < 330; i++) counter.add(i + 1, { customer: `c${i}` });
+    await provider.forceFlush();
+    for (let i = 0; i < 330; i++) counter.add(i + 1, { customer: `c${i}` });
+    await provider.shutdown();
+    expect(await readBack(namespace, 330)).to.deep.equal(Array.from({ length: 330 }, (_, i) => 2 * (i + 1)));
+    const stats = exporter.getStats();
+    // The request, its two halves (refused alike: the request, not a datum), the halves again without the entity,
+    // then the second export without one.
+    expect(stats).to.include({ datumsExported: 660, entityFallbacks: 2, isolationRequests: 2, failedExports: 0 });
+    expect(stats.dropped['rejected-by-cloudwatch']).to.equal(0);
+    expect(cw().puts.map((p) => [p.status, Array.isArray((p.input as PutInput).EntityMetricData)])).to.deep.equal([
+      [400, true],
+      [400, true],
+      [400, true],
+      [200, false],
+      [200, false],
+      [200, false],
+    ]);
+    expect(warnings.filter((w) => w.includes('refused requests for carrying an entity'))).to.have.length(1);
+  });
+
   it("'auto': every datum carries the service's entity, 1,000 a request, and every value lands", async () => {
     // 1,900 series: the SDK keeps at most 2,000 attribute sets per instrument.
     const { namespace, exporter, puts } = await record('auto', EKS, 1900);

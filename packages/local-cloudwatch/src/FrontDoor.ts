@@ -105,6 +105,7 @@ export class FrontDoor {
   maxInProgress = 0;
   private refusal: ((datum: Record<string, unknown>) => string | undefined) | undefined;
   private entityRefusal: ((entity: Record<string, unknown>) => EntityProblem['failure'] | undefined) | undefined;
+  private requestRefusal: ((input: Record<string, unknown>) => string | undefined) | undefined;
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
   private url = '';
@@ -161,11 +162,6 @@ export class FrontDoor {
   }
 
   /**
-   * Refuses, with InvalidParameterValue, every PutMetricData holding a datum for which `why` returns a message,
-   * as CloudWatch does with a bad datum: the whole request fails and nothing in it is stored. For testing how a
-   * client isolates a datum CloudWatch refuses; these refusals are not counted as violations.
-   */
-  /**
    * Makes CloudWatch refuse entities this judges bad (answering the `X-Amzn-Failure-Message` value it returns), on
    * top of the rules checkEntities applies: CloudWatch's entity store knows more than any local rule can.
    */
@@ -173,8 +169,22 @@ export class FrontDoor {
     this.entityRefusal = why;
   }
 
+  /**
+   * Refuses, with InvalidParameterValue, every PutMetricData holding a datum for which `why` returns a message,
+   * as CloudWatch does with a bad datum: the whole request fails and nothing in it is stored. For testing how a
+   * client isolates a datum CloudWatch refuses; these refusals are not counted as violations.
+   */
   refuseDatums(why: ((datum: Record<string, unknown>) => string | undefined) | undefined): void {
     this.refusal = why;
+  }
+
+  /**
+   * Refuses, with InvalidParameterValue and the message `why` returns, every PutMetricData request `why` judges as
+   * a whole, whatever its datums: an endpoint that does not know a member of the request (an older emulator, a
+   * proxy, a Region without entities refusing `EntityMetricData`). Not counted as violations.
+   */
+  refuseRequests(why: ((input: Record<string, unknown>) => string | undefined) | undefined): void {
+    this.requestRefusal = why;
   }
 
   /** Forgets recorded requests (stored ones too), pending faults and datum refusals. */
@@ -186,6 +196,7 @@ export class FrontDoor {
     this.maxInProgress = this.inProgress;
     this.refusal = undefined;
     this.entityRefusal = undefined;
+    this.requestRefusal = undefined;
   }
 
   /**
@@ -359,7 +370,7 @@ export class FrontDoor {
       this.answerError(res, record, violation.status, violation.code, violation.message);
       return undefined;
     }
-    const refused = this.refused(input);
+    const refused = this.requestRefusal?.(input as Record<string, unknown>) ?? this.refused(input);
     if (refused) {
       this.answerError(res, record, 400, 'InvalidParameterValue', refused);
       return undefined;

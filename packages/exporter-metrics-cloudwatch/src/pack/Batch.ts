@@ -55,6 +55,29 @@ export function splitBatch(batch: Batch): [Batch, Batch] {
   return [part(0, half), part(half, count)];
 }
 
+/**
+ * The batch with its envelope's optional members left out (see Envelope.plain), the same datums in the same
+ * order; undefined when it has none.
+ */
+export function withoutOptionalMembers(batch: Batch): Batch | undefined {
+  const plain = batch.envelope.plain;
+  if (plain === undefined) return undefined;
+  const { body, starts } = batch;
+  const headBytes = Buffer.byteLength(batch.envelope.head);
+  const datums = body.subarray(headBytes, body.length - Buffer.byteLength(batch.envelope.tail));
+  const plainHead = Buffer.from(plain.head);
+  const cut = Buffer.concat([plainHead, datums, Buffer.from(plain.tail)]);
+  const shift = plainHead.length - headBytes;
+  const out: Batch = {
+    ...batch,
+    body: cut,
+    bytes: cut.length,
+    starts: starts.map((s) => s + shift),
+    envelope: plain,
+  };
+  return out;
+}
+
 /** The request body of a batch as a string (for tests and benchmarks; requests go out as bytes). */
 export function batchBody(batch: Batch): string {
   return batch.body.toString('utf8');

@@ -91,6 +91,11 @@ export interface Envelope {
   tail: string;
   /** The entity every datum of the request belongs to, if any. */
   entity?: Entity;
+  /**
+   * The same request without its optional members (the entity): what to send to an endpoint that refuses a
+   * request for carrying them. Absent when there are none.
+   */
+  plain?: Envelope;
 }
 
 /**
@@ -107,5 +112,6 @@ export function envelope(namespace: string, entity?: Entity): Envelope {
     head: `{"Namespace":${ns},"EntityMetricData":[{"Entity":${json},"MetricData":[`,
     tail: ']}],"StrictEntityValidation":false}',
     entity,
+    plain: envelope(namespace),
   };
 }

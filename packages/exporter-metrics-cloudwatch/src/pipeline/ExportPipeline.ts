@@ -14,6 +14,7 @@ import { CumulativeToDelta } from '../translate/CumulativeToDelta.js';
 import { DimensionCache } from '../translate/DimensionCache.js';
 import { walkExport } from './walkExport.js';
 import { scopedDeadline } from '../util/deadlineScope.js';
+import { describeThrown } from '../util/describeThrown.js';
 import { report } from '../util/report.js';
 
 /**
@@ -34,6 +35,8 @@ export class ExportPipeline {
   private seriesLastExport = 0;
   private droppedByRule = 0;
   private seriesWarned = false;
+  /** Set once CloudWatch refused requests for carrying an entity: the endpoint has no entities. */
+  private entitiesOff = false;
 
   private readonly options: Omit<ResolvedOptions, 'clientConfig'>;
 
@@ -51,7 +54,12 @@ export class ExportPipeline {
     this.delivery =
       options.output === 'emf'
         ? new EmfDelivery(options.namespace, options.emfStream, this.drops)
-        : new PutMetricDataDelivery(resolved, this.drops, (failure, entity) => this.entities?.failed(failure, entity));
+        : new PutMetricDataDelivery(
+            resolved,
+            this.drops,
+            (failure, entity) => this.entities?.failed(failure, entity),
+            (error) => this.entitiesRefused(error),
+          );
   }
 
   /** Takes one export from translation to delivery, within the exporter's timeout; throws why it failed. */
@@ -64,7 +72,7 @@ export class ExportPipeline {
     const delivering = this.delivery.begin({
       deadline,
       createdAt: started,
-      entity: this.entities?.of(metrics.resource),
+      entity: this.entitiesOff ? undefined : this.entities?.of(metrics.resource),
     });
     let result;
     try {
@@ -129,6 +137,16 @@ export class ExportPipeline {
       seriesSinceStart: this.seriesSinceStart.estimate(),
       droppedByRule: this.droppedByRule,
     };
+  }
+
+  private entitiesRefused(error: Error): void {
+    if (this.entitiesOff) return;
+    this.entitiesOff = true;
+    report(
+      'warn',
+      `CloudWatch refused requests for carrying an entity (${describeThrown(error)}): they were sent again without ` +
+        'it, and this exporter sends no entity from now on (getStats().entityFallbacks)',
+    );
   }
 
   private warnOfSeries(series: number): void {

@@ -1,10 +1,10 @@
 import type { CloudWatchClient, Entity } from '@aws-sdk/client-cloudwatch';
 import { toError } from '../util/describeThrown.js';
+import { Isolation, type IsolatedRequest } from './Isolation.js';
 import { report } from '../util/report.js';
 import type { StatsCounters } from '../stats/ExporterStats.js';
-import { firstMetricName, splitBatch, type Batch } from '../pack/Batch.js';
+import type { Batch } from '../pack/Batch.js';
 import type { DropReporter } from '../stats/DropReporter.js';
-import { describeError } from './isInvalidRequestError.js';
 import { putMetricDataCommand } from './putMetricDataCommand.js';
 import type { RequestSlots } from './RequestSlots.js';
 import { classifyFailure, retryDelay, type FailureKind, type RetryPolicy } from './retryPolicy.js';
@@ -29,6 +29,8 @@ export interface SenderDeps {
   drops: DropReporter;
   /** Told what CloudWatch found wrong with a request's entity (it stored the datums without it). */
   onEntityFailure?: (failure: string, entity: Entity | undefined) => void;
+  /** CloudWatch refused requests for their envelope's optional members (the entity): they go without from now on. */
+  onEnvelopeRefused?: (error: Error) => void;
   /** Gives up a request for good (counted and reported by the exporter). */
   discard: (reason: DiscardReason, request: PendingRequest) => void;
 }
@@ -57,11 +59,9 @@ export interface SendOutcome {
   lastError: Error | undefined;
 }
 
-interface Item extends PendingRequest {
+interface Item extends IsolatedRequest {
   /** Taken from the retry buffer (a request sent again). */
   resent: boolean;
-  /** A half made to isolate a refused datum: sent before anything else. */
-  half: boolean;
 }
 
 /** Waits `ms`, unless `signal` aborts first: resolves whether the whole wait passed. */
@@ -97,7 +97,6 @@ export class BatchSender {
   private readonly idle: Array<() => void> = [];
   private active = 0;
   private allIdle: (() => void) | undefined;
-  private budget: number;
   private closed = false;
   /** Set once this export has seen CloudWatch fail: it stops sending, and leaves probing to later exports. */
   private stopped = false;
@@ -106,11 +105,31 @@ export class BatchSender {
   private discardedDatums = 0;
   private lastError: Error | undefined;
 
+  /** Refused requests: the datums CloudWatch refuses found, or the request told apart from them. */
+  private readonly isolation: Isolation<Item>;
+
   constructor(
     private readonly deps: SenderDeps,
     private readonly run: SendRun,
   ) {
-    this.budget = deps.isolationBudget;
+    this.isolation = new Isolation<Item>(
+      {
+        requeueFirst: (items) => {
+          this.queue.unshift(...items);
+          this.wake();
+        },
+        giveUp: (item) => {
+          run.counters.failedRequests++;
+          this.discardedDatums += item.batch.count;
+          deps.discard('fatal', item);
+        },
+        fail: (error) => this.failures.push(error),
+        counters: run.counters,
+        drops: deps.drops,
+        onEnvelopeRefused: deps.onEnvelopeRefused,
+      },
+      deps.isolationBudget,
+    );
   }
 
   /** Starts sending what the retry buffer holds, before any new batch arrives. */
@@ -130,7 +149,8 @@ export class BatchSender {
     while (this.idle.length > 0) this.idle.shift()!();
     if (this.active > 0) await new Promise<void>((resolve) => (this.allIdle = resolve));
     // Whatever was not sent (CloudWatch down, or the deadline passed) waits in the buffer for a later export.
-    for (const item of this.queue.splice(0)) this.keep(item);
+    // (keeping a half may release its sibling's isolation, which queues more halves: they are kept too)
+    for (let item = this.queue.shift(); item !== undefined; item = this.queue.shift()) this.keep(item);
     return {
       failures: this.failures,
       kept: this.kept,
@@ -202,6 +222,7 @@ export class BatchSender {
           );
           counters.datumsExported += item.batch.count;
           if (item.resent) counters.resentRequests++;
+          this.isolation.settled(item);
           if (deps.health.down) {
             deps.health.markUp();
             // Back up: the other workers may go again.
@@ -210,7 +231,7 @@ export class BatchSender {
           return;
         } catch (err) {
           const kind = classifyFailure(err, signal.aborted);
-          if (kind === 'invalid') return this.refused(item, err);
+          if (kind === 'invalid') return this.isolation.refused(item, err);
           if (this.failedFor(kind, item, err)) return;
           if (signal.aborted || attempt >= deps.retry.maxAttempts) return this.giveUpForNow(item, err);
           const delay = retryDelay(deps.retry, attempt, kind);
@@ -230,6 +251,7 @@ export class BatchSender {
     if (kind === 'unknown-outcome') {
       this.run.counters.unknownOutcomes++;
       if (!deps.resendUnknownOutcome) {
+        this.isolation.settled(item);
         this.run.counters.failedRequests++;
         this.discardedDatums += item.batch.count;
         deps.discard('unknown-outcome', item);
@@ -238,6 +260,7 @@ export class BatchSender {
       }
     }
     if (kind === 'fatal') {
+      this.isolation.settled(item);
       this.run.counters.failedRequests++;
       this.discardedDatums += item.batch.count;
       this.failures.push(toError(err));
@@ -258,6 +281,7 @@ export class BatchSender {
   }
 
   private keep(item: Item): void {
+    this.isolation.settled(item);
     if (!this.deps.buffer.add({ batch: item.batch, createdAt: item.createdAt })) {
       this.discardedDatums += item.batch.count;
       return;
@@ -265,32 +289,5 @@ export class BatchSender {
     this.kept++;
     this.keptDatums += item.batch.count;
     this.run.counters.bufferedRequests++;
-  }
-
-  private refused(item: Item, err: unknown): void {
-    const { deps } = this;
-    const { batch } = item;
-    if (batch.count === 1) {
-      deps.drops.dropped['rejected-by-cloudwatch']++;
-      report('error', `CloudWatch refused a datum of metric "${firstMetricName(batch)}": ` + describeError(err));
-      return;
-    }
-    if (this.budget < 2) {
-      this.run.counters.failedRequests++;
-      deps.drops.dropped['rejected-by-cloudwatch'] += batch.count;
-      this.failures.push(
-        new Error(
-          `CloudWatch refused a request of ${batch.count} datums (${describeError(err)}) and the ` +
-            'budget of requests to isolate the bad datums is spent; they were dropped',
-        ),
-      );
-      return;
-    }
-    this.budget -= 2;
-    this.run.counters.isolationRequests += 2;
-    const [a, b] = splitBatch(batch);
-    const half = (h: Batch): Item => ({ batch: h, createdAt: item.createdAt, resent: item.resent, half: true });
-    this.queue.unshift(half(a), half(b));
-    this.wake();
   }
 }

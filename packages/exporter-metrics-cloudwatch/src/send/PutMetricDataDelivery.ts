@@ -48,6 +48,7 @@ export class PutMetricDataDelivery implements Delivery {
     options: PutMetricDataOptions,
     private readonly drops: DropReporter,
     onEntityFailure: (failure: string, entity: Entity | undefined) => void,
+    onEnvelopeRefused?: (error: Error) => void,
   ) {
     // The client configuration (credentials, maybe) is not kept: nothing needs it once the client is made.
     this.ownsClient = options.client === undefined;
@@ -66,6 +67,7 @@ export class PutMetricDataDelivery implements Delivery {
       isolationBudget: ISOLATION_BUDGET,
       drops,
       onEntityFailure,
+      onEnvelopeRefused,
       discard: (reason, request) => this.onDiscard(reason, request),
     };
   }

@@ -42,6 +42,11 @@ export interface ExporterStats {
    * (validation is never strict, so the datums landed all the same).
    */
   entityFailures: number;
+  /**
+   * Requests sent again without their entity because CloudWatch refused requests carrying one as a whole (an
+   * endpoint without entities): from then on, the exporter sends no entity.
+   */
+  entityFallbacks: number;
   /** EMF documents written (option `output: 'emf'`): one log line each. */
   emfDocuments: number;
   /** Bytes of EMF written, newlines included: what CloudWatch Logs ingests (and bills) for the metrics. */
@@ -90,6 +95,7 @@ export function newCounters(): StatsCounters {
     resentRequests: 0,
     unknownOutcomes: 0,
     entityFailures: 0,
+    entityFallbacks: 0,
   };
 }
 

@@ -1,8 +1,9 @@
-import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { CloudWatchMetricExporter } from './CloudWatchMetricExporter.js';
+import { PeriodicExportingMetricReader, type PeriodicExportingMetricReaderOptions } from '@opentelemetry/sdk-metrics';
+import { CloudWatchMetricExporter, hurryExports } from './CloudWatchMetricExporter.js';
 import { defaultOutput } from './config/resolveOptions.js';
 import { configFromEnv } from './config/fromEnv.js';
 import { DEFAULT_EXPORT_INTERVAL_MS, DEFAULT_TIMEOUT_MS, MAX_TIMER_MS } from './defaults.js';
+import { withDeadline } from './util/deadlineScope.js';
 import { report } from './util/report.js';
 import { EXPORTER_OPTION_KEYS, type CloudWatchMetricExporterOptions } from './options.js';
 
@@ -82,12 +83,19 @@ export function createCloudWatchMetricReader(options: CloudWatchMetricReaderOpti
     );
   }
   const exporter = new CloudWatchMetricExporter(merged as unknown as CloudWatchMetricExporterOptions);
-  const reader = new PeriodicExportingMetricReader({
+  const reader = new OneDeadlineReader(
+    {
+      exporter,
+      exportIntervalMillis: effectiveInterval,
+      exportTimeoutMillis: effectiveTimeout,
+    },
     exporter,
-    exportIntervalMillis: effectiveInterval,
-    exportTimeoutMillis: effectiveTimeout,
-  });
-  return Object.defineProperty(reader, 'exporter', { value: exporter, enumerable: false }) as CloudWatchMetricReader;
+    effectiveTimeout,
+  );
+  return Object.defineProperty(reader, 'exporter', {
+    value: exporter,
+    enumerable: false,
+  }) as unknown as CloudWatchMetricReader;
 }
 
 /** A time option as the reader and Node's timers can take it: a whole number of ms from 1 to 2^31−1. */
@@ -101,4 +109,35 @@ function millis(name: string, value: unknown): number | undefined {
     );
   }
   return value;
+}
+
+/**
+ * The SDK's reader, with one deadline for a flush and a shutdown. The SDK's own waits for the export in flight,
+ * then runs a whole new one, then flushes the exporter, each with a timeout of its own: up to twice the timeout, and
+ * more. Here everything a flush or shutdown starts shares one deadline (see deadlineScope), and the export in flight
+ * is brought to end halfway there, keeping what it has not sent for the final export, which sends it first.
+ */
+class OneDeadlineReader extends PeriodicExportingMetricReader {
+  constructor(
+    options: PeriodicExportingMetricReaderOptions,
+    private readonly cloudWatch: CloudWatchMetricExporter,
+    private readonly timeoutMillis: number,
+  ) {
+    super(options);
+  }
+
+  protected override onForceFlush(): Promise<void> {
+    return this.withinOneDeadline(() => super.onForceFlush());
+  }
+
+  protected override onShutdown(): Promise<void> {
+    return this.withinOneDeadline(() => super.onShutdown());
+  }
+
+  private withinOneDeadline(work: () => Promise<void>): Promise<void> {
+    const now = Date.now();
+    const deadline = now + this.timeoutMillis;
+    hurryExports(this.cloudWatch, now + Math.floor(this.timeoutMillis / 2));
+    return withDeadline(deadline, work);
+  }
 }

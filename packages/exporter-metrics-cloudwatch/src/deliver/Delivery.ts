@@ -15,6 +15,11 @@ export interface Delivery {
   begin(run: DeliveryRunOptions): DeliveryRun;
   /** Sends what earlier runs kept for later, until it is gone or `deadline`. Never rejects. */
   drain(deadline: number): Promise<void>;
+  /**
+   * Makes the runs still delivering end by `deadline` if theirs is later (a shutdown is coming: what they have not
+   * sent by then is kept, and goes first in the next run).
+   */
+  hurry(deadline: number): void;
   /** Gives up whatever is still kept (counted) and releases what the delivery holds. Idempotent. */
   close(): void;
   /** What it has done so far, the runs still going included. */

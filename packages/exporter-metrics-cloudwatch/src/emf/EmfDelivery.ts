@@ -65,6 +65,9 @@ export class EmfDelivery implements Delivery {
     return Promise.resolve();
   }
 
+  /** A run writes locally and quickly: nothing to bring forward. */
+  hurry(): void {}
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

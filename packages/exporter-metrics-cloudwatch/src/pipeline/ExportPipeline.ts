@@ -118,6 +118,11 @@ export class ExportPipeline {
     return this.delivery.drain(deadline);
   }
 
+  /** Makes the exports in flight end by `deadline` (a shutdown or flush is coming); see Delivery.hurry. */
+  hurry(deadline: number): void {
+    this.delivery.hurry(deadline);
+  }
+
   /** Gives up what is still kept and releases the delivery's resources. */
   close(): void {
     this.delivery.close();

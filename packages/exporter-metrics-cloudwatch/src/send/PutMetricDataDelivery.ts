@@ -34,6 +34,8 @@ export class PutMetricDataDelivery implements Delivery {
   private readonly health = new ServiceHealth();
   private readonly buffer: RetryBuffer;
   private readonly totals: StatsCounters = newCounters();
+  /** Brings the deadline of each run still sending forward (see hurry). */
+  private readonly hurries = new Set<(deadline: number) => void>();
   /** The counters of runs still going; `stats()` adds them in. */
   private readonly running = new Set<StatsCounters>();
   private readonly discarded: Record<DiscardReason, number> = newDiscards();
@@ -121,6 +123,10 @@ export class PutMetricDataDelivery implements Delivery {
       });
   }
 
+  hurry(deadline: number): void {
+    for (const hurry of this.hurries) hurry(deadline);
+  }
+
   close(): void {
     this.buffer.close('shutdown');
     if (this.ownsClient) this.client.destroy();
@@ -151,6 +157,13 @@ export class PutMetricDataDelivery implements Delivery {
     timer.unref?.();
     const counters = newCounters();
     this.running.add(counters);
+    const hurry = (by: number) => {
+      if (by >= deadline) return;
+      const sooner = setTimeout(() => abort.abort(), Math.max(0, by - Date.now()));
+      sooner.unref?.();
+      abort.signal.addEventListener('abort', () => clearTimeout(sooner), { once: true });
+    };
+    this.hurries.add(hurry);
     const sender = new BatchSender(this.senderDeps, { deadline, abortSignal: abort.signal, createdAt, counters });
     sender.start();
     const finish = async (): Promise<{ outcome: SendOutcome; counters: StatsCounters }> => {
@@ -158,6 +171,7 @@ export class PutMetricDataDelivery implements Delivery {
         return { outcome: await sender.close(), counters };
       } finally {
         clearTimeout(timer);
+        this.hurries.delete(hurry);
         this.running.delete(counters);
         addCounters(this.totals, counters);
         // A run of discards ends when the buffer has emptied: the next discard is news again.

@@ -10,7 +10,8 @@ const scope = new AsyncLocalStorage<number>();
 
 /** Runs `fn` so that exports and flushes it starts end by `deadline` (epoch ms) at the latest. */
 export function withDeadline<T>(deadline: number, fn: () => T): T {
-  return scope.run(deadline, fn);
+  // Within a scope whose deadline is earlier, that one still holds.
+  return scope.run(scopedDeadline(deadline), fn);
 }
 
 /** `own`, or the deadline of the scope this runs in when that one is earlier. */

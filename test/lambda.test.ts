@@ -7,6 +7,7 @@ import {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
   LocalLambda,
+  listMetrics,
   readMany,
   useLocalCloudWatch,
   type EmfExtractor,
@@ -48,6 +49,7 @@ describe('Lambda: wrapLambdaHandler in a local Lambda, frozen between invocation
       beforeEach,
       emf,
       end = 'shutdown',
+      shutdownGraceMillis,
     }: {
       gapMillis?: number;
       env?: NodeJS.ProcessEnv;
@@ -58,6 +60,8 @@ describe('Lambda: wrapLambdaHandler in a local Lambda, frozen between invocation
       emf?: EmfExtractor;
       /** How the environment ends: Lambda's shutdown (SIGTERM when an extension is registered), or a crash. */
       end?: 'shutdown' | 'crash';
+      /** Time the runtime gets between SIGTERM and SIGKILL (default: Lambda's documented 500 ms). */
+      shutdownGraceMillis?: number;
     },
   ): Promise<Run> {
     const namespace = `Lambda${++n}`;
@@ -67,6 +71,7 @@ describe('Lambda: wrapLambdaHandler in a local Lambda, frozen between invocation
       refuseExtensions,
       timeoutMillis,
       onStdout: emf && ((chunk) => emf.write(chunk)),
+      shutdownGraceMillis,
       env: {
         ...(emf ? {} : { OTEL_EXPORTER_CLOUDWATCH_OUTPUT: 'putMetricData' }),
         OTEL_EXPORTER_CLOUDWATCH_NAMESPACE: namespace,
@@ -250,6 +255,21 @@ describe('Lambda: wrapLambdaHandler in a local Lambda, frozen between invocation
     expect((await readBack(r.namespace)).orders).to.deep.equal([0, 0, 0, 0]);
   });
 
+  // Lambda documents 500 ms for the runtime after SIGTERM with an internal extension; the open-source runtime
+  // interface emulator gives the runtime 30 % of the shutdown deadline: 150 ms of those 500.
+  for (const grace of [500, 150]) {
+    it(`PutMetricData once a minute: the SIGTERM flush sends what waited and the process exits within ${grace} ms`, async () => {
+      // A CloudWatch already answering (moto's first call of a run is slow), as Lambda's regional endpoint is.
+      const client = cw().client();
+      await listMetrics(client, 'WarmUp');
+      client.destroy();
+      const r = await run('handler', 20, { shutdownGraceMillis: grace });
+      expect(r.ended, r.output).to.include({ firstSignal: 'SIGTERM', killed: false });
+      expect(puts(), 'the SIGTERM flush only').to.have.length(1);
+      expect((await readBack(r.namespace)).orders).to.deep.equal(expected(20).orders);
+    });
+  }
+
   describe('EMF on stdout (the default in Lambda)', () => {
     let extractor: EmfExtractor;
     beforeEach(() => (extractor = cw().emfExtractor()));
@@ -271,6 +291,12 @@ describe('Lambda: wrapLambdaHandler in a local Lambda, frozen between invocation
       // One flush per invocation, each writing the one shard it recorded: a counter and a histogram, one document.
       expect(extractor.documents).to.equal(200);
       expect(r.output.split('\n').filter((l) => l.startsWith('{"_aws"'))).to.have.length(200);
+    });
+
+    it('with only 150 ms after SIGTERM (30 % of 500), nothing is left to send: it exits at once', async () => {
+      const r = await run('handler', 20, { emf: extractor, shutdownGraceMillis: 150 });
+      expect(r.ended).to.include({ firstSignal: 'SIGTERM', killed: false });
+      expect((await readBack(r.namespace)).orders).to.deep.equal(expected(20).orders);
     });
 
     it('a callback handler writes the same way, before its callback', async () => {

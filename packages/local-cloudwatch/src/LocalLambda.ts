@@ -21,6 +21,11 @@ export interface LocalLambdaOptions {
   timeoutMillis?: number;
   /** Time Init may take (runtime and registered extensions calling Next). Default 15 s. */
   initTimeoutMillis?: number;
+  /**
+   * Time the runtime gets between SIGTERM and SIGKILL. Default 500 ms, what Lambda documents with an internal
+   * extension; the open-source runtime interface emulator gives the runtime 30 % of its shutdown deadline instead.
+   */
+  shutdownGraceMillis?: number;
   /** Hears the function's stdout as it comes, as Lambda's log capture does (an EmfExtractor's `write`, say). */
   onStdout?: (chunk: Buffer) => void;
 }
@@ -167,7 +172,8 @@ export class LocalLambda {
     child.kill(graceful ? 'SIGTERM' : 'SIGKILL');
     let killed = !graceful;
     if (graceful) {
-      const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), INTERNAL_EXTENSION_SHUTDOWN_MILLIS));
+      const grace = this.options.shutdownGraceMillis ?? INTERNAL_EXTENSION_SHUTDOWN_MILLIS;
+      const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), grace));
       if ((await Promise.race([this.exited!.then(() => 'exited' as const), timer])) === 'timeout') {
         child.kill('SIGKILL');
         killed = true;

@@ -9,21 +9,11 @@ import type {
 import { resolveOptions } from './config/resolveOptions.js';
 import type { CloudWatchMetricExporterOptions, ResolvedOptions } from './options.js';
 import { ExportPipeline } from './pipeline/ExportPipeline.js';
+import { registerPipeline } from './pipeline/pipelineOf.js';
 import type { ExporterStats } from './stats/ExporterStats.js';
 import { scopedDeadline, untilDeadline } from './util/deadlineScope.js';
 import { toError } from './util/describeThrown.js';
 import { report } from './util/report.js';
-
-/** The pipelines of exporters, for the reader of this package (not part of the public API). */
-const pipelines = new WeakMap<CloudWatchMetricExporter, ExportPipeline>();
-
-/**
- * Makes the exports `exporter` has in flight end by `deadline`, so that a shutdown's final export has time left
- * within one deadline (see createCloudWatchMetricReader).
- */
-export function hurryExports(exporter: CloudWatchMetricExporter, deadline: number): void {
-  pipelines.get(exporter)?.hurry(deadline);
-}
 
 /**
  * An OpenTelemetry push exporter that writes metrics to Amazon CloudWatch with PutMetricData.
@@ -49,7 +39,7 @@ export class CloudWatchMetricExporter implements PushMetricExporter {
     const { clientConfig: _, ...kept } = resolved;
     this.options = kept;
     this.pipeline = new ExportPipeline(resolved);
-    pipelines.set(this, this.pipeline);
+    registerPipeline(this, this.pipeline);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { PeriodicExportingMetricReader, type PeriodicExportingMetricReaderOptions } from '@opentelemetry/sdk-metrics';
-import { CloudWatchMetricExporter, hurryExports } from './CloudWatchMetricExporter.js';
+import { CloudWatchMetricExporter } from './CloudWatchMetricExporter.js';
+import { hurryExports } from './pipeline/pipelineOf.js';
 import { defaultOutput } from './config/resolveOptions.js';
 import { configFromEnv } from './config/fromEnv.js';
 import { DEFAULT_EXPORT_INTERVAL_MS, DEFAULT_TIMEOUT_MS, MAX_TIMER_MS } from './defaults.js';

@@ -75,7 +75,8 @@ function pushHistogram<H extends { sum?: number; min?: number; max?: number; cou
   out: TranslatedDatum[],
 ): void {
   // An empty histogram has nothing to publish; the SDK gives it min +∞ and max −∞, which are no values to report.
-  if (h === undefined || h.count === 0 || !storableStats(f, h)) return;
+  // The point's own statistics were checked (pointProblem); a delta's are new.
+  if (h === undefined || h.count === 0 || (fromCumulative && !storableStats(f, h))) return;
   // Deltas computed from cumulative points only know the lifetime extremes: they bound, but are not exact.
   const dist = toDistribution(buckets(h, bucketScratch), {
     count: h.count,

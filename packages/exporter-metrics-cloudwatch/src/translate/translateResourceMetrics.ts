@@ -156,7 +156,8 @@ function pointsLeft(metric: MetricData, done: number): number {
 
 function pushValue(f: MetricFrame, p: DataPoint<number>, raw: number, out: TranslatedDatum[]): void {
   const value = raw * f.scale;
-  if (!storable(f, value)) return;
+  // The point's own value was checked (pointProblem); only a derived one (a delta, a converted unit) is new.
+  if ((f.scale !== 1 || f.cumulative) && !storable(f, value)) return;
   const dims = dimensionsOf(f, p);
   out.push(new TranslatedDatum(f.name, dims.json, timestamp(f, p), f.unit, f.storageResolution, value));
 }

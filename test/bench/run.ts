@@ -7,6 +7,7 @@ import { compressionTable } from './compression.bench';
 import { emfCost } from './emf.bench';
 import { exportCost, stages } from './exportCost.bench';
 import { table } from './harness';
+import { fleet } from './fleet.bench';
 import { outage } from './outage.bench';
 import { startup } from './startup.bench';
 import { concurrency, eventLoop, memory } from './runtime.bench';
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
       'Delivery through a scripted outage (local CloudWatch, 2,000 series an export), and a full retry buffer',
       outage,
     ],
+    ['fleet', 'A fleet sharing one account quota through a 10 s outage (local CloudWatch with a token bucket)', fleet],
     ['startup', 'What the register entry adds to a process start (not on AWS)', startup],
   ];
   console.log(`otel-cloudwatch bench — node ${process.version}, ${new Date().toISOString()}`);

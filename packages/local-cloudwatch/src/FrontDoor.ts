@@ -59,6 +59,14 @@ export interface Fault {
   message?: string;
 }
 
+/** An account's PutMetricData quota: a token bucket shared by every client of the front door. */
+export interface Quota {
+  /** Requests a second the bucket refills with (CloudWatch's default is 500 per account and Region). */
+  requestsPerSecond: number;
+  /** Requests the bucket holds when full: the burst allowed after a quiet moment. Default: one second's worth. */
+  burst?: number;
+}
+
 export interface FrontDoorOptions {
   /** Where moto listens. */
   upstream: string;
@@ -106,6 +114,7 @@ export class FrontDoor {
   private refusal: ((datum: Record<string, unknown>) => string | undefined) | undefined;
   private entityRefusal: ((entity: Record<string, unknown>) => EntityProblem['failure'] | undefined) | undefined;
   private requestRefusal: ((input: Record<string, unknown>) => string | undefined) | undefined;
+  private quota: { rate: number; burst: number; tokens: number; at: number } | undefined;
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
   private url = '';
@@ -187,6 +196,18 @@ export class FrontDoor {
     this.requestRefusal = why;
   }
 
+  /**
+   * Throttles PutMetricData as CloudWatch does past an account's quota (HTTP 400 `Throttling`, "Rate exceeded"):
+   * each request takes a token from one bucket shared by every client, and a request that finds it empty is
+   * answered so and stored not. Undefined lifts the quota. The EMF extractor's requests are not counted (CloudWatch
+   * Logs makes them in the service).
+   */
+  setQuota(quota: Quota | undefined): void {
+    if (!quota) return void (this.quota = undefined);
+    const burst = quota.burst ?? quota.requestsPerSecond;
+    this.quota = { rate: quota.requestsPerSecond, burst, tokens: burst, at: performance.now() };
+  }
+
   /** Forgets recorded requests (stored ones too), pending faults and datum refusals. */
   clear(): void {
     this.requests.length = 0;
@@ -197,6 +218,7 @@ export class FrontDoor {
     this.refusal = undefined;
     this.entityRefusal = undefined;
     this.requestRefusal = undefined;
+    this.quota = undefined;
   }
 
   /**
@@ -225,6 +247,18 @@ export class FrontDoor {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** Takes a token from the quota's bucket: false when it is empty (no quota: always true). */
+  private takeToken(): boolean {
+    const q = this.quota;
+    if (!q) return true;
+    const now = performance.now();
+    q.tokens = Math.min(q.burst, q.tokens + ((now - q.at) / 1000) * q.rate);
+    q.at = now;
+    if (q.tokens < 1) return false;
+    q.tokens--;
+    return true;
+  }
+
   private takeFault(operation: string): Fault | undefined {
     const i = this.faults.findIndex((f) => (f.operation ?? 'PutMetricData') === operation);
     if (i >= 0) return this.faults.splice(i, 1)[0];
@@ -249,6 +283,9 @@ export class FrontDoor {
     const { record, headers, raw } = await this.receive(req);
     const fault = this.takeFault(record.operation);
     if (fault && (await this.injectFault(fault, req, res, record))) return;
+    if (record.operation === 'PutMetricData' && !record.extracted && !this.takeToken()) {
+      return this.answerError(res, record, 400, 'Throttling', 'Rate exceeded');
+    }
     const signature = verifySigV4(
       { method: req.method ?? 'GET', url: req.url ?? '/', headers, body: raw },
       this.options.credentials,

@@ -4,6 +4,7 @@ export {
   STORED_PATH,
   EXTRACTOR_USER_AGENT,
   type Fault,
+  type Quota,
   type FrontDoorOptions,
   type RecordedRequest,
   type StoredPut,

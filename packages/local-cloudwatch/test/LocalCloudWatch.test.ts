@@ -118,6 +118,35 @@ describe('LocalCloudWatch (moto behind the front door)', function () {
     expect(stats).to.include({ sampleCount: 1, sum: 5 });
   });
 
+  it('throttles past an account quota shared by every client, as CloudWatch does, and refills with time', async () => {
+    const a = client({ maxAttempts: 1 });
+    const b = client({ maxAttempts: 1 });
+    cw().frontDoor.setQuota({ requestsPerSecond: 5, burst: 3 });
+    const send = (c: CloudWatchClient) =>
+      c.send(new PutMetricDataCommand({ Namespace: ns, MetricData: [datum(1)] })).then(
+        () => 'ok',
+        (e: { Code?: string; name: string; $metadata: { httpStatusCode?: number } }) =>
+          `${e.$metadata.httpStatusCode} ${e.Code ?? e.name}`,
+      );
+    const burst = await Promise.all([send(a), send(b), send(a), send(b), send(a)]);
+    expect(
+      burst.filter((r) => r === 'ok'),
+      'the burst the bucket holds',
+    ).to.have.length(3);
+    expect(
+      burst.filter((r) => r === '400 Throttling'),
+      'the rest: Rate exceeded',
+    ).to.have.length(2);
+    await new Promise((r) => setTimeout(r, 1100)); // 5 a second: full again, and no fuller than the burst
+    const again = await Promise.all([send(a), send(b), send(a), send(b), send(a)]);
+    expect(again.filter((r) => r === 'ok')).to.have.length(3);
+    const stored = await readStatistics(a, { namespace: ns, metricName: 'requests' });
+    expect(stored.sampleCount, 'throttled requests store nothing').to.equal(6);
+    expect(cw().violations, 'throttling is not a violation').to.deep.equal([]);
+    cw().frontDoor.setQuota(undefined);
+    expect(await Promise.all([send(a), send(a), send(a), send(a)])).to.deep.equal(['ok', 'ok', 'ok', 'ok']);
+  });
+
   it('delays a request on demand', async () => {
     const c = client();
     cw().injectFaults({ delayMs: 300 });

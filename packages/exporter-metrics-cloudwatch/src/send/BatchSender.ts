@@ -9,6 +9,7 @@ import { putMetricDataCommand } from './putMetricDataCommand.js';
 import type { RequestSlots } from './RequestSlots.js';
 import { classifyFailure, retryDelay, type FailureKind, type RetryPolicy } from './retryPolicy.js';
 import type { DiscardReason, PendingRequest, RetryBuffer } from './RetryBuffer.js';
+import type { SendRate } from './SendRate.js';
 import type { ServiceHealth } from './ServiceHealth.js';
 
 /** What every sender of an exporter shares: the client, its limits and the state that outlives an export. */
@@ -20,6 +21,8 @@ export interface SenderDeps {
   /** How many workers a sender runs (at most the slots' size). */
   concurrency: number;
   health: ServiceHealth;
+  /** The pace kept after throttling, shared by every export. */
+  rate: SendRate;
   buffer: RetryBuffer;
   retry: RetryPolicy;
   /** Whether a request that may have been stored (no answer) is sent again: at least once, rather than at most. */
@@ -186,9 +189,11 @@ export class BatchSender {
         continue;
       }
       try {
-        await this.send(item);
+        await this.send(item, probe);
       } catch (err) {
-        // Never expected; the request must not be lost for it.
+        // Never expected; the request must not be lost for it. This export stops: going on would take the same
+        // request again at once, and a fault that lasts would spin without ever yielding to the event loop.
+        this.stopped = true;
         this.keep(item);
         report('error', 'unexpected error while sending', err);
       } finally {
@@ -205,14 +210,16 @@ export class BatchSender {
     return this.queue.shift();
   }
 
-  private async send(item: Item): Promise<void> {
+  private async send(item: Item, probing: boolean): Promise<void> {
     const { deps } = this;
     const { counters, abortSignal: signal } = this.run;
+    if (!(await this.paced(probing))) return this.keep(item);
     if (!(await deps.slots.acquire(signal))) return this.keep(item);
     try {
       for (let attempt = 1; ; attempt++) {
         if (attempt === 1) counters.requests++;
         else counters.retries++;
+        const sentAt = Date.now();
         try {
           await deps.client.send(
             putMetricDataCommand(deps.client, deps.namespace, item.batch, counters, deps.onEntityFailure),
@@ -223,8 +230,10 @@ export class BatchSender {
           counters.datumsExported += item.batch.count;
           if (item.resent) counters.resentRequests++;
           this.isolation.settled(item);
+          deps.rate.landed(Date.now() - sentAt);
           if (deps.health.down) {
             deps.health.markUp();
+            deps.rate.recovered();
             // Back up: the other workers may go again.
             for (let i = 1; i < deps.concurrency; i++) this.wake();
           }
@@ -232,17 +241,40 @@ export class BatchSender {
         } catch (err) {
           const kind = classifyFailure(err, signal.aborted);
           if (kind === 'invalid') return this.isolation.refused(item, err);
+          if (kind === 'throttled') {
+            counters.throttledRequests++;
+            deps.rate.throttled(sentAt, probing);
+          }
           if (this.failedFor(kind, item, err)) return;
           if (signal.aborted || attempt >= deps.retry.maxAttempts) return this.giveUpForNow(item, err);
           const delay = retryDelay(deps.retry, attempt, kind);
           // Never wait past the deadline: the request is better off in the buffer than aborted mid-wait.
           if (Date.now() + delay >= this.run.deadline) return this.giveUpForNow(item, err);
           if (!(await sleep(delay, signal))) return this.giveUpForNow(item, err);
+          if (!(await this.paced(probing))) return this.giveUpForNow(item, err);
         }
       }
     } finally {
       deps.slots.release();
     }
+  }
+
+  /**
+   * Waits for the pace kept after throttling (see SendRate); false, and this export sends nothing more, when the
+   * wait would pass the deadline or the export is brought to an end: what is left waits in the buffer. A probe,
+   * one request at a time with backoff while CloudWatch is down, goes unpaced: pacing it would only stretch
+   * exports through an outage.
+   */
+  private async paced(probing: boolean): Promise<boolean> {
+    if (probing) return true;
+    for (;;) {
+      const wait = this.deps.rate.claim(this.run.deadline);
+      if (wait === 0) return true;
+      if (wait === undefined || !(await sleep(wait, this.run.abortSignal))) break;
+    }
+    // (before keeping: a worker that found the sender going would take the next request at once, and so on)
+    this.stopped = true;
+    return false;
   }
 
   /** Handles failures that end a request's attempts at once; true if it did. */
@@ -275,6 +307,7 @@ export class BatchSender {
     const error = toError(err);
     this.run.counters.failedRequests++;
     this.lastError = error;
+    if (!this.deps.health.down) this.deps.rate.wentDown();
     this.deps.health.markDown(error);
     this.stopped = true;
     this.keep(item);

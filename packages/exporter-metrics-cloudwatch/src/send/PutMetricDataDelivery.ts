@@ -14,6 +14,7 @@ import { describeError } from './isInvalidRequestError.js';
 import { speaksJson10 } from './putMetricDataCommand.js';
 import { RequestSlots } from './RequestSlots.js';
 import { newDiscards, RetryBuffer, type DiscardReason, type PendingRequest } from './RetryBuffer.js';
+import { SendRate } from './SendRate.js';
 import { ServiceHealth } from './ServiceHealth.js';
 
 /** What the PutMetricData path needs of the exporter's options. */
@@ -63,6 +64,7 @@ export class PutMetricDataDelivery implements Delivery {
       slots: new RequestSlots(options.concurrency),
       concurrency: options.concurrency,
       health: this.health,
+      rate: new SendRate(),
       buffer: this.buffer,
       retry: options.retry,
       resendUnknownOutcome: options.resendUnknownOutcome,

@@ -20,6 +20,11 @@ export interface ExporterStats {
   failedRequests: number;
   /** Extra attempts within an export (throttling, 5xx, dropped connections). */
   retries: number;
+  /**
+   * Attempts CloudWatch answered with throttling. Once throttled, the exporter paces its requests (see
+   * docs/delivery.md), so that a fleet sharing one account's quota converges to it.
+   */
+  throttledRequests: number;
   /** Extra requests made to isolate datums CloudWatch refused. */
   isolationRequests: number;
   /** Request bodies before compression (every attempt counted). */
@@ -94,6 +99,7 @@ export function newCounters(): StatsCounters {
     emfBytes: 0,
     resentRequests: 0,
     unknownOutcomes: 0,
+    throttledRequests: 0,
     entityFailures: 0,
     entityFallbacks: 0,
   };

@@ -11,6 +11,7 @@ import { packDatums } from '../../src/pack/packDatums';
 import { BatchSender, type SendRun, type SenderDeps } from '../../src/send/BatchSender';
 import { RequestSlots } from '../../src/send/RequestSlots';
 import { RetryBuffer, type DiscardReason } from '../../src/send/RetryBuffer';
+import { SendRate } from '../../src/send/SendRate';
 import { ServiceHealth } from '../../src/send/ServiceHealth';
 import { DropReporter } from '../../src/stats/DropReporter';
 import { newCounters } from '../../src/stats/ExporterStats';
@@ -81,6 +82,7 @@ function sender(
     resendUnknownOutcome = true,
     buffer = new RetryBuffer({ maxBytes: 1e7, maxAgeMillis: 3600_000 }, () => {}),
     health = new ServiceHealth(),
+    rate = new SendRate(),
   } = {},
 ) {
   const abort = new AbortController();
@@ -92,6 +94,7 @@ function sender(
     slots: new RequestSlots(concurrency),
     concurrency,
     health,
+    rate,
     buffer,
     retry: { maxAttempts: 3, baseDelayMillis: 1, throttlingFactor: 2, maxDelayMillis: 5 },
     resendUnknownOutcome,
@@ -142,6 +145,34 @@ describe('BatchSender (fake transport)', () => {
       expect(ctx.counters).to.include({ requests: 2, retries: 2, datumsExported: 6 });
     });
   }
+
+  it('after throttling, paces its requests: what cannot start before the deadline is kept, CloudWatch not taken down', async () => {
+    let throttles = 2;
+    const { t, client } = fakeTransport(() => (throttles-- > 0 ? 'throttled' : 'ok'));
+    const { s, ctx, close, buffer, health } = sender(client, { concurrency: 2, deadlineMs: 2500 });
+    for (const b of batches(10, 1)) s.push(b);
+    const outcome = await close();
+    expect(ctx.counters.throttledRequests).to.equal(2);
+    // two requests a second went out when throttled: one a second from then on, within 2.5 s
+    expect(t.landed.length, 'requests that landed within the deadline').to.be.within(1, 4);
+    expect(outcome.kept + t.landed.length).to.equal(10);
+    expect(buffer.requests).to.equal(outcome.kept);
+    expect(health.down, 'pacing is not an outage').to.equal(false);
+  });
+
+  it('an unexpected fault while sending ends the export and keeps the request, rather than spinning on it', async () => {
+    const { t, client } = fakeTransport(() => 'ok');
+    const rate = new SendRate();
+    rate.claim = () => {
+      throw new Error('unexpected');
+    };
+    const { s, close, buffer } = sender(client, { rate });
+    for (const b of batches(3, 1)) s.push(b);
+    const outcome = await close();
+    expect(t.sent).to.have.length(0);
+    expect(outcome.kept).to.equal(3);
+    expect(buffer.requests).to.equal(3);
+  });
 
   it('keeps what outlasts its attempts, marks CloudWatch down, and sends nothing more this export', async () => {
     const { t, client } = fakeTransport(() => 'unavailable');

@@ -213,7 +213,7 @@ export class BatchSender {
   private async send(item: Item, probing: boolean): Promise<void> {
     const { deps } = this;
     const { counters, abortSignal: signal } = this.run;
-    if (!(await this.paced(probing))) return this.keep(item);
+    if (!(await this.paced(probing, item.resent))) return this.keep(item);
     if (!(await deps.slots.acquire(signal))) return this.keep(item);
     try {
       for (let attempt = 1; ; attempt++) {
@@ -251,7 +251,7 @@ export class BatchSender {
           // Never wait past the deadline: the request is better off in the buffer than aborted mid-wait.
           if (Date.now() + delay >= this.run.deadline) return this.giveUpForNow(item, err);
           if (!(await sleep(delay, signal))) return this.giveUpForNow(item, err);
-          if (!(await this.paced(probing))) return this.giveUpForNow(item, err);
+          if (!(await this.paced(probing, item.resent))) return this.giveUpForNow(item, err);
         }
       }
     } finally {
@@ -265,10 +265,10 @@ export class BatchSender {
    * one request at a time with backoff while CloudWatch is down, goes unpaced: pacing it would only stretch
    * exports through an outage.
    */
-  private async paced(probing: boolean): Promise<boolean> {
+  private async paced(probing: boolean, backlog: boolean): Promise<boolean> {
     if (probing) return true;
     for (;;) {
-      const wait = this.deps.rate.claim(this.run.deadline);
+      const wait = this.deps.rate.claim(this.run.deadline, backlog);
       if (wait === 0) return true;
       if (wait === undefined || !(await sleep(wait, this.run.abortSignal))) break;
     }

@@ -21,8 +21,10 @@ const QUIET_MS = 60_000;
  *   last decrease do not count). A probe's throttling, while CloudWatch is taken to be down, says the service is
  *   still down, not that we sent too fast: it does not count.
  * - Each request that lands raises the rate a little, while the pace binds.
- * - After an outage: half the rate sent before it, doubled with each request that lands (slow start, never above
- *   twice what went out over the last second), until throttled.
+ * - After an outage: the retry buffer's requests go at half the rate sent before it, doubled with each request
+ *   that lands (slow start, never above twice what went out over the last second), until throttled. New requests
+ *   go unpaced meanwhile: they are what the exporter sends when healthy (a Lambda invocation's flush must not
+ *   wait on the backlog), and the backlog is what would storm the quota.
  * - Unpaced again after a quiet minute.
  *
  * The AWS SDK's adaptive retry mode does something similar inside one client, but its waits cannot be aborted
@@ -58,11 +60,11 @@ export class SendRate {
    * Claims a start now and answers 0, or answers how long to wait before asking again (ms) — nothing is reserved
    * ahead, so that a rate raised meanwhile counts at once — or undefined when the next start would leave too
    * little time before `deadline` (epoch ms) for the request to land: a request cut off in flight has an unknown
-   * outcome, and sending it again may store it twice.
+   * outcome, and sending it again may store it twice. `backlog`: the request was kept from an earlier export.
    */
-  claim(deadline: number): number | undefined {
+  claim(deadline: number, backlog = true): number | undefined {
     const now = this.now();
-    if (this.requestsPerSecond === Infinity) {
+    if (this.requestsPerSecond === Infinity || (this.slowStart && !backlog)) {
       this.noteStart(now);
       return 0;
     }

@@ -116,6 +116,20 @@ describe('SendRate', () => {
     expect(r.requestsPerSecond, 'a quiet minute after recovery: unpaced').to.equal(Infinity);
   });
 
+  it("after an outage paces only the retry buffer's requests; once throttled, every request", () => {
+    const r = rate();
+    for (let i = 0; i < 2; i++) r.claim(Infinity);
+    r.wentDown();
+    now += 10_000;
+    r.recovered(); // 1 a second, slow start
+    expect(r.claim(Infinity, true)).to.equal(0);
+    expect(r.claim(Infinity, true), 'the next kept request waits').to.equal(1000);
+    expect(r.claim(Infinity, false), 'a new request does not').to.equal(0);
+    expect(r.claim(Infinity, false)).to.equal(0);
+    r.throttled(now, false);
+    expect(r.claim(Infinity, false), 'throttled: new requests are paced too').to.be.above(0);
+  });
+
   it('goes unpaced again after a minute without throttling', () => {
     const r = rate();
     r.claim(Infinity);

@@ -211,6 +211,7 @@ describe('the documentation', () => {
         'aggregationSelector',
         'emfStream',
         'output',
+        'otlpEndpoint',
       ]);
       for (const [name, cell] of rows.map((r) => [unquote(r[0]!), r[1]!] as const)) {
         if (inWords.has(name)) continue;
@@ -256,6 +257,7 @@ describe('the documentation', () => {
         OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY: `\`${DEFAULT_CONCURRENCY}\``,
         OTEL_EXPORTER_CLOUDWATCH_ENTITY: '`off`',
         OTEL_EXPORTER_CLOUDWATCH_OUTPUT: `\`${DEFAULT_OUTPUT}\``,
+        OTEL_EXPORTER_CLOUDWATCH_OTLP_ENDPOINT: 'none',
         OTEL_METRIC_EXPORT_INTERVAL: `\`${DEFAULT_EXPORT_INTERVAL_MS}\``,
         OTEL_METRIC_EXPORT_TIMEOUT: `\`${DEFAULT_TIMEOUT_MS}\``,
         OTEL_LOG_LEVEL: 'none',

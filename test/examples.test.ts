@@ -205,6 +205,25 @@ describe('the demo (npm run demo)', function () {
     expect(output).to.match(/EMF: [\d.]+ KiB of log per export, no request/);
   });
 
+  it("--output otlp: the same service through CloudWatch's OTLP endpoint (local), every request counted, no PutMetricData", async function () {
+    await needsMoto(this);
+    const { code, output } = await run(
+      'examples/demo/demo.ts',
+      ['--output', 'otlp', '--seconds', '3', '--interval', '1'],
+      {},
+    );
+    expect(code, output).to.equal(0);
+    const n = (s: string) => Number(s.replace(/,/g, ''));
+    const http = output.match(/HTTP requests: ([\d,]+) served; CloudWatch holds ([\d,]+)/)!;
+    expect(http, output).to.not.equal(null);
+    expect(n(http[1]!)).to.be.above(0);
+    expect(n(http[2]!), 'the latest cumulative counts, added up').to.equal(n(http[1]!));
+    expect(output).to.match(/http\.server\.request\.duration +exponentialHistogram, cumulative +\d+ +\d+/);
+    expect(output).to.match(/exports: \d+ → [\d,]+ OTLP requests? \(0 retries, 0 failed\) carrying [\d,]+ data points/);
+    expect(output).to.contain('PutMetricData requests: 0; front-door violations: 0');
+    expect(output).to.match(/ served · after 1 export: [1-9][\d,]* data points in 1 OTLP request, 0 failed$/m);
+  });
+
   it('heads a table too wide for the terminal with numbered dimension columns and a legend of their names', () => {
     const series = (method: string, status: string): SeriesReport => ({
       metric: 'http.server.request.duration',

@@ -30,6 +30,7 @@ const PROGRAMS: Array<{ name: string; matches: (code: string) => boolean }> = [
   { name: 'usage (by hand)', matches: (c) => c.includes("namespace: 'MyService'") && c.includes('beforeExit') },
   { name: 'metric rules', matches: (c) => c.includes('metricRules') },
   { name: 'views', matches: (c) => c.includes('createAllowListAttributesProcessor') },
+  { name: 'dual-write', matches: (c) => c.includes("output: 'otlp'") },
 ];
 
 interface Snippet {
@@ -109,6 +110,7 @@ describe('the documentation snippets (READMEs and docs/*.md)', function () {
       `${DOCS}/cost-control.md:program`,
       `${DOCS}/lambda.md:examples/lambda/handler.mts`,
       `${DOCS}/lambda.md:examples/lambda/handler.mts`,
+      `${DOCS}/otlp.md:program`,
       `${DOCS}/troubleshooting.md:examples/node-sdk/index.ts`,
     ]);
   });
@@ -196,6 +198,25 @@ describe('the documentation snippets (READMEs and docs/*.md)', function () {
       '[{"Name":"http.route","Value":"/cart"}]',
       '[{"Name":"http.route","Value":"/pay"}]',
     ]);
+  });
+
+  it('the dual-write program (otlp.md) sends the same counts both ways: deltas by PutMetricData, totals by OTLP', async () => {
+    await runSnippet("output: 'otlp'");
+    const byMethod = (pairs: Array<[string, number]>) =>
+      Object.fromEntries(pairs.sort(([a], [b]) => a.localeCompare(b)));
+    const datums = landed().filter((d) => d.MetricName === 'orders');
+    expect(
+      byMethod(datums.map((d) => [d.Dimensions!.find((x) => x.Name === 'payment.method')!.Value!, d.Value!])),
+    ).to.deep.equal({ card: 3, voucher: 1 });
+    const points = cw()
+      .otlpPoints()
+      .filter((p) => p.metric === 'orders');
+    expect(points.map((p) => p.temporality)).to.deep.equal(['cumulative', 'cumulative']);
+    expect(byMethod(points.map((p) => [String(p.attributes['payment.method']), p.value!]))).to.deep.equal({
+      card: 3,
+      voucher: 1,
+    });
+    expect(points[0]!.resource['service.name']).to.equal('checkout');
   });
 
   it('the views program (cost-control.md) keeps user.id out of the dimensions', async () => {

@@ -7,9 +7,10 @@
  *   npm run demo -- --seconds 60          # longer
  *   npm run demo -- --aws                 # real CloudWatch: your AWS credentials and region, as the SDK finds them
  *   npm run demo -- --output emf          # EMF lines instead of requests, read by the local CloudWatch's extractor
+ *   npm run demo -- --output otlp         # OTLP to the local stand-in of CloudWatch's OTLP endpoint
  */
 import { CloudWatchClient, GetMetricStatisticsCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
-import { LocalCloudWatch, MotoUnavailableError } from '@otel-cloudwatch/local-cloudwatch';
+import { LocalCloudWatch, MotoUnavailableError, type OtlpPoint } from '@otel-cloudwatch/local-cloudwatch';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ import { barChart, htmlReport, logBins, tables, type Bar } from './render';
 
 interface Args {
   aws: boolean;
-  output: 'putMetricData' | 'emf';
+  output: 'putMetricData' | 'emf' | 'otlp';
   seconds: number;
   interval: number;
   report: string;
@@ -40,14 +41,16 @@ function parseArgs(argv: string[]): Args {
     if (a === '--aws') args.aws = true;
     else if (a === '--output') {
       const output = argv[++i];
-      if (output !== 'emf' && output !== 'putMetricData') throw new Error('--output takes emf or putMetricData');
+      if (output !== 'emf' && output !== 'putMetricData' && output !== 'otlp') {
+        throw new Error('--output takes putMetricData, emf or otlp');
+      }
       args.output = output;
     } else if (a === '--seconds') args.seconds = Number(argv[++i]);
     else if (a === '--interval') args.interval = Number(argv[++i]);
     else if (a === '--report') args.report = resolve(argv[++i] ?? args.report);
     else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: npm run demo -- [--aws] [--output emf|putMetricData] [--seconds N] [--interval N] [--report FILE]',
+        'usage: npm run demo -- [--aws] [--output putMetricData|emf|otlp] [--seconds N] [--interval N] [--report FILE]',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
@@ -56,6 +59,10 @@ function parseArgs(argv: string[]): Args {
   if (args.aws && args.output === 'emf') {
     // Only CloudWatch Logs reads EMF (Lambda, ECS's awslogs): from a terminal, the lines would go nowhere.
     throw new Error('--output emf runs against the local CloudWatch only (its EMF extractor plays CloudWatch Logs)');
+  }
+  if (args.aws && args.output === 'otlp') {
+    // What the OTLP endpoint stores is read back with PromQL, which the demo does not speak.
+    throw new Error('--output otlp runs against the local CloudWatch only (its OTLP stand-in reads the points back)');
   }
   return args;
 }
@@ -117,9 +124,11 @@ async function main(): Promise<number> {
   // With EMF, the lines go to the local CloudWatch's extractor, as a Lambda's stdout goes to CloudWatch Logs.
   const extractor = local && args.output === 'emf' ? local.emfExtractor() : undefined;
   const emf = extractor !== undefined;
+  const requestName = args.output === 'otlp' ? 'OTLP' : 'PutMetricData';
   const exporter = new CloudWatchMetricExporter({
     namespace,
     ...(extractor ? { output: 'emf' as const, emfStream: extractor } : {}),
+    ...(args.output === 'otlp' ? { output: 'otlp' as const } : {}),
     resourceDimensions: ['service.name'],
     // High resolution, so a short demo can show one bar per export interval.
     storageResolution: 1,
@@ -141,10 +150,10 @@ async function main(): Promise<number> {
       exportsDone === 0
         ? 'no export finished yet'
         : `after ${count(exportsDone, 'export')}${shuttingDown ? ' (last at shutdown)' : ''}: ` +
-          `${count(totals.datumsExported, 'datum')} in ` +
+          `${count(totals.datumsExported, args.output === 'otlp' ? 'data point' : 'datum')} in ` +
           (emf
             ? count(totals.emfDocuments, 'EMF document')
-            : `${count(totals.requests, 'PutMetricData request')}, ${totals.failedRequests} failed`);
+            : `${count(totals.requests, `${requestName} request`)}, ${totals.failedRequests} failed`);
     return `  ${elapsed.toFixed(1).padStart(5)} s ▕${bar}▏ ${count(served, 'request')} served · ${after}`;
   };
   // getStats() counts an export as soon as it starts, before its datums go out ("1 export · 0 datums"), so the
@@ -199,6 +208,16 @@ async function main(): Promise<number> {
     if (tty) process.stdout.write('\r\x1b[K');
   }
   endPhase('final export at shutdown');
+  if (args.output === 'otlp') {
+    const ok = otlpReport(local!, exporter, served);
+    await local?.stop();
+    endPhase('reading back and clean-up');
+    console.log(
+      `\n  Took ${(tenths(phases[phases.length - 1]!.end) / 10).toFixed(1)} s in all (from the process start): ` +
+        `${phases.map((p, i) => `${phaseSecs(i)} ${p.name}`).join(', ')}\n`,
+    );
+    return ok ? 0 : 1;
+  }
 
   const client = local ? local.client() : new CloudWatchClient({});
   const published = local
@@ -393,6 +412,51 @@ main().then(
     await local?.stop();
   },
 );
+
+/**
+ * What the local OTLP endpoint stored, read back point by point: per metric, its series and the latest cumulative
+ * value (or count and sum); then the requests served against the count CloudWatch holds, and the exporter's totals.
+ * True when every request served was counted and nothing was refused or failed.
+ */
+function otlpReport(cw: LocalCloudWatch, exporter: CloudWatchMetricExporter, served: number): boolean {
+  const points = cw.otlpPoints();
+  // The latest point of each series (metric and attributes): cumulative, it holds the total since the start.
+  const latest = new Map<string, OtlpPoint>();
+  for (const p of points) latest.set(`${p.metric} ${JSON.stringify(p.attributes)}`, p);
+  const rows: Array<Array<string | number>> = [['metric', 'type', 'series', 'points stored', 'total (latest)']];
+  for (const metric of [...new Set(points.map((p) => p.metric))].sort()) {
+    const last = [...latest.values()].filter((p) => p.metric === metric);
+    const total = last.reduce((n, p) => n + (p.count ?? p.value ?? 0), 0);
+    const kind = last[0]!.type === 'gauge' ? 'gauge' : `${last[0]!.type}, ${last[0]!.temporality ?? ''}`;
+    rows.push([
+      metric,
+      kind,
+      last.length,
+      points.filter((p) => p.metric === metric).length,
+      last[0]!.type === 'gauge'
+        ? '—'
+        : `${total.toLocaleString('en-US')}${last[0]!.count !== undefined ? ' (count)' : ''}`,
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  console.log("\n━━ What CloudWatch's OTLP endpoint stored (the local stand-in, read back point by point) ━━\n");
+  for (const r of rows) console.log(`  ${r.map((c, i) => String(c).padEnd(widths[i]!)).join('  ')}`);
+  const counted = [...latest.values()]
+    .filter((p) => p.metric === 'http.server.request.duration')
+    .reduce((n, p) => n + (p.count ?? 0), 0);
+  const s = exporter.getStats();
+  const lines = [
+    `HTTP requests: ${served.toLocaleString('en-US')} served; CloudWatch holds ${counted.toLocaleString('en-US')} ` +
+      '(the count of the latest http.server.request.duration point of each series, added up)',
+    `exports: ${s.exports} → ${count(s.requests, 'OTLP request')} (${count(s.retries, 'retry', 'retries')}, ` +
+      `${s.failedRequests} failed) carrying ${count(s.datumsExported, 'data point')}; ` +
+      `${kb(s.uncompressedBytes)} of protobuf → ${kb(s.wireBytes)} on the wire (${s.compressedRequests} gzipped)`,
+    `PutMetricData requests: ${cw.puts.length}; front-door violations: ${cw.violations.length}`,
+  ];
+  console.log('\n━━ The exporter ━━\n');
+  for (const line of lines) console.log(`  • ${line}`);
+  return counted === served && cw.violations.length === 0 && s.failedRequests === 0 && cw.puts.length === 0;
+}
 
 /**
  * What this workload would cost to run, from what the run measured: the series it published (each a custom metric

@@ -9,6 +9,7 @@ import { exportCost, stages } from './exportCost.bench';
 import { table } from './harness';
 import { fleet } from './fleet.bench';
 import { outage } from './outage.bench';
+import { paths } from './paths.bench';
 import { startup } from './startup.bench';
 import { concurrency, eventLoop, memory } from './runtime.bench';
 
@@ -25,6 +26,11 @@ async function main(): Promise<void> {
       'emf',
       'EMF output cost per data point beside a bare JSON.stringify of the same documents; event-loop delay at 10k',
       emfCost,
+    ],
+    [
+      'paths',
+      'PutMetricData, EMF and the OTLP endpoint on the same exports: requests, bytes and time per data point; a month',
+      paths,
     ],
     ['gzip', 'gzip by body size (basis for the 1 KB compression threshold)', () => table(compressionTable())],
     [

@@ -33,3 +33,10 @@ export const MAX_EMF_VALUES = 100;
  * everywhere, and a document of 100 metrics still has room for wide histograms.
  */
 export const MAX_EMF_DOCUMENT_BYTES = 64 * 1024 - 1;
+
+/**
+ * CloudWatch's OTLP metrics endpoint (its documented limits, CloudWatch-OTLPEndpoint.html): data points per
+ * request, summed across every resource, scope and metric; the request's 1 MB counts uncompressed, and is
+ * `maxRequestBytes` here as for PutMetricData.
+ */
+export const MAX_OTLP_POINTS_PER_REQUEST = 1000;

@@ -13,9 +13,10 @@ export interface CloudWatchMetricExporterOptions {
   /**
    * How metrics reach CloudWatch: `'putMetricData'` sends requests to the CloudWatch API; `'emf'` writes Embedded
    * Metric Format documents, one JSON line each, to `emfStream` (stdout), for CloudWatch Logs to extract — in
-   * Lambda, or on ECS with the awslogs driver (see docs/emf.md). The options about requests (`client`,
-   * `clientConfig`, `concurrency`, `maxRequestBytes`, `retry`, `retryBuffer`, `resendUnknownOutcome`, `entity`)
-   * apply to `'putMetricData'` only. Default: `'emf'` in Lambda (its runtime's `AWS_LAMBDA_FUNCTION_NAME` and
+   * Lambda, or on ECS with the awslogs driver (see docs/emf.md); `'otlp'` sends OTLP/HTTP protobuf to CloudWatch's
+   * OTLP endpoint, signed in-process (a preview AWS service; see docs/otlp.md). The options about requests
+   * (`client`, `clientConfig`, `concurrency`, `maxRequestBytes`, `retry`, `retryBuffer`, `resendUnknownOutcome`)
+   * apply to `'putMetricData'` and `'otlp'`; `entity` to `'putMetricData'` only. Default: `'emf'` in Lambda (its runtime's `AWS_LAMBDA_FUNCTION_NAME` and
    * `AWS_EXECUTION_ENV` are set; see docs/lambda.md) unless `client`, `clientConfig` or `entity` is given, else
    * `'putMetricData'`.
    *
@@ -24,6 +25,13 @@ export interface CloudWatchMetricExporterOptions {
    * @beta
    */
   output?: CloudWatchOutput;
+  /**
+   * The URL `output: 'otlp'` posts to. Default: the client's CloudWatch endpoint (from its region, `endpoint` or
+   * `AWS_ENDPOINT_URL_CLOUDWATCH`) with the path `/v1/metrics`, e.g. `https://monitoring.us-east-1.amazonaws.com/v1/metrics`.
+   *
+   * @beta
+   */
+  otlpEndpoint?: string;
   /**
    * Where `output: 'emf'` writes its documents. Default `process.stdout`.
    *
@@ -46,7 +54,10 @@ export interface CloudWatchMetricExporterOptions {
   storageResolution?: 1 | 60;
   /** Resource attribute keys published as dimensions on every metric, in this order. Default: none. */
   resourceDimensions?: string[];
-  /** Temporality per instrument kind. Default: DELTA for Counter, ObservableCounter and Histogram, else CUMULATIVE. */
+  /**
+   * Temporality per instrument kind. Default: DELTA for Counter, ObservableCounter and Histogram, else CUMULATIVE;
+   * with `output: 'otlp'`, CUMULATIVE for all.
+   */
   temporalitySelector?: AggregationTemporalitySelector;
   /**
    * Aggregation per instrument kind. Default: histograms become base-2 exponential histograms of at most 160
@@ -116,6 +127,7 @@ export interface CloudWatchMetricExporterOptions {
 export const EXPORTER_OPTION_KEYS = [
   'namespace',
   'output',
+  'otlpEndpoint',
   'emfStream',
   'clientConfig',
   'client',
@@ -147,7 +159,7 @@ void everyKeyListed;
  *
  * @beta
  */
-export type CloudWatchOutput = 'putMetricData' | 'emf';
+export type CloudWatchOutput = 'putMetricData' | 'emf' | 'otlp';
 
 /** See {@link CloudWatchMetricExporterOptions.entity}. */
 export type EntityOption = false | 'auto' | Entity | ((resourceAttributes: Attributes) => Entity | undefined);
@@ -156,6 +168,7 @@ export type EntityOption = false | 'auto' | Entity | ((resourceAttributes: Attri
 export interface ResolvedOptions {
   namespace: string;
   output: CloudWatchOutput;
+  otlpEndpoint: string | undefined;
   emfStream: EmfStream;
   clientConfig: CloudWatchClientConfig;
   client: CloudWatchClient | undefined;

@@ -31,3 +31,13 @@ export function defaultAggregationSelector(instrumentType: InstrumentType): Aggr
   }
   return { type: AggregationType.DEFAULT };
 }
+
+/**
+ * For CloudWatch's OTLP endpoint: CUMULATIVE for every instrument, OpenTelemetry's default and what AWS's own
+ * examples and the CloudWatch agent send there (queried with PromQL's `rate()` and `increase()`). AWS does not
+ * document delta temporality for the endpoint. A cumulative point lost in transit also costs nothing: the next
+ * one carries the total.
+ */
+export function otlpTemporalitySelector(): AggregationTemporality {
+  return AggregationTemporality.CUMULATIVE;
+}

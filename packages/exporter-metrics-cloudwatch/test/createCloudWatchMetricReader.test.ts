@@ -140,6 +140,15 @@ describe('createCloudWatchMetricReader', () => {
         byDefault: 'putMetricData',
       },
       {
+        variable: 'OTEL_EXPORTER_CLOUDWATCH_OTLP_ENDPOINT',
+        env: 'http://127.0.0.1:4318/v1/metrics',
+        option: { otlpEndpoint: 'https://monitoring.eu-west-1.amazonaws.com/v1/metrics' },
+        read: (r) => r.exporter.otlpEndpoint,
+        fromEnv: 'http://127.0.0.1:4318/v1/metrics',
+        fromOption: 'https://monitoring.eu-west-1.amazonaws.com/v1/metrics',
+        byDefault: undefined,
+      },
+      {
         variable: 'OTEL_EXPORTER_CLOUDWATCH_ENTITY',
         env: 'auto',
         option: { entity: false },

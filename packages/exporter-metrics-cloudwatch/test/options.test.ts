@@ -17,7 +17,12 @@ describe('resolveOptions', () => {
     ['a namespace starting with ":"', { namespace: ':x' }, /":"/],
     ['a non-ASCII namespace', { namespace: 'Sérvice' }, /ASCII/],
     ['a whitespace namespace', { namespace: '   ' }, /ASCII/],
-    ['output "stdout"', { namespace: 'N', output: 'stdout' }, /output must be 'putMetricData' or 'emf'/],
+    ['output "stdout"', { namespace: 'N', output: 'stdout' }, /output must be 'putMetricData', 'emf' or 'otlp'/],
+    [
+      'an otlpEndpoint that is no URL',
+      { namespace: 'N', output: 'otlp', otlpEndpoint: 'localhost:4318' },
+      /otlpEndpoint/,
+    ],
     ['an emfStream without write', { namespace: 'N', output: 'emf', emfStream: {} }, /emfStream must be a writable/],
     ['storageResolution 30', { namespace: 'N', storageResolution: 30 }, /storageResolution/],
     ['resourceDimensions not an array', { namespace: 'N', resourceDimensions: 'service.name' }, /resourceDimensions/],
@@ -104,6 +109,17 @@ describe('resolveOptions', () => {
     expect(t(InstrumentType.UP_DOWN_COUNTER)).to.equal(AggregationTemporality.CUMULATIVE);
     expect(t(InstrumentType.OBSERVABLE_UP_DOWN_COUNTER)).to.equal(AggregationTemporality.CUMULATIVE);
     expect(t(InstrumentType.GAUGE)).to.equal(AggregationTemporality.CUMULATIVE);
+  });
+
+  it("with output 'otlp', chooses CUMULATIVE for every instrument (what the OTLP endpoint is documented with)", () => {
+    const r = resolveOptions({ namespace: 'N', output: 'otlp' });
+    for (const i of Object.values(InstrumentType)) {
+      expect(r.temporalitySelector(i), i).to.equal(AggregationTemporality.CUMULATIVE);
+    }
+    expect(r.otlpEndpoint).to.equal(undefined);
+    expect(
+      resolveOptions({ namespace: 'N', output: 'otlp', otlpEndpoint: 'http://127.0.0.1:4318/v1/metrics' }).otlpEndpoint,
+    ).to.equal('http://127.0.0.1:4318/v1/metrics');
   });
 
   it('chooses exponential histograms for histograms and the default elsewhere', () => {

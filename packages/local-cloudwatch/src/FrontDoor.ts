@@ -1,12 +1,20 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { decodeOtlpMetrics, OtlpDecodeError } from './decodeOtlpMetrics';
+import { exportResponse, otlpFormatOf, statusResponse } from './encodeOtlpAnswer';
+import type { OtlpMetricsRequest } from './OtlpMetricsRequest';
+import { otlpPointsOf, withoutRejectedPoints, type OtlpPoint } from './otlpPoints';
 import { checkEntities, validatePutMetricData, type EntityProblem, type Violation } from './validatePutMetricData';
+import { OTLP_LIMITS, otlpSizeViolation, validateOtlpMetrics } from './validateOtlpMetrics';
 import { verifySigV4, type Credentials } from './verifySigV4';
 
 /** One request as the front door saw it. */
 export interface RecordedRequest {
-  /** The operation named by X-Amz-Target (e.g. `PutMetricData`), or `unknown`. */
+  /**
+   * The operation named by X-Amz-Target (e.g. `PutMetricData`), `OtlpMetrics` for a POST to OTLP_METRICS_PATH, or
+   * `unknown`.
+   */
   operation: string;
   /** Body bytes as received on the wire. */
   wireBytes: number;
@@ -14,12 +22,14 @@ export interface RecordedRequest {
   decodedBytes: number;
   /** The Content-Encoding header as received, if any. */
   contentEncoding: string | undefined;
+  /** The Content-Type header as received, if any. */
+  contentType?: string;
   gzip: boolean;
   /** The SDK's attempt number (`amz-sdk-request: attempt=N`), 1 when absent. */
   attempt: number;
   /** When its body had arrived (epoch ms, with a fraction). */
   receivedAt: number;
-  /** The decoded JSON input. */
+  /** The decoded JSON input (OtlpMetrics: the decoded OtlpMetricsRequest, before any point was rejected). */
   input: unknown;
   /** The HTTP status answered (0 when the connection was dropped on purpose). */
   status: number;
@@ -40,7 +50,7 @@ export interface RecordedRequest {
 
 /** A fault to inject into the next request that matches it. */
 export interface Fault {
-  /** Only requests for this operation match (default: PutMetricData). */
+  /** Only requests for this operation match (default: PutMetricData; `OtlpMetrics` for the OTLP endpoint). */
   operation?: string;
   /** Wait this long before doing anything else. */
   delayMs?: number;
@@ -57,6 +67,8 @@ export interface Fault {
   status?: number;
   code?: string;
   message?: string;
+  /** With `status`: a `Retry-After` header of this many seconds (OTLP clients wait that long before retrying). */
+  retryAfterSeconds?: number;
 }
 
 /** An account's PutMetricData quota: a token bucket shared by every client of the front door. */
@@ -76,16 +88,24 @@ export interface FrontDoorOptions {
 }
 
 const TARGET_PREFIX = 'GraniteServiceVersion20100801.';
+/** The service name every request to CloudWatch is signed for, its OTLP endpoint's included. */
+const SIGNING_SERVICE = 'monitoring';
+
+/** What the EMF extractor's client adds to its user agent, so that its requests are told from the client's. */
+export const EXTRACTOR_USER_AGENT = 'local-cloudwatch-emf-extractor';
 
 /**
  * The front door's own read endpoint (GET, unsigned, loopback like the rest): the PutMetricData requests moto
  * stored, as accepted. moto keeps every value but gives them back only aggregated (and merges series, see
  * README.md), so `local-cloudwatch read` computes statistics and percentiles from these.
  */
-/** What the EMF extractor's client adds to its user agent, so that its requests are told from the client's. */
-export const EXTRACTOR_USER_AGENT = 'local-cloudwatch-emf-extractor';
-
 export const STORED_PATH = '/local-cloudwatch/stored';
+
+/** CloudWatch's OTLP metrics endpoint (POST, OTLP/HTTP protobuf or JSON), on the host of its API. */
+export const OTLP_METRICS_PATH = '/v1/metrics';
+
+/** The front door's read endpoint for the OTLP endpoint (GET, unsigned): `{ points: OtlpPoint[] }`, bytes as base64. */
+export const OTLP_STORED_PATH = '/local-cloudwatch/otlp';
 
 /** A PutMetricData request moto answered with success, as the front door accepted it. */
 export interface StoredPut {
@@ -97,6 +117,15 @@ export interface StoredPut {
   input: unknown;
 }
 
+/** An OTLP metrics request the front door accepted and stored (without the points a test had it reject). */
+export interface StoredOtlp {
+  /** When its body had arrived (epoch ms). */
+  receivedAt: number;
+  /** The region of its signature's credential scope. */
+  region: string;
+  request: OtlpMetricsRequest;
+}
+
 /**
  * The strict front door: a loopback HTTP server in front of moto that checks signatures over the exact bytes
  * received, undoes gzip (moto's server mode would decode it twice), refuses what CloudWatch refuses, records
@@ -106,6 +135,8 @@ export class FrontDoor {
   readonly requests: RecordedRequest[] = [];
   /** The PutMetricData requests moto stored (answered 2xx), in order; served at STORED_PATH. */
   readonly stored: StoredPut[] = [];
+  /** The OTLP metrics requests accepted (answered 200), in order; their points are served at OTLP_STORED_PATH. */
+  readonly otlpStored: StoredOtlp[] = [];
   private readonly faults: Fault[] = [];
   private outage: Fault | undefined;
   private inProgress = 0;
@@ -114,6 +145,7 @@ export class FrontDoor {
   private refusal: ((datum: Record<string, unknown>) => string | undefined) | undefined;
   private entityRefusal: ((entity: Record<string, unknown>) => EntityProblem['failure'] | undefined) | undefined;
   private requestRefusal: ((input: Record<string, unknown>) => string | undefined) | undefined;
+  private otlpRejection: ((point: OtlpPoint, metricName: string) => string | undefined) | undefined;
   private quota: { rate: number; burst: number; tokens: number; at: number } | undefined;
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
@@ -124,9 +156,15 @@ export class FrontDoor {
   /** Starts listening on a free loopback port. */
   async start(port = 0): Promise<void> {
     const server = createServer((req, res) => {
-      if (req.method === 'GET' && (req.url ?? '').split('?')[0] === STORED_PATH) {
+      const path = (req.url ?? '').split('?')[0];
+      if (req.method === 'GET' && (path === STORED_PATH || path === OTLP_STORED_PATH)) {
         req.resume();
-        const body = JSON.stringify({ stored: this.stored });
+        const body =
+          path === STORED_PATH
+            ? JSON.stringify({ stored: this.stored })
+            : JSON.stringify({ points: this.otlpPoints() }, (_key, value: unknown) =>
+                value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value,
+              );
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
         res.end(body);
         return;
@@ -197,6 +235,20 @@ export class FrontDoor {
   }
 
   /**
+   * Has the OTLP endpoint reject the data points for which `why` returns a message, as a partial success: they are
+   * not stored, and the answer (still 200) carries `partial_success { rejected_data_points, error_message }` (the
+   * distinct messages, joined with '; '). The other points of the request are stored. Not counted as violations.
+   */
+  rejectOtlpPoints(why: ((point: OtlpPoint, metricName: string) => string | undefined) | undefined): void {
+    this.otlpRejection = why;
+  }
+
+  /** Every data point the OTLP endpoint stored, flattened, in the order received. */
+  otlpPoints(): OtlpPoint[] {
+    return this.otlpStored.flatMap((s) => otlpPointsOf(s.request));
+  }
+
+  /**
    * Throttles PutMetricData as CloudWatch does past an account's quota (HTTP 400 `Throttling`, "Rate exceeded"):
    * each request takes a token from one bucket shared by every client, and a request that finds it empty is
    * answered so and stored not. Undefined lifts the quota. The EMF extractor's requests are not counted (CloudWatch
@@ -208,10 +260,12 @@ export class FrontDoor {
     this.quota = { rate: quota.requestsPerSecond, burst, tokens: burst, at: performance.now() };
   }
 
-  /** Forgets recorded requests (stored ones too), pending faults and datum refusals. */
+  /** Forgets recorded requests (stored ones too, OTLP's included), pending faults, refusals and rejections. */
   clear(): void {
     this.requests.length = 0;
     this.stored.length = 0;
+    this.otlpStored.length = 0;
+    this.otlpRejection = undefined;
     this.faults.length = 0;
     this.outage = undefined;
     this.maxInProgress = this.inProgress;
@@ -289,8 +343,10 @@ export class FrontDoor {
     const signature = verifySigV4(
       { method: req.method ?? 'GET', url: req.url ?? '/', headers, body: raw },
       this.options.credentials,
+      { service: SIGNING_SERVICE },
     );
     if (!signature.ok) return this.answerError(res, record, 403, signature.code, signature.message);
+    if (record.operation === 'OtlpMetrics') return this.handleOtlp(raw, headers, record, req, res, fault);
     let body = this.decode(raw, record, res);
     if (body === undefined) return;
     record.decodedBytes = body.length;
@@ -315,11 +371,17 @@ export class FrontDoor {
     }
     const target = headers['x-amz-target'] ?? '';
     const encoding = headers['content-encoding'];
+    const otlp = req.method === 'POST' && (req.url ?? '').split('?')[0] === OTLP_METRICS_PATH;
     const record: RecordedRequest = {
-      operation: target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : 'unknown',
+      operation: otlp
+        ? 'OtlpMetrics'
+        : target.startsWith(TARGET_PREFIX)
+          ? target.slice(TARGET_PREFIX.length)
+          : 'unknown',
       wireBytes: raw.length,
       decodedBytes: raw.length,
       contentEncoding: encoding,
+      contentType: headers['content-type'],
       gzip: (encoding ?? '').includes('gzip'),
       attempt: Number(/attempt=(\d+)/.exec(headers['amz-sdk-request'] ?? '')?.[1] ?? 1),
       receivedAt: performance.timeOrigin + performance.now(),
@@ -344,12 +406,15 @@ export class FrontDoor {
       return true;
     }
     if (fault.status) {
+      const retryAfter: Record<string, string> = {};
+      if (fault.retryAfterSeconds !== undefined) retryAfter['retry-after'] = String(fault.retryAfterSeconds);
       this.answerError(
         res,
         record,
         fault.status,
         fault.code ?? 'ServiceUnavailable',
         fault.message ?? 'Injected fault',
+        retryAfter,
       );
       return true;
     }
@@ -358,18 +423,8 @@ export class FrontDoor {
 
   /** The body with its Content-Encoding undone, last applied first; undefined once it answered an error. */
   private decode(raw: Buffer, record: RecordedRequest, res: ServerResponse): Buffer | undefined {
-    if (!record.contentEncoding) return raw;
-    const layers = record.contentEncoding
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean);
-    let body = raw;
     try {
-      for (const layer of layers.reverse()) {
-        if (layer === 'gzip') body = gunzipSync(body);
-        else if (layer !== 'identity') throw new Error(`unsupported Content-Encoding ${layer}`);
-      }
-      return body;
+      return undoContentEncoding(raw, record.contentEncoding);
     } catch (err) {
       this.answerError(res, record, 400, 'InvalidParameterValue', `Cannot decode the request body: ${String(err)}`);
       return undefined;
@@ -421,6 +476,76 @@ export class FrontDoor {
       return undefined;
     }
     return Array.isArray(entities['EntityMetricData']) ? withEntityDatumsInline(entities) : body;
+  }
+
+  /**
+   * The OTLP endpoint, once the signature is checked: Content-Encoding undone (1 MB at most), the body decoded by
+   * its Content-Type, the rules applied, the points a test rejects taken out, the rest stored, and the answer an
+   * ExportMetricsServiceResponse in the request's encoding. Every refusal is a violation.
+   */
+  private handleOtlp(
+    raw: Buffer,
+    headers: Record<string, string>,
+    record: RecordedRequest,
+    req: IncomingMessage,
+    res: ServerResponse,
+    fault: Fault | undefined,
+  ): void {
+    const refuse = (violation: Violation) => {
+      record.violation = violation;
+      this.answerError(res, record, violation.status, violation.code, violation.message);
+    };
+    let body: Buffer;
+    try {
+      body = undoContentEncoding(raw, record.contentEncoding, OTLP_LIMITS.maxRequestBytes + 1);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+        return refuse(otlpSizeViolation(OTLP_LIMITS.maxRequestBytes + 1)!);
+      }
+      return refuse({
+        status: 400,
+        code: 'SerializationException',
+        message: `Cannot decode the request body: ${String(err)}`,
+      });
+    }
+    record.decodedBytes = body.length;
+    const tooLarge = otlpSizeViolation(body.length);
+    if (tooLarge) return refuse(tooLarge);
+    const format = otlpFormatOf(record.contentType);
+    if (!format) {
+      return refuse({
+        status: 415,
+        code: 'UnsupportedMediaType',
+        message: `Content-Type ${record.contentType ?? '(none)'}: only application/x-protobuf and application/json.`,
+      });
+    }
+    let request: OtlpMetricsRequest;
+    try {
+      request = decodeOtlpMetrics(body, format);
+    } catch (err) {
+      if (!(err instanceof OtlpDecodeError)) throw err;
+      return refuse({ status: 400, code: 'SerializationException', message: err.message });
+    }
+    record.input = request;
+    const violation = validateOtlpMetrics(request);
+    if (violation) return refuse(violation);
+    const { kept, rejected, messages } = this.otlpRejection
+      ? withoutRejectedPoints(request, this.otlpRejection)
+      : { kept: request, rejected: 0, messages: [] };
+    this.otlpStored.push({ receivedAt: record.receivedAt, region: regionOf(headers), request: kept });
+    record.status = 200;
+    if (fault?.dropAfterStoring) {
+      record.status = 0;
+      req.socket.destroy();
+      return;
+    }
+    const answer = exportResponse(format, rejected, messages.join('; '));
+    res.writeHead(200, {
+      'content-type': answer.contentType,
+      'content-length': String(answer.body.length),
+      'x-amzn-requestid': `front-door-${this.requests.length}`,
+    });
+    res.end(answer.body);
   }
 
   /** Resolves when the client closes the connection (or the front door stops). */
@@ -506,16 +631,45 @@ export class FrontDoor {
     status: number,
     code: string,
     message: string,
+    headers: Record<string, string> = {},
   ): void {
     record.status = status;
     record.errorCode = code;
-    this.sendError(res, status, code, message);
+    if (record.operation === 'OtlpMetrics') this.sendOtlpError(res, record, status, code, message, headers);
+    else this.sendError(res, status, code, message, headers);
+  }
+
+  /** Answers an OTLP request's error: a google.rpc.Status in the request's encoding (JSON when it has none). */
+  private sendOtlpError(
+    res: ServerResponse,
+    record: RecordedRequest,
+    status: number,
+    code: string,
+    message: string,
+    headers: Record<string, string>,
+  ): void {
+    const answer = statusResponse(otlpFormatOf(record.contentType) ?? 'json', status, message);
+    res.writeHead(status, {
+      ...headers,
+      'content-type': answer.contentType,
+      'x-amzn-errortype': code,
+      'x-amzn-requestid': `front-door-${this.requests.length}`,
+      'content-length': String(answer.body.length),
+    });
+    res.end(answer.body);
   }
 
   /** Answers an error the way CloudWatch's JSON 1.0 endpoint does, including the query-compatible header. */
-  private sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  private sendError(
+    res: ServerResponse,
+    status: number,
+    code: string,
+    message: string,
+    headers: Record<string, string> = {},
+  ): void {
     const body = JSON.stringify({ __type: `com.amazonaws.cloudwatch#${code}`, message });
     res.writeHead(status, {
+      ...headers,
       'content-type': 'application/x-amz-json-1.0',
       'x-amzn-query-error': `${code};${status >= 500 ? 'Receiver' : 'Sender'}`,
       'x-amzn-requestid': `front-door-${this.requests.length}`,
@@ -523,6 +677,24 @@ export class FrontDoor {
     });
     res.end(body);
   }
+}
+
+/**
+ * A body with its Content-Encoding undone, last applied first. Throws on an encoding it does not know, a body that is
+ * not what it says, or (with `maxBytes`) a body that decompresses past maxBytes (code ERR_BUFFER_TOO_LARGE).
+ */
+function undoContentEncoding(raw: Buffer, contentEncoding: string | undefined, maxBytes?: number): Buffer {
+  if (!contentEncoding) return raw;
+  const layers = contentEncoding
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  let body = raw;
+  for (const layer of layers.reverse()) {
+    if (layer === 'gzip') body = gunzipSync(body, maxBytes === undefined ? {} : { maxOutputLength: maxBytes });
+    else if (layer !== 'identity') throw new Error(`unsupported Content-Encoding ${layer}`);
+  }
+  return body;
 }
 
 /** The region named by a SigV4 Authorization header's credential scope (`Credential=AKID/date/region/…`). */

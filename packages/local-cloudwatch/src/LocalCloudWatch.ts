@@ -1,7 +1,8 @@
 import { CloudWatchClient, type CloudWatchClientConfig } from '@aws-sdk/client-cloudwatch';
 import { EmfExtractor } from './EmfExtractor';
-import { EXTRACTOR_USER_AGENT, FrontDoor, type Fault, type RecordedRequest } from './FrontDoor';
+import { EXTRACTOR_USER_AGENT, FrontDoor, OTLP_METRICS_PATH, type Fault, type RecordedRequest } from './FrontDoor';
 import { MotoServer } from './MotoServer';
+import type { OtlpPoint } from './otlpPoints';
 import type { Credentials } from './verifySigV4';
 
 /** The test credentials the front door accepts. They open nothing outside this machine. */
@@ -47,6 +48,11 @@ export class LocalCloudWatch {
     return this.frontDoor.endpoint;
   }
 
+  /** The URL of the OTLP metrics endpoint (CloudWatch's `https://monitoring.<region>.amazonaws.com/v1/metrics`). */
+  get otlpEndpoint(): string {
+    return `${this.frontDoor.endpoint}${OTLP_METRICS_PATH}`;
+  }
+
   /** Client configuration that reaches this CloudWatch (region, endpoint, test credentials). */
   clientConfig(extra: CloudWatchClientConfig = {}): CloudWatchClientConfig {
     return { region: LOCAL_REGION, endpoint: this.endpoint, credentials: LOCAL_CREDENTIALS, ...extra };
@@ -68,6 +74,16 @@ export class LocalCloudWatch {
   /** PutMetricData requests only, from clients under test (not the EMF extractor's). */
   get puts(): RecordedRequest[] {
     return this.frontDoor.requests.filter((r) => r.operation === 'PutMetricData' && !r.extracted);
+  }
+
+  /** The requests to the OTLP metrics endpoint, accepted or not. */
+  get otlpRequests(): RecordedRequest[] {
+    return this.frontDoor.requests.filter((r) => r.operation === 'OtlpMetrics');
+  }
+
+  /** Every data point the OTLP endpoint stored, flattened (see OtlpPoint), in the order received. */
+  otlpPoints(): OtlpPoint[] {
+    return this.frontDoor.otlpPoints();
   }
 
   /** The PutMetricData requests of EMF extractors: what they stored of the documents they read. */

@@ -5,6 +5,7 @@
  */
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
+import { OTLP_STORED_PATH } from './FrontDoor';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, LocalCloudWatch } from './LocalCloudWatch';
 import { formatRead, readLocalCloudWatch, type ReadOptions } from './readCommand';
 
@@ -136,7 +137,8 @@ async function serve(port: number | undefined): Promise<void> {
   console.log(`  export AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId}`);
   console.log(`  export AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey}`);
   console.log(`  export AWS_REGION=${LOCAL_REGION}\n`);
-  console.log(`Read back what it stores:  npm run local-cloudwatch -- read --endpoint ${cw.endpoint}\n`);
+  console.log(`Read back what it stores:  npm run local-cloudwatch -- read --endpoint ${cw.endpoint}`);
+  console.log(`OTLP metrics endpoint:     ${cw.otlpEndpoint} (points stored: GET ${cw.endpoint}${OTLP_STORED_PATH})\n`);
   console.log("Every request is checked against CloudWatch's rules; refusals are printed here. Ctrl-C stops it.");
   let seen = 0;
   const report = setInterval(() => {

@@ -2,13 +2,36 @@ export { LocalCloudWatch, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalCloudWatchO
 export {
   FrontDoor,
   STORED_PATH,
+  OTLP_METRICS_PATH,
+  OTLP_STORED_PATH,
   EXTRACTOR_USER_AGENT,
   type Fault,
   type Quota,
   type FrontDoorOptions,
   type RecordedRequest,
   type StoredPut,
+  type StoredOtlp,
 } from './FrontDoor';
+export { decodeOtlpMetrics, OtlpDecodeError, type OtlpFormat } from './decodeOtlpMetrics';
+export { OTLP_LIMITS, validateOtlpMetrics } from './validateOtlpMetrics';
+export { otlpPointsOf, type OtlpPoint } from './otlpPoints';
+export type {
+  OtlpMetricsRequest,
+  OtlpResourceMetrics,
+  OtlpScopeMetrics,
+  OtlpMetric,
+  OtlpMetricType,
+  OtlpTemporality,
+  OtlpDataPoint,
+  OtlpNumberPoint,
+  OtlpHistogramPoint,
+  OtlpExponentialHistogramPoint,
+  OtlpSummaryPoint,
+  OtlpBuckets,
+  OtlpExemplar,
+  OtlpAttributes,
+  OtlpValue,
+} from './OtlpMetricsRequest';
 export { MotoServer } from './MotoServer';
 export { MOTO_VERSION, MotoUnavailableError, motoCommand, type ProvisionOptions } from './provisionMoto';
 export {
@@ -17,7 +40,13 @@ export {
   type Violation,
   type ValidationOptions,
 } from './validatePutMetricData';
-export { verifySigV4, type Credentials, type ReceivedRequest, type SignatureCheck } from './verifySigV4';
+export {
+  verifySigV4,
+  type Credentials,
+  type ReceivedRequest,
+  type SignatureCheck,
+  type VerifyOptions,
+} from './verifySigV4';
 export {
   readStatistics,
   readMany,

@@ -23,6 +23,14 @@ export interface ReceivedRequest {
 
 export type SignatureCheck = { ok: true } | { ok: false; code: string; message: string };
 
+export interface VerifyOptions {
+  /**
+   * The service name the credential scope must name (CloudWatch: `monitoring`, for its API and its OTLP endpoint
+   * alike). Default: any.
+   */
+  service?: string;
+}
+
 const AUTH_RE = /^AWS4-HMAC-SHA256 Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/;
 
 function rfc3986(s: string): string {
@@ -57,7 +65,11 @@ const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256'
 const sha256Hex = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 
 /** Verifies an `AWS4-HMAC-SHA256` Authorization header against the request bytes and known credentials. */
-export function verifySigV4(req: ReceivedRequest, credentials: Credentials): SignatureCheck {
+export function verifySigV4(
+  req: ReceivedRequest,
+  credentials: Credentials,
+  options: VerifyOptions = {},
+): SignatureCheck {
   const auth = req.headers['authorization'];
   if (!auth)
     return { ok: false, code: 'MissingAuthenticationToken', message: 'Request is missing Authentication Token' };
@@ -74,6 +86,13 @@ export function verifySigV4(req: ReceivedRequest, credentials: Credentials): Sig
   }
   if (!date || !region || !service || terminator !== 'aws4_request') {
     return { ok: false, code: 'IncompleteSignature', message: 'The credential scope is not valid.' };
+  }
+  if (options.service !== undefined && service !== options.service) {
+    return {
+      ok: false,
+      code: 'SignatureDoesNotMatch',
+      message: `Credential should be scoped to correct service: '${options.service}'.`,
+    };
   }
   const amzDate = req.headers['x-amz-date'];
   if (!amzDate || !amzDate.startsWith(date)) {

@@ -1,6 +1,8 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { expect } from 'chai';
+import { LOCAL_CREDENTIALS } from '../src';
 import { verifySigV4, type ReceivedRequest } from '../src/verifySigV4';
+import { signOtlp } from './otlpClient';
 
 /** A request body's bytes. The SDK's JSON bodies are Uint8Arrays with string methods: `Buffer.from(body)` would read
  *  them as text (and the SDK warns when it does). */
@@ -78,5 +80,20 @@ describe('verifySigV4', () => {
     const req = await signedRequest();
     delete req.headers['authorization'];
     expect(verifySigV4(req, credentials)).to.include({ code: 'MissingAuthenticationToken' });
+  });
+
+  it("checks the credential scope's service when told which: the SDK signs CloudWatch for monitoring", async () => {
+    expect(verifySigV4(await signedRequest(), credentials, { service: 'monitoring' })).to.deep.equal({ ok: true });
+  });
+
+  it('refuses a signature that is right but scoped to another service, naming the expected one', async () => {
+    const signed = await signOtlp('http://127.0.0.1:9/v1/metrics', Buffer.from('{}'), { json: true, service: 'logs' });
+    const req: ReceivedRequest = { method: 'POST', url: signed.path, headers: signed.headers, body: signed.body };
+    expect(verifySigV4(req, LOCAL_CREDENTIALS), 'a valid signature for logs').to.deep.equal({ ok: true });
+    expect(verifySigV4(req, LOCAL_CREDENTIALS, { service: 'monitoring' })).to.deep.equal({
+      ok: false,
+      code: 'SignatureDoesNotMatch',
+      message: "Credential should be scoped to correct service: 'monitoring'.",
+    });
   });
 });

@@ -17,7 +17,8 @@ export interface EnvConfig {
 export const ENV_VARIABLES = {
   OTEL_EXPORTER_CLOUDWATCH_NAMESPACE: 'CloudWatch namespace (required by the register entry)',
   OTEL_EXPORTER_CLOUDWATCH_OUTPUT:
-    'putMetricData (default) or emf: EMF documents on stdout, for CloudWatch Logs to extract',
+    "putMetricData (default), emf (EMF documents on stdout) or otlp (CloudWatch's OTLP endpoint, preview)",
+  OTEL_EXPORTER_CLOUDWATCH_OTLP_ENDPOINT: "the URL otlp posts to (default: CloudWatch's endpoint + /v1/metrics)",
   OTEL_EXPORTER_CLOUDWATCH_RESOURCE_DIMENSIONS: 'comma-separated resource attribute keys published as dimensions',
   OTEL_EXPORTER_CLOUDWATCH_STORAGE_RESOLUTION: '1 or 60 (default 60)',
   OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY: 'requests in flight, 1–64 (default 4)',
@@ -64,7 +65,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     const lower = output.toLowerCase();
     if (lower === 'emf') exporter.output = 'emf';
     else if (lower === 'putmetricdata') exporter.output = 'putMetricData';
-    else throw new EnvConfigError('OTEL_EXPORTER_CLOUDWATCH_OUTPUT', 'must be putMetricData or emf', output);
+    else if (lower === 'otlp') exporter.output = 'otlp';
+    else throw new EnvConfigError('OTEL_EXPORTER_CLOUDWATCH_OUTPUT', 'must be putMetricData, emf or otlp', output);
+  }
+  const otlpEndpoint = env['OTEL_EXPORTER_CLOUDWATCH_OTLP_ENDPOINT']?.trim();
+  if (otlpEndpoint) {
+    if (!/^https?:\/\/[^/\s]/i.test(otlpEndpoint)) {
+      throw new EnvConfigError('OTEL_EXPORTER_CLOUDWATCH_OTLP_ENDPOINT', 'must be an http or https URL', otlpEndpoint);
+    }
+    exporter.otlpEndpoint = otlpEndpoint;
   }
   const dims = env['OTEL_EXPORTER_CLOUDWATCH_RESOURCE_DIMENSIONS'];
   if (dims !== undefined && dims.trim() !== '') {

@@ -21,7 +21,7 @@ import { checkEntity, entityFromResource, maxEntityBytes } from '../entity/resou
 import { MAX_NAMESPACE_LENGTH } from '../limits.js';
 import type { CloudWatchMetricExporterOptions, CloudWatchOutput, EntityOption, ResolvedOptions } from '../options.js';
 import { validateMetricRules } from '../rules/metricRules.js';
-import { defaultAggregationSelector, defaultTemporalitySelector } from '../selectors.js';
+import { defaultAggregationSelector, defaultTemporalitySelector, otlpTemporalitySelector } from '../selectors.js';
 import type { RetryBufferLimits } from '../send/RetryBuffer.js';
 import type { RetryPolicy } from '../send/retryPolicy.js';
 
@@ -67,8 +67,12 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
   const nsProblem = namespaceProblem(ns);
   if (nsProblem !== undefined) throw new RangeError(`CloudWatchMetricExporter: namespace ${nsProblem}`);
   const output = options.output ?? defaultOutput(options);
-  if (output !== 'putMetricData' && output !== 'emf') {
-    throw new RangeError("CloudWatchMetricExporter: output must be 'putMetricData' or 'emf'");
+  if (output !== 'putMetricData' && output !== 'emf' && output !== 'otlp') {
+    throw new RangeError("CloudWatchMetricExporter: output must be 'putMetricData', 'emf' or 'otlp'");
+  }
+  const otlpEndpoint = options.otlpEndpoint;
+  if (otlpEndpoint !== undefined && !isHttpUrl(otlpEndpoint)) {
+    throw new TypeError('CloudWatchMetricExporter: otlpEndpoint must be an http or https URL');
   }
   const emfStream = options.emfStream ?? process.stdout;
   if (emfStream === null || typeof emfStream !== 'object' || typeof emfStream.write !== 'function') {
@@ -118,6 +122,7 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
   return {
     namespace: ns as string,
     output,
+    otlpEndpoint,
     emfStream,
     clientConfig: {
       requestMinCompressionSizeBytes: DEFAULT_MIN_COMPRESSION_BYTES,
@@ -127,7 +132,8 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
     client: options.client,
     storageResolution,
     resourceDimensions: [...new Set(resourceDimensions)],
-    temporalitySelector: options.temporalitySelector ?? defaultTemporalitySelector,
+    temporalitySelector:
+      options.temporalitySelector ?? (output === 'otlp' ? otlpTemporalitySelector : defaultTemporalitySelector),
     aggregationSelector: options.aggregationSelector ?? defaultAggregationSelector,
     deltaStateTtlMillis,
     concurrency,
@@ -140,6 +146,16 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
     seriesWarningThreshold: threshold,
     entity: resolveEntity(options.entity, maxRequestBytes),
   };
+}
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 function resolveEntity(entity: EntityOption | undefined, maxRequestBytes: number): ResolvedOptions['entity'] {

@@ -1,12 +1,16 @@
 import type { Entity } from '@aws-sdk/client-cloudwatch';
+import type { InstrumentationScope } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import type { MetricData } from '@opentelemetry/sdk-metrics';
 import type { DiscardReason } from '../send/RetryBuffer.js';
 import type { StatsCounters } from '../stats/ExporterStats.js';
 import type { TranslatedDatum } from '../translate/TranslatedDatum.js';
 
 /**
- * The seam at the end of the pipeline: "deliver this export's datums to CloudWatch". Translation and metric rules
- * come before it and are the same whatever the path; each CloudWatch path (PutMetricData today; EMF on stdout and
- * the OTLP endpoint next) is one implementation, which owns how the data is packed, sent, retried and kept.
+ * The seam at the end of the pipeline: "deliver this export to CloudWatch". Metric rules come before it and are the
+ * same whatever the path; so is translation into CloudWatch datums, for the paths that take datums (PutMetricData,
+ * EMF on stdout). The OTLP endpoint takes OpenTelemetry's own data model: its runs take metrics, untranslated.
+ * Each path is one implementation, which owns how the data is packed, sent, retried and kept.
  */
 export interface Delivery {
   /** The most values (and counts) one datum may carry on this path: translation splits distributions to fit. */
@@ -32,12 +36,19 @@ export interface DeliveryRunOptions {
   createdAt: number;
   /** The entity of the export's resource, when entities are on. */
   entity: Entity | undefined;
+  /** The export's resource. */
+  resource: Resource;
 }
 
 /** One export's delivery: datums go in as they are translated, so that sending overlaps translating. */
 export interface DeliveryRun {
   /** Takes one datum; a plain function, so that translation may call it on its own (it runs for every point). */
   readonly add: (datum: TranslatedDatum) => void;
+  /**
+   * On a path that takes OpenTelemetry's data model (the OTLP endpoint): takes each metric as its rule publishes
+   * it, untranslated, and `add` is never called.
+   */
+  readonly addMetric?: (scope: InstrumentationScope, metric: MetricData) => void;
   /** No more datums: sends (or keeps) what is queued, by the run's deadline (rejecting only on a bug of ours). */
   finish(): Promise<DeliveryResult>;
 }

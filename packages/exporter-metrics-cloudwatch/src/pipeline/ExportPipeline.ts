@@ -5,6 +5,7 @@ import { noteEmfExporter } from '../emf/emfInUse.js';
 import { EntityOfResource } from '../entity/EntityOfResource.js';
 import { maxEntityBytes } from '../entity/resourceEntity.js';
 import type { ResolvedOptions } from '../options.js';
+import { OtlpDelivery } from '../otlp/OtlpDelivery.js';
 import { MetricRuleMatcher } from '../rules/metricRules.js';
 import { PutMetricDataDelivery } from '../send/PutMetricDataDelivery.js';
 import { DropReporter } from '../stats/DropReporter.js';
@@ -54,12 +55,14 @@ export class ExportPipeline {
     this.delivery =
       options.output === 'emf'
         ? new EmfDelivery(options.namespace, options.emfStream, this.drops)
-        : new PutMetricDataDelivery(
-            resolved,
-            this.drops,
-            (failure, entity) => this.entities?.failed(failure, entity),
-            (error) => this.entitiesRefused(error),
-          );
+        : options.output === 'otlp'
+          ? new OtlpDelivery(resolved, this.drops)
+          : new PutMetricDataDelivery(
+              resolved,
+              this.drops,
+              (failure, entity) => this.entities?.failed(failure, entity),
+              (error) => this.entitiesRefused(error),
+            );
   }
 
   /** Takes one export from translation to delivery, within the exporter's timeout; throws why it failed. */
@@ -73,6 +76,7 @@ export class ExportPipeline {
       deadline,
       createdAt: started,
       entity: this.entitiesOff ? undefined : this.entities?.of(metrics.resource),
+      resource: metrics.resource,
     });
     let result;
     try {
@@ -90,6 +94,7 @@ export class ExportPipeline {
         rules: this.rules,
         // The delivery's own function: no extra call per datum.
         add: delivering.add,
+        addMetric: delivering.addMetric,
         deadline,
       });
       this.deltas.endExport(started);
@@ -99,10 +104,11 @@ export class ExportPipeline {
     this.seriesLastExport = series.count;
     this.warnOfSeries(series.count);
     const c = result.counters;
+    const unit = this.options.output === 'otlp' ? 'points' : 'datums';
     const delivered =
       this.options.output === 'emf'
         ? `${c.datumsExported} datums in ${c.emfDocuments} EMF documents (${c.emfBytes} bytes)`
-        : `${c.datumsExported} datums in ${c.requests} requests (${c.retries} retries, ` +
+        : `${c.datumsExported} ${unit} in ${c.requests} requests (${c.retries} retries, ` +
           `${c.resentRequests} from the retry buffer), ${c.uncompressedBytes} bytes → ${c.wireBytes} on the wire, ` +
           `${result.kept} kept for later, ${this.delivery.stats().retryBuffer.requests} in the retry buffer`;
     report(

@@ -1,3 +1,4 @@
+import type { InstrumentationScope } from '@opentelemetry/core';
 import type { MetricData, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { applyRule, type RuleJob } from '../rules/applyRule.js';
 import type { MetricRuleMatcher } from '../rules/metricRules.js';
@@ -18,6 +19,8 @@ export interface ExportWalk {
   rules: MetricRuleMatcher;
   /** Takes each datum as it is made (packing, which sends full requests at once). */
   add: (datum: TranslatedDatum) => void;
+  /** When given, takes each metric as its rule publishes it, instead of its datums (see DeliveryRun.addMetric). */
+  addMetric?: (scope: InstrumentationScope, metric: MetricData) => void;
   /** When the export must be over (epoch ms). */
   deadline: number;
 }
@@ -31,7 +34,7 @@ export interface ExportWalk {
  * @returns the number of points `drop` rules left out
  */
 export async function walkExport(metrics: ResourceMetrics, job: ExportWalk): Promise<number> {
-  const { ctx, rules, add, deadline } = job;
+  const { ctx, rules, add, addMetric, deadline } = job;
   const drops = ctx.drops;
   let resourceDimensions: ReturnType<typeof toResourceDimensions> = [];
   try {
@@ -67,6 +70,10 @@ export async function walkExport(metrics: ResourceMetrics, job: ExportWalk): Pro
         continue;
       }
       const { metric } = ruled;
+      if (addMetric) {
+        addMetric(sm.scope, metric);
+        continue;
+      }
       const c = ruled.storageResolution ? { ...ctx, storageResolution: ruled.storageResolution } : ctx;
       const points = pointCount(metric);
       for (let i = 0; i < points || i === 0; i += SLICE_POINTS) {

@@ -1,21 +1,20 @@
-import type { CloudWatchClient, Entity } from '@aws-sdk/client-cloudwatch';
 import { toError } from '../util/describeThrown.js';
 import { Isolation, type IsolatedRequest } from './Isolation.js';
 import { report } from '../util/report.js';
 import type { StatsCounters } from '../stats/ExporterStats.js';
 import type { Batch } from '../pack/Batch.js';
 import type { DropReporter } from '../stats/DropReporter.js';
-import { putMetricDataCommand } from './putMetricDataCommand.js';
 import type { RequestSlots } from './RequestSlots.js';
-import { classifyFailure, retryDelay, type FailureKind, type RetryPolicy } from './retryPolicy.js';
+import type { RequestTransport } from './RequestTransport.js';
+import { retryDelay, type FailureKind, type RetryPolicy } from './retryPolicy.js';
 import type { DiscardReason, PendingRequest, RetryBuffer } from './RetryBuffer.js';
 import type { SendRate } from './SendRate.js';
 import type { ServiceHealth } from './ServiceHealth.js';
 
-/** What every sender of an exporter shares: the client, its limits and the state that outlives an export. */
+/** What every sender of an exporter shares: the transport, its limits and the state that outlives an export. */
 export interface SenderDeps {
-  client: CloudWatchClient;
-  namespace: string;
+  /** How a request reaches the endpoint (PutMetricData, or the OTLP endpoint). */
+  transport: RequestTransport;
   /** Requests in flight at once, shared with every other export. */
   slots: RequestSlots;
   /** How many workers a sender runs (at most the slots' size). */
@@ -23,6 +22,12 @@ export interface SenderDeps {
   health: ServiceHealth;
   /** The pace kept after throttling, shared by every export. */
   rate: SendRate;
+  /**
+   * New requests never start before the kept ones, not even while only the backlog is paced (see SendRate): where
+   * the endpoint may refuse a point older than one it already stored for the same series (the OTLP endpoint's
+   * cumulative points).
+   */
+  inOrder?: boolean;
   buffer: RetryBuffer;
   retry: RetryPolicy;
   /** Whether a request that may have been stored (no answer) is sent again: at least once, rather than at most. */
@@ -30,8 +35,6 @@ export interface SenderDeps {
   /** Extra requests allowed, per export, to isolate datums CloudWatch refuses. */
   isolationBudget: number;
   drops: DropReporter;
-  /** Told what CloudWatch found wrong with a request's entity (it stored the datums without it). */
-  onEntityFailure?: (failure: string, entity: Entity | undefined) => void;
   /** CloudWatch refused requests for their envelope's optional members (the entity): they go without from now on. */
   onEnvelopeRefused?: (error: Error) => void;
   /** Gives up a request for good (counted and reported by the exporter). */
@@ -213,7 +216,7 @@ export class BatchSender {
   private async send(item: Item, probing: boolean): Promise<void> {
     const { deps } = this;
     const { counters, abortSignal: signal } = this.run;
-    if (!(await this.paced(probing, item.resent))) return this.keep(item);
+    if (!(await this.paced(probing, item.resent || deps.inOrder === true))) return this.keep(item);
     if (!(await deps.slots.acquire(signal))) return this.keep(item);
     try {
       for (let attempt = 1; ; attempt++) {
@@ -221,13 +224,8 @@ export class BatchSender {
         else counters.retries++;
         const sentAt = Date.now();
         try {
-          await deps.client.send(
-            putMetricDataCommand(deps.client, deps.namespace, item.batch, counters, deps.onEntityFailure),
-            {
-              abortSignal: signal,
-            },
-          );
-          counters.datumsExported += item.batch.count;
+          const rejected = await deps.transport.send(item.batch, signal, counters);
+          counters.datumsExported += item.batch.count - (rejected ?? 0);
           if (item.resent) counters.resentRequests++;
           this.isolation.settled(item);
           deps.rate.landed(Date.now() - sentAt);
@@ -239,7 +237,7 @@ export class BatchSender {
           }
           return;
         } catch (err) {
-          const kind = classifyFailure(err, signal.aborted);
+          const kind = deps.transport.classify(err, signal.aborted);
           if (kind === 'invalid') return this.isolation.refused(item, err);
           if (kind === 'throttled') {
             counters.throttledRequests++;
@@ -247,11 +245,13 @@ export class BatchSender {
           }
           if (this.failedFor(kind, item, err)) return;
           if (signal.aborted || attempt >= deps.retry.maxAttempts) return this.giveUpForNow(item, err);
-          const delay = retryDelay(deps.retry, attempt, kind);
+          // The endpoint's own Retry-After, when it gives one, is a floor under the backoff.
+          const delay = Math.max(retryDelay(deps.retry, attempt, kind), deps.transport.retryAfterMillis(err) ?? 0);
           // Never wait past the deadline: the request is better off in the buffer than aborted mid-wait.
           if (Date.now() + delay >= this.run.deadline) return this.giveUpForNow(item, err);
           if (!(await sleep(delay, signal))) return this.giveUpForNow(item, err);
-          if (!(await this.paced(probing, item.resent))) return this.giveUpForNow(item, err);
+          // Paced out of this export: kept for the next, but throttling is not an outage (no probing).
+          if (!(await this.paced(probing, item.resent || deps.inOrder === true))) return this.keepForNow(item, err);
         }
       }
     } finally {
@@ -310,6 +310,13 @@ export class BatchSender {
     if (!this.deps.health.down) this.deps.rate.wentDown();
     this.deps.health.markDown(error);
     this.stopped = true;
+    this.keep(item);
+  }
+
+  /** A request that failed and cannot be tried again in this export, though the endpoint is not down. */
+  private keepForNow(item: Item, err: unknown): void {
+    this.run.counters.failedRequests++;
+    this.lastError = toError(err);
     this.keep(item);
   }
 

@@ -20,6 +20,12 @@ describe('configFromEnv', () => {
     ],
     ['concurrency', { OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY: '8' }, { exporter: { concurrency: 8 } }],
     ['EMF output', { OTEL_EXPORTER_CLOUDWATCH_OUTPUT: ' EMF ' }, { exporter: { output: 'emf' } }],
+    ['OTLP output', { OTEL_EXPORTER_CLOUDWATCH_OUTPUT: 'OTLP' }, { exporter: { output: 'otlp' } }],
+    [
+      'OTLP endpoint',
+      { OTEL_EXPORTER_CLOUDWATCH_OTLP_ENDPOINT: ' https://monitoring.eu-west-1.amazonaws.com/v1/metrics ' },
+      { exporter: { otlpEndpoint: 'https://monitoring.eu-west-1.amazonaws.com/v1/metrics' } },
+    ],
     [
       'PutMetricData output',
       { OTEL_EXPORTER_CLOUDWATCH_OUTPUT: 'putmetricdata' },
@@ -53,7 +59,11 @@ describe('configFromEnv', () => {
     [{ OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY: '4.5' }, /CONCURRENCY="4.5"/],
     [
       { OTEL_EXPORTER_CLOUDWATCH_OUTPUT: 'stdout' },
-      /^OTEL_EXPORTER_CLOUDWATCH_OUTPUT="stdout": must be putMetricData or emf$/,
+      /^OTEL_EXPORTER_CLOUDWATCH_OUTPUT="stdout": must be putMetricData, emf or otlp$/,
+    ],
+    [
+      { OTEL_EXPORTER_CLOUDWATCH_OTLP_ENDPOINT: 'monitoring.us-east-1.amazonaws.com/v1/metrics' },
+      /^OTEL_EXPORTER_CLOUDWATCH_OTLP_ENDPOINT="monitoring.*": must be an http or https URL$/,
     ],
     [{ OTEL_EXPORTER_CLOUDWATCH_ENTITY: 'yes' }, /^OTEL_EXPORTER_CLOUDWATCH_ENTITY="yes": must be auto or off$/],
     [{ OTEL_METRIC_EXPORT_INTERVAL: '1e3' }, /^OTEL_METRIC_EXPORT_INTERVAL="1e3": must be a whole number/],

@@ -2,6 +2,7 @@
  * The EMF delivery against streams that misbehave, without moto: what it counts, how it ends, and that it never
  * takes the process down or waits past the deadline.
  */
+import { emptyResource } from '@opentelemetry/resources';
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
 import { EmfDelivery } from '../../src/emf/EmfDelivery';
@@ -20,7 +21,12 @@ const datums = (n: number, name = 'm') =>
 
 async function deliver(stream: EmfStream, items: TranslatedDatum[], deadlineMs = 2000) {
   const delivery = new EmfDelivery('Test', stream, new DropReporter());
-  const run = delivery.begin({ deadline: Date.now() + deadlineMs, createdAt: Date.now(), entity: undefined });
+  const run = delivery.begin({
+    deadline: Date.now() + deadlineMs,
+    createdAt: Date.now(),
+    entity: undefined,
+    resource: emptyResource(),
+  });
   for (const d of items) run.add(d);
   const started = Date.now();
   const result = await run.finish();

@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import type { Batch } from '../../src/pack/Batch';
 import { packDatums } from '../../src/pack/packDatums';
 import { BatchSender, type SendRun, type SenderDeps } from '../../src/send/BatchSender';
+import { PutMetricDataTransport } from '../../src/send/PutMetricDataTransport';
 import { RequestSlots } from '../../src/send/RequestSlots';
 import { RetryBuffer, type DiscardReason } from '../../src/send/RetryBuffer';
 import { SendRate } from '../../src/send/SendRate';
@@ -89,8 +90,7 @@ function sender(
   const timer = setTimeout(() => abort.abort(), deadlineMs);
   const discarded: Array<[DiscardReason, number]> = [];
   const deps: SenderDeps = {
-    client,
-    namespace: NS,
+    transport: new PutMetricDataTransport(client, NS),
     slots: new RequestSlots(concurrency),
     concurrency,
     health,

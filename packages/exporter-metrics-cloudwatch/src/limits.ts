@@ -40,3 +40,7 @@ export const MAX_EMF_DOCUMENT_BYTES = 64 * 1024 - 1;
  * `maxRequestBytes` here as for PutMetricData.
  */
 export const MAX_OTLP_POINTS_PER_REQUEST = 1000;
+/** Labels a point may carry there: its own attributes, its resource's and its scope's. */
+export const MAX_OTLP_LABELS = 150;
+/** A point's time: at most 14 days back (MAX_PAST_MS, as PutMetricData) and 10 minutes ahead. */
+export const MAX_OTLP_FUTURE_MS = 10 * 60_000;

@@ -126,6 +126,26 @@ describe('CloudWatchMetricExporter through outages (retry buffer, retries, one d
     });
   }
 
+  it('credentials that never come cost the export its deadline, not more; the request is kept and lands later', async () => {
+    let answer: ((c: { accessKeyId: string; secretAccessKey: string }) => void) | undefined;
+    const credentials = cw().clientConfig().credentials as { accessKeyId: string; secretAccessKey: string };
+    const { namespace, exporter: e } = exporter({
+      timeoutMillis: 800,
+      clientConfig: cw().clientConfig({
+        credentials: () => (answer ? Promise.resolve(credentials) : new Promise((resolve) => (answer = resolve))),
+      }),
+    });
+    const started = Date.now();
+    const r = await exportOnce(e, calls(3, 1));
+    expect(Date.now() - started, 'within the deadline and a little').to.be.below(2_000);
+    expect(r.code).to.equal(ExportResultCode.FAILED);
+    expect(e.getStats().retryBuffer.requests).to.equal(1);
+    expect(cw().puts, 'nothing was sent after the deadline').to.have.length(0);
+    answer!(credentials);
+    expect((await exportOnce(e, calls(3, 2))).code).to.equal(ExportResultCode.SUCCESS);
+    expect((await readBack(namespace, 3)).sums).to.deep.equal([3, 3, 3]);
+  });
+
   it('keeps at most retryBuffer.maxBytes: the oldest requests go first, counted and reported once', async () => {
     const warnings: string[] = [];
     diag.setLogger(

@@ -6,7 +6,7 @@ import { exportResponse, otlpFormatOf, statusResponse } from './encodeOtlpAnswer
 import type { OtlpMetricsRequest } from './OtlpMetricsRequest';
 import { otlpPointsOf, withoutRejectedPoints, type OtlpPoint } from './otlpPoints';
 import { checkEntities, validatePutMetricData, type EntityProblem, type Violation } from './validatePutMetricData';
-import { OTLP_LIMITS, otlpSizeViolation, validateOtlpMetrics } from './validateOtlpMetrics';
+import { OTLP_LIMITS, otlpLabelProblem, otlpSizeViolation, validateOtlpMetrics } from './validateOtlpMetrics';
 import { verifySigV4, type Credentials } from './verifySigV4';
 
 /** One request as the front door saw it. */
@@ -529,9 +529,23 @@ export class FrontDoor {
     record.input = request;
     const violation = validateOtlpMetrics(request);
     if (violation) return refuse(violation);
-    const { kept, rejected, messages } = this.otlpRejection
-      ? withoutRejectedPoints(request, this.otlpRejection)
-      : { kept: request, rejected: 0, messages: [] };
+    // Points with too many labels are rejected alone (a partial success), as CloudWatch documents; a test's own
+    // rejections join them.
+    let total = 0;
+    let overLabelled = 0;
+    const { kept, rejected, messages } = withoutRejectedPoints(request, (point, name, labels) => {
+      total++;
+      const problem = otlpLabelProblem(labels);
+      if (problem !== undefined) overLabelled++;
+      return problem ?? this.otlpRejection?.(point, name);
+    });
+    if (total > 0 && overLabelled === total) {
+      return refuse({
+        status: 400,
+        code: 'InvalidParameterValue',
+        message: `Every data point has too many labels: ${messages[0]}.`,
+      });
+    }
     this.otlpStored.push({ receivedAt: record.receivedAt, region: regionOf(headers), request: kept });
     record.status = 200;
     if (fault?.dropAfterStoring) {

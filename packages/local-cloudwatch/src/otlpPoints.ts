@@ -63,7 +63,8 @@ export function otlpPointsOf(request: OtlpMetricsRequest): OtlpPoint[] {
  */
 export function withoutRejectedPoints(
   request: OtlpMetricsRequest,
-  why: (point: OtlpPoint, metricName: string) => string | undefined,
+  /** `labels`: the point's attributes with its resource's and its scope's, as CloudWatch counts labels. */
+  why: (point: OtlpPoint, metricName: string, labels: number) => string | undefined,
 ): { kept: OtlpMetricsRequest; rejected: number; messages: string[] } {
   let rejected = 0;
   const messages = new Set<string>();
@@ -74,7 +75,11 @@ export function withoutRejectedPoints(
         ...sm,
         metrics: sm.metrics.map((metric) => {
           const points = (metric.points as OtlpDataPoint[]).filter((point) => {
-            const message = why(toOtlpPoint(rm.resource.attributes, sm.scope.name, metric, point), metric.name);
+            const labels =
+              Object.keys(rm.resource.attributes).length +
+              Object.keys(sm.scope.attributes).length +
+              Object.keys(point.attributes).length;
+            const message = why(toOtlpPoint(rm.resource.attributes, sm.scope.name, metric, point), metric.name, labels);
             if (message === undefined) return true;
             rejected++;
             messages.add(message);

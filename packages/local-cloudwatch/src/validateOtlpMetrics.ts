@@ -9,10 +9,13 @@ import type { Violation } from './validatePutMetricData';
 
 /**
  * CloudWatch's OTLP metrics endpoint limits, in one place, as its documentation's table gives them
- * (CloudWatch-OTLPEndpoint.html): each answered with 400.
+ * (CloudWatch-OTLPEndpoint.html): each answered with 400, but labels (see otlpLabelProblem).
  */
 export const OTLP_LIMITS = {
-  /** Labels a data point may carry: across its resource's, its scope's and its own attributes. */
+  /**
+   * Labels a data point may carry: across its resource's, its scope's and its own attributes. A point with more
+   * is rejected alone, as a partial success; a request whose points all have more is refused (400).
+   */
   maxAttributesPerPoint: 150,
   /** A request body, uncompressed: 1 MB. */
   maxRequestBytes: 1024 * 1024,
@@ -48,9 +51,7 @@ export function validateOtlpMetrics(request: OtlpMetricsRequest, now: number = D
   const earliest = BigInt(now - OTLP_LIMITS.maxPastMs) * 1_000_000n;
   const latest = BigInt(now + OTLP_LIMITS.maxFutureMs) * 1_000_000n;
   for (const [r, rm] of request.resourceMetrics.entries()) {
-    const resourceAttributes = Object.keys(rm.resource.attributes).length;
     for (const [s, sm] of rm.scopeMetrics.entries()) {
-      const scopeAttributes = Object.keys(sm.scope.attributes).length;
       for (const [m, metric] of sm.metrics.entries()) {
         const at = `resourceMetrics[${r}].scopeMetrics[${s}].metrics[${m}]`;
         if (metric.name === '') {
@@ -59,13 +60,6 @@ export function validateOtlpMetrics(request: OtlpMetricsRequest, now: number = D
         const points: OtlpDataPoint[] = metric.points;
         for (const [p, point] of points.entries()) {
           const where = `${at} ("${metric.name}").${metric.type}.dataPoints[${p}]`;
-          const attributes = Object.keys(point.attributes).length + resourceAttributes + scopeAttributes;
-          if (attributes > OTLP_LIMITS.maxAttributesPerPoint) {
-            return invalid(
-              `${where}: ${attributes} attributes with the resource's and the scope's; the limit is ` +
-                `${OTLP_LIMITS.maxAttributesPerPoint}.`,
-            );
-          }
           const time = BigInt(point.timeUnixNano);
           if (time < earliest || time > latest) {
             return invalid(`${where}: its time is outside the last 14 days and the next 10 minutes.`);
@@ -102,4 +96,11 @@ function sum(values: number[]): number {
   let total = 0;
   for (const v of values) total += v;
   return total;
+}
+
+/** Why the endpoint rejects a point of `labels` labels (its own attributes, its resource's and its scope's), if it does. */
+export function otlpLabelProblem(labels: number): string | undefined {
+  return labels > OTLP_LIMITS.maxAttributesPerPoint
+    ? `${labels} labels with the resource's and the scope's; the limit is ${OTLP_LIMITS.maxAttributesPerPoint}`
+    : undefined;
 }

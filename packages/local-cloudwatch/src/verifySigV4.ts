@@ -29,6 +29,8 @@ export interface VerifyOptions {
    * alike). Default: any.
    */
   service?: string;
+  /** The service's clock (epoch ms), which the signature's time must be within five minutes of. Default: Date.now. */
+  now?: () => number;
 }
 
 const AUTH_RE = /^AWS4-HMAC-SHA256 Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/;
@@ -60,6 +62,9 @@ function canonicalPath(path: string): string {
     .map((segment) => rfc3986(segment))
     .join('/');
 }
+
+/** How far a signature's time may be from the service's. */
+const MAX_SKEW_MS = 5 * 60_000;
 
 const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
 const sha256Hex = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
@@ -97,6 +102,20 @@ export function verifySigV4(
   const amzDate = req.headers['x-amz-date'];
   if (!amzDate || !amzDate.startsWith(date)) {
     return { ok: false, code: 'IncompleteSignature', message: 'X-Amz-Date is missing or outside the scope.' };
+  }
+  // AWS refuses a signature made more than five minutes from its own time (the client corrects its clock from the
+  // answer's Date header and signs again).
+  const signedAt = Date.parse(
+    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:` +
+      `${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+  );
+  const now = options.now?.() ?? Date.now();
+  if (!(Math.abs(signedAt - now) <= MAX_SKEW_MS)) {
+    return {
+      ok: false,
+      code: 'SignatureDoesNotMatch',
+      message: `Signature expired: ${amzDate} is more than 5 minutes from the time of the service.`,
+    };
   }
 
   const payloadHash = sha256Hex(req.body);

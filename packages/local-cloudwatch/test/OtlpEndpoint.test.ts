@@ -289,19 +289,37 @@ describe('the OTLP metrics endpoint (POST /v1/metrics)', function () {
     expect(cw().otlpPoints()).to.deep.equal([]);
   });
 
-  it('takes 150 attributes on a point (its own, its scope’s and its resource’s) and refuses 151 with a violation', async () => {
+  it('takes 150 labels on a point (its own, its scope’s and its resource’s); rejects a point with 151 alone', async () => {
     const attributes = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`a${i}`, i]));
     const at150 = await collect((m) => m.createCounter('wide').add(1, attributes(149)));
     expect((await postOtlp(cw().otlpEndpoint, protobuf(at150))).status).to.equal(200);
-    expect(cw().violations).to.deep.equal([]);
+    expect(cw().otlpPoints()).to.have.length(1);
 
+    // One point over, one fine: a partial success, as CloudWatch documents ("200 if partly invalid").
+    const mixed = await collect((m) => {
+      m.createCounter('wide').add(1, attributes(150));
+      m.createCounter('narrow').add(1);
+    });
+    const partly = await postOtlp(cw().otlpEndpoint, protobuf(mixed), { gzip: true });
+    expect(partly.status).to.equal(200);
+    const answer = otlpMessages.ExportMetricsServiceResponse.decode(partly.body) as unknown as {
+      partialSuccess?: { rejectedDataPoints?: unknown; errorMessage?: string };
+    };
+    expect(Number(answer.partialSuccess?.rejectedDataPoints)).to.equal(1);
+    expect(answer.partialSuccess?.errorMessage).to.contain('151 labels');
+    expect(
+      cw()
+        .otlpPoints()
+        .map((p) => p.metric),
+    ).to.deep.equal(['wide', 'narrow']);
+
+    // Every point over: the request is refused ("400 if all invalid").
     const at151 = await collect((m) => m.createCounter('wide').add(1, attributes(150)));
-    const reply = await postOtlp(cw().otlpEndpoint, protobuf(at151), { gzip: true });
+    const reply = await postOtlp(cw().otlpEndpoint, protobuf(at151));
     expect(reply.status).to.equal(400);
     expect(cw().violations).to.have.length(1);
-    expect(cw().violations[0]!.violation).to.deep.include({ status: 400, code: 'InvalidParameterValue' });
-    expect(cw().violations[0]!.violation!.message).to.contain('151 attributes').and.contain('"wide"');
-    expect(cw().otlpPoints(), 'only the first request').to.have.length(1);
+    expect(cw().violations[0]!.violation!.message).to.contain('151 labels');
+    expect(cw().otlpPoints()).to.have.length(2);
   });
 
   it('refuses more than 1,000 points in a request, and a point outside 14 days past to 10 minutes ahead', async () => {

@@ -54,6 +54,17 @@ describe('verifySigV4', () => {
     expect(verifySigV4(req, credentials)).to.deep.equal({ ok: true });
   });
 
+  it('refuses a signature made more than five minutes from its own clock, either way', async () => {
+    const req = await signedRequest();
+    const at = Date.now();
+    expect(verifySigV4(req, credentials, { now: () => at + 4 * 60_000 })).to.deep.equal({ ok: true });
+    for (const skew of [6 * 60_000, -6 * 60_000]) {
+      const check = verifySigV4(req, credentials, { now: () => at + skew });
+      expect(check).to.include({ ok: false, code: 'SignatureDoesNotMatch' });
+      expect((check as { message: string }).message).to.contain('Signature expired');
+    }
+  });
+
   it('refuses a body changed after signing', async () => {
     const req = await signedRequest();
     req.body = Buffer.from(req.body.toString('utf8').replace('"Value":1', '"Value":2'));

@@ -3,6 +3,7 @@ import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { MetricData } from '@opentelemetry/sdk-metrics';
 import type { DiscardReason } from '../send/RetryBuffer.js';
+import type { SeriesCounter } from '../stats/SeriesCounter.js';
 import type { StatsCounters } from '../stats/ExporterStats.js';
 import type { TranslatedDatum } from '../translate/TranslatedDatum.js';
 
@@ -38,6 +39,8 @@ export interface DeliveryRunOptions {
   entity: Entity | undefined;
   /** The export's resource. */
   resource: Resource;
+  /** Counts the series the export publishes, on a path that takes metrics (translation counts them elsewhere). */
+  series?: SeriesCounter;
 }
 
 /** One export's delivery: datums go in as they are translated, so that sending overlaps translating. */

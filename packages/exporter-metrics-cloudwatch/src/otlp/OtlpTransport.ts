@@ -21,9 +21,14 @@ const OTLP_PATH = 'v1/metrics';
  */
 const UNAVAILABLE = new Set([500, 502, 503, 504]);
 
+/** SigV4 refuses a signature whose time is further than this from the service's. */
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
 /** An answer of the OTLP endpoint other than success. */
 export class OtlpHttpError extends Error {
   override readonly name = 'OtlpHttpError';
+  /** Refused for the client's clock, which was corrected since: worth another attempt. */
+  clockSkewCorrected = false;
   readonly $metadata: { httpStatusCode: number };
   constructor(
     readonly status: number,
@@ -50,6 +55,8 @@ interface Target {
  * unless `endpoint` is given. A partial success counts the points the endpoint rejected.
  */
 export class OtlpTransport implements RequestTransport {
+  readonly requestName = 'OTLP';
+  readonly unit = 'data point';
   private target: Promise<Target> | undefined;
 
   constructor(
@@ -78,25 +85,34 @@ export class OtlpTransport implements RequestTransport {
       port: url.port ? Number(url.port) : undefined,
       method: 'POST',
       path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
       headers,
       body,
     });
-    const signed = await signer.sign(request);
+    // Signed at CloudWatch's time as the client knows it: the SDK corrects the client's clock offset from a
+    // response's Date when a signature is refused for skew, and so does this transport (below).
+    const config = this.client.config;
+    const signed = await signer.sign(request, { signingDate: new Date(Date.now() + (config.systemClockOffset ?? 0)) });
     const { response } = await this.client.config.requestHandler.handle(signed as HttpRequest, { abortSignal });
     const payload = await this.client.config.streamCollector(response.body);
     const status = response.statusCode;
     if (status < 200 || status >= 300) {
-      throw new OtlpHttpError(
+      const error = new OtlpHttpError(
         status,
         errorText(payload, header(response.headers, 'content-type')),
         retryAfter(header(response.headers, 'retry-after')),
       );
+      if (status === 403 || status === 401)
+        error.clockSkewCorrected = this.correctClock(header(response.headers, 'date'));
+      throw error;
     }
     return this.rejectedOf(payload);
   }
 
   classify(err: unknown, aborted: boolean): FailureKind {
     if (err instanceof OtlpHttpError) {
+      // Refused for a clock that was off, now corrected: the next attempt is signed right.
+      if (err.clockSkewCorrected) return 'unavailable';
       if (err.status === 429) return 'throttled';
       if (UNAVAILABLE.has(err.status)) return 'unavailable';
       // 400 (the data), 401/403 (credentials, permission), 404 (no such endpoint in this Region) and any other
@@ -111,6 +127,20 @@ export class OtlpTransport implements RequestTransport {
   }
 
   /** The endpoint, the signer and the compression threshold: resolved once, on first use. */
+  /**
+   * After a refused signature: when the answer's Date is more than five minutes from the client's idea of
+   * CloudWatch's time, takes it as the client's clock offset (as the SDK does for its own requests); true if so.
+   */
+  private correctClock(date: string | undefined): boolean {
+    const serverTime = date === undefined ? NaN : Date.parse(date);
+    if (Number.isNaN(serverTime)) return false;
+    const config = this.client.config;
+    const offset = serverTime - Date.now();
+    if (Math.abs(offset - (config.systemClockOffset ?? 0)) <= MAX_CLOCK_SKEW_MS) return false;
+    config.systemClockOffset = offset;
+    return true;
+  }
+
   private resolve(): Promise<Target> {
     this.target ??= this.resolveTarget();
     // A failure (no region yet, say) is not kept: the next attempt resolves again.

@@ -77,6 +77,7 @@ export class ExportPipeline {
       createdAt: started,
       entity: this.entitiesOff ? undefined : this.entities?.of(metrics.resource),
       resource: metrics.resource,
+      series,
     });
     let result;
     try {

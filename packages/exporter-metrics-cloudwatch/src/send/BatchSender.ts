@@ -70,6 +70,36 @@ interface Item extends IsolatedRequest {
   resent: boolean;
 }
 
+/** The longest a worker waiting on the pace sleeps before asking again (see BatchSender.waitForPace). */
+const PACE_RECHECK_MS = 50;
+
+/**
+ * The attempt's own outcome, or an AbortError once `signal` aborts: a step that ignores the signal (a credentials
+ * provider that never answers) must not hold the export past its deadline. The SDK's HTTP handler does not start
+ * a request whose signal has aborted, so nothing is sent after this gives up.
+ */
+function untilAborted<T>(attempt: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) attempt.catch(() => {});
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      attempt.catch(() => {});
+      reject(Object.assign(new Error('the export reached its deadline'), { name: 'AbortError' }));
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    attempt.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
 /** Waits `ms`, unless `signal` aborts first: resolves whether the whole wait passed. */
 function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
@@ -110,6 +140,9 @@ export class BatchSender {
   private keptDatums = 0;
   private discardedDatums = 0;
   private lastError: Error | undefined;
+  /** Workers waiting on the pace, and the end of their line (see paced). */
+  private inLine = 0;
+  private line: Promise<void> = Promise.resolve();
 
   /** Refused requests: the datums CloudWatch refuses found, or the request told apart from them. */
   private readonly isolation: Isolation<Item>;
@@ -224,7 +257,7 @@ export class BatchSender {
         else counters.retries++;
         const sentAt = Date.now();
         try {
-          const rejected = await deps.transport.send(item.batch, signal, counters);
+          const rejected = await untilAborted(deps.transport.send(item.batch, signal, counters), signal);
           counters.datumsExported += item.batch.count - (rejected ?? 0);
           if (item.resent) counters.resentRequests++;
           this.isolation.settled(item);
@@ -245,13 +278,16 @@ export class BatchSender {
           }
           if (this.failedFor(kind, item, err)) return;
           if (signal.aborted || attempt >= deps.retry.maxAttempts) return this.giveUpForNow(item, err);
-          // The endpoint's own Retry-After, when it gives one, is a floor under the backoff.
-          const delay = Math.max(retryDelay(deps.retry, attempt, kind), deps.transport.retryAfterMillis(err) ?? 0);
+          // The endpoint's own Retry-After, when it gives one, is a floor under the backoff, and holds later
+          // exports too.
+          const retryAfter = deps.transport.retryAfterMillis(err);
+          if (retryAfter !== undefined && retryAfter > 0) deps.rate.holdFor(retryAfter);
+          const delay = Math.max(retryDelay(deps.retry, attempt, kind), retryAfter ?? 0);
           // Never wait past the deadline: the request is better off in the buffer than aborted mid-wait.
           if (Date.now() + delay >= this.run.deadline) return this.giveUpForNow(item, err);
           if (!(await sleep(delay, signal))) return this.giveUpForNow(item, err);
-          // Paced out of this export: kept for the next, but throttling is not an outage (no probing).
-          if (!(await this.paced(probing, item.resent || deps.inOrder === true))) return this.keepForNow(item, err);
+          // A retry the pace leaves no room for: its failure outlasted what this export can give, as above.
+          if (!(await this.paced(probing, item.resent || deps.inOrder === true))) return this.giveUpForNow(item, err);
         }
       }
     } finally {
@@ -266,12 +302,46 @@ export class BatchSender {
    * exports through an outage.
    */
   private async paced(probing: boolean, backlog: boolean): Promise<boolean> {
-    if (probing) return true;
-    for (;;) {
+    if (probing) {
+      // A probe waits out a Retry-After only: pacing it would only stretch exports through an outage.
+      const held = this.deps.rate.heldFor();
+      if (held === 0) return true;
+      if (Date.now() + held >= this.run.deadline || !(await sleep(held, this.run.abortSignal))) return this.pacedOut();
+      return true;
+    }
+    if (this.inLine === 0) {
       const wait = this.deps.rate.claim(this.run.deadline, backlog);
       if (wait === 0) return true;
-      if (wait === undefined || !(await sleep(wait, this.run.abortSignal))) break;
+      if (wait === undefined) return this.pacedOut();
     }
+    // Workers wait on the pace in line, first come first served: otherwise a retry waiting out its start could lose
+    // every start to new requests until the deadline, and be taken for an outage.
+    this.inLine++;
+    const turn = this.line.then(() => this.waitForPace(backlog));
+    this.line = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      return await turn;
+    } finally {
+      this.inLine--;
+    }
+  }
+
+  private async waitForPace(backlog: boolean): Promise<boolean> {
+    for (;;) {
+      if (this.run.abortSignal.aborted) break;
+      const wait = this.deps.rate.claim(this.run.deadline, backlog);
+      if (wait === 0) return true;
+      // Asked again at least every PACE_RECHECK_MS: each request that lands may raise the rate (slow start
+      // doubles it), and the head of the line should start as soon as the new rate allows, not at the old one.
+      if (wait === undefined || !(await sleep(Math.min(wait, PACE_RECHECK_MS), this.run.abortSignal))) break;
+    }
+    return this.pacedOut();
+  }
+
+  private pacedOut(): false {
     // (before keeping: a worker that found the sender going would take the next request at once, and so on)
     this.stopped = true;
     return false;
@@ -310,13 +380,6 @@ export class BatchSender {
     if (!this.deps.health.down) this.deps.rate.wentDown();
     this.deps.health.markDown(error);
     this.stopped = true;
-    this.keep(item);
-  }
-
-  /** A request that failed and cannot be tried again in this export, though the endpoint is not down. */
-  private keepForNow(item: Item, err: unknown): void {
-    this.run.counters.failedRequests++;
-    this.lastError = toError(err);
     this.keep(item);
   }
 

@@ -7,6 +7,8 @@ import { classifyFailure, type FailureKind } from './retryPolicy.js';
 
 /** PutMetricData through the AWS SDK's client, which compresses, signs and (unless told not to) retries. */
 export class PutMetricDataTransport implements RequestTransport {
+  readonly requestName = 'PutMetricData';
+  readonly unit = 'datum';
   constructor(
     private readonly client: CloudWatchClient,
     private readonly namespace: string,

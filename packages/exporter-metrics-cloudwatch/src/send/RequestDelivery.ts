@@ -102,7 +102,12 @@ export abstract class RequestDelivery implements Delivery {
   }
 
   protected result({ outcome, counters }: { outcome: SendOutcome; counters: StatsCounters }): DeliveryResult {
-    return { problem: describeOutcome(outcome, counters, this.buffer), counters, kept: outcome.kept };
+    const { requestName, unit } = this.senderDeps.transport;
+    return {
+      problem: describeOutcome(outcome, counters, this.buffer, { requestName, unit }),
+      counters,
+      kept: outcome.kept,
+    };
   }
 
   /**
@@ -144,10 +149,12 @@ export abstract class RequestDelivery implements Delivery {
     this.discarded[reason] += request.batch.count;
     if (this.discardReported) return;
     this.discardReported = true;
+    const what = count(request.batch.count, this.senderDeps.transport.unit);
     report(
       'warn',
-      `gave up ${count(request.batch.count, 'datum')} kept for a later attempt (${reason}); ` +
-        'further losses are counted in getStats().discarded and reported again once the retry buffer has emptied',
+      (reason === 'fatal' ? `gave up ${what}: refused for good` : `gave up ${what} kept for a later attempt`) +
+        ` (${reason}); further losses are counted in getStats().discarded and reported again once the retry ` +
+        'buffer has emptied',
     );
   }
 }

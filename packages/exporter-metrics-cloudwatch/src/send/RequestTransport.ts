@@ -8,6 +8,10 @@ import type { FailureKind } from './retryPolicy.js';
  * down, the deadline — is the sender's, and the same on every path.
  */
 export interface RequestTransport {
+  /** What its requests are called in messages (`PutMetricData`, `OTLP`). */
+  readonly requestName: string;
+  /** What a request carries, in messages (`datum`, `data point`). */
+  readonly unit: string;
   /**
    * Makes one attempt; resolves once the endpoint took the request, rejects with what went wrong. Resolves to how
    * many of the request's datums (or points) the endpoint took it with but rejected, when it says so (OTLP's

@@ -88,6 +88,23 @@ export class SendRate {
     this.holdUntil = now + 1000 / this.rate;
   }
 
+  /**
+   * The endpoint asked to be left alone for `ms` (Retry-After): no request starts before then, this export's or a
+   * later one's — probes included (see heldFor) — for as long as the exporter stays paced (a quiet minute at most).
+   */
+  holdFor(ms: number): void {
+    const now = this.now();
+    this.lastEvent = now;
+    if (this.rate === Infinity) this.rate = Math.max(MIN_RATE, this.measured(now));
+    this.holdUntil = Math.max(this.holdUntil, now + ms);
+  }
+
+  /** How long the endpoint's Retry-After still holds (ms; 0 when it does not), while the exporter is paced. */
+  heldFor(): number {
+    if (this.requestsPerSecond === Infinity) return 0;
+    return Math.max(0, this.holdUntil - this.now());
+  }
+
   /** A request landed, `tookMs` after it was sent. */
   landed(tookMs: number): void {
     this.latency = this.latency === 0 ? tookMs : 0.8 * this.latency + 0.2 * tookMs;

@@ -7,21 +7,26 @@ import type { RetryBuffer } from './RetryBuffer.js';
  * The error an export reports, or undefined when every datum landed or was deliberately dropped as invalid.
  * Data kept in the retry buffer has not landed yet: the export says FAILED, and says where the data waits.
  */
-export function describeOutcome(outcome: SendOutcome, counters: StatsCounters, buffer: RetryBuffer): Error | undefined {
+export function describeOutcome(
+  outcome: SendOutcome,
+  counters: StatsCounters,
+  buffer: RetryBuffer,
+  { requestName, unit }: { requestName: string; unit: string } = { requestName: 'PutMetricData', unit: 'datum' },
+): Error | undefined {
   const parts: string[] = [];
   const why = outcome.lastError ? describeError(outcome.lastError) : 'not sent before the deadline';
   const first = outcome.failures[0];
   if (first)
-    parts.push(`${outcome.failures.length} of ${counters.requests} PutMetricData requests failed: ${first.message}`);
+    parts.push(`${outcome.failures.length} of ${counters.requests} ${requestName} requests failed: ${first.message}`);
   if (outcome.kept > 0) {
     parts.push(
-      `${count(outcome.kept, 'request')} (${count(outcome.keptDatums, 'datum')}) did not land yet (${why}); ` +
+      `${count(outcome.kept, 'request')} (${count(outcome.keptDatums, unit)}) did not land yet (${why}); ` +
         `kept in the retry buffer, which holds ${count(buffer.requests, 'request')} (${buffer.bytes} bytes)`,
     );
   }
   if (outcome.discardedDatums > 0 && !first) {
     parts.push(
-      `${count(outcome.discardedDatums, 'datum')} did not land and ${outcome.discardedDatums === 1 ? 'was' : 'were'} ` +
+      `${count(outcome.discardedDatums, unit)} did not land and ${outcome.discardedDatums === 1 ? 'was' : 'were'} ` +
         `given up (${why}); see getStats().discarded`,
     );
   }

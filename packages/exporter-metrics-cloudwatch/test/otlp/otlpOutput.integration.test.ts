@@ -14,6 +14,7 @@ import {
   InstrumentType,
   MeterProvider,
   PeriodicExportingMetricReader,
+  type DataPoint,
   type MetricData,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
@@ -269,6 +270,111 @@ describe("output: 'otlp' (CloudWatch's OTLP endpoint, local)", function () {
     expect(cw().otlpRequests.map((q) => q.status)).to.deep.equal([200, 200, 200]);
     expect(cw().otlpPoints()).to.have.length(2_500);
     expect(e.getStats().requests).to.equal(3);
+  });
+
+  it('a point the endpoint would refuse costs only itself: out of its window, too many labels, not finite', async () => {
+    const e = exporter();
+    const rm = totals(999, 3, Date.now() - 1000);
+    const points = rm.scopeMetrics[0]!.metrics[0]!.dataPoints as Array<DataPoint<number>>;
+    const old = Date.now() - 15 * 24 * 3600_000;
+    points.push({ ...points[0]!, attributes: { series: 'old' }, endTime: millisToHrTime(old) });
+    points.push({ ...points[0]!, attributes: { series: 'ahead' }, endTime: millisToHrTime(Date.now() + 20 * 60_000) });
+    const wide = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`a${i}`, i]));
+    points.push({ ...points[0]!, attributes: { series: 'wide', ...wide } });
+    points.push({ ...points[0]!, attributes: { series: 'nan' }, value: NaN });
+    for (let i = 0; i < 2; i++) {
+      const r = await exportOnce(e, rm);
+      expect(r.code, `export ${i + 1}`).to.equal(ExportResultCode.SUCCESS);
+    }
+    const stored = bySeries(cw().otlpPoints(), 'calls');
+    expect(stored.size, 'every good series, every export').to.equal(999);
+    expect([...stored.values()].every((p) => p.length === 2)).to.equal(true);
+    const { dropped } = e.getStats();
+    expect(dropped['timestamp-out-of-range']).to.equal(4);
+    expect(dropped['rejected-by-cloudwatch']).to.equal(2);
+    expect(dropped['non-finite-value']).to.equal(2);
+    expect(diagLines.some((l) => /152 labels with its resource's and scope's/.test(l))).to.equal(true);
+  });
+
+  it('a metric whose data cannot be serialized costs only itself', async () => {
+    const e = exporter();
+    const rm = totals(3, 1, Date.now() - 1000);
+    const good = rm.scopeMetrics[0]!.metrics[0]!;
+    // An attribute value the transformer cannot write.
+    const broken = {
+      ...good,
+      descriptor: { ...good.descriptor, name: 'broken' },
+      dataPoints: (good.dataPoints as Array<DataPoint<number>>).map((p) => ({
+        ...p,
+        attributes: { bad: 10n as unknown as string },
+      })),
+    } as MetricData;
+    rm.scopeMetrics[0]!.metrics.push(broken);
+    const r = await exportOnce(e, rm);
+    expect(r.code).to.equal(ExportResultCode.SUCCESS);
+    expect(
+      cw()
+        .otlpPoints()
+        .map((p) => p.metric),
+    ).to.deep.equal(['calls', 'calls', 'calls']);
+    expect(e.getStats().dropped['malformed-point']).to.equal(3);
+  });
+
+  it('corrects a clock that is off: refused once for skew (403), signed again at the service time, stored', async () => {
+    const e = exporter({ clientConfig: cw().clientConfig({ systemClockOffset: 3_600_000 }) });
+    const r = await exportOnce(e, totals(2, 4, Date.now() - 1000));
+    expect(r.code).to.equal(ExportResultCode.SUCCESS);
+    expect(cw().otlpRequests.map((q) => q.status)).to.deep.equal([403, 200]);
+    expect(
+      cw()
+        .otlpPoints()
+        .map((p) => p.value),
+    ).to.deep.equal([4, 4]);
+  });
+
+  it('credentials that never come cost the export its deadline, not more; the request is kept', async () => {
+    const e = exporter({
+      timeoutMillis: 800,
+      clientConfig: cw().clientConfig({ credentials: () => new Promise(() => {}) }),
+    });
+    const started = Date.now();
+    const r = await exportOnce(e, totals(2, 1, Date.now() - 1000));
+    expect(Date.now() - started).to.be.below(2_000);
+    expect(r.code).to.equal(ExportResultCode.FAILED);
+    expect(e.getStats().retryBuffer.requests).to.equal(1);
+    expect(cw().otlpRequests).to.have.length(0);
+  });
+
+  it('a Retry-After holds the next exports too: nothing is sent before it ends, then everything lands', async () => {
+    const e = exporter({ timeoutMillis: 600 });
+    cw().injectFaults({ operation: 'OtlpMetrics', status: 429, code: 'TooManyRequests', retryAfterSeconds: 2 });
+    const start = Date.now() - 1000;
+    const first = await exportOnce(e, totals(2, 1, start));
+    expect(first.code).to.equal(ExportResultCode.FAILED);
+    const second = await exportOnce(e, totals(2, 2, start));
+    expect(second.code, 'held: kept, not sent').to.equal(ExportResultCode.FAILED);
+    expect(cw().otlpRequests, 'only the throttled request went out').to.have.length(1);
+    await new Promise((r) => setTimeout(r, 2_100));
+    // Once the hold is over the kept requests go again, at the pace kept after an outage (one every 2 s at first).
+    await exportOnce(e, totals(2, 3, start));
+    for (let i = 0; i < 30 && e.getStats().retryBuffer.requests > 0; i++) {
+      await new Promise((r) => setTimeout(r, 300));
+      await e.forceFlush();
+    }
+    expect(e.getStats().retryBuffer.requests).to.equal(0);
+    const values = [...bySeries(cw().otlpPoints(), 'calls').values()].map((ps) => ps.map((p) => p.value).sort());
+    expect(values).to.deep.equal([
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
+  });
+
+  it('counts the series it publishes, as the other paths do', async () => {
+    const e = exporter({ seriesWarningThreshold: 10 });
+    await exportOnce(e, totals(12, 1, Date.now() - 1000));
+    await exportOnce(e, totals(12, 2, Date.now() - 1000));
+    expect(e.getStats()).to.include({ seriesLastExport: 12, seriesSinceStart: 12 });
+    expect(diagLines.filter((l) => /published 12 series, more than seriesWarningThreshold/.test(l))).to.have.length(1);
   });
 
   it('signs for the account it is given: wrong credentials are refused (403), given up, not retried', async () => {

@@ -149,12 +149,14 @@ describe('BatchSender (fake transport)', () => {
   it('after throttling, paces its requests: what cannot start before the deadline is kept, CloudWatch not taken down', async () => {
     let throttles = 2;
     const { t, client } = fakeTransport(() => (throttles-- > 0 ? 'throttled' : 'ok'));
-    const { s, ctx, close, buffer, health } = sender(client, { concurrency: 2, deadlineMs: 2500 });
+    // Room for the two retries (1 s apart at the halved pace) whatever the machine's load: a retry paced out of
+    // its export would mark CloudWatch down, which is what this test must not see.
+    const { s, ctx, close, buffer, health } = sender(client, { concurrency: 2, deadlineMs: 5000 });
     for (const b of batches(10, 1)) s.push(b);
     const outcome = await close();
     expect(ctx.counters.throttledRequests).to.equal(2);
-    // two requests a second went out when throttled: one a second from then on, within 2.5 s
-    expect(t.landed.length, 'requests that landed within the deadline').to.be.within(1, 4);
+    // two requests a second went out when throttled: about one a second from then on, within 5 s
+    expect(t.landed.length, 'requests that landed within the deadline').to.be.within(2, 7);
     expect(outcome.kept + t.landed.length).to.equal(10);
     expect(buffer.requests).to.equal(outcome.kept);
     expect(health.down, 'pacing is not an outage').to.equal(false);

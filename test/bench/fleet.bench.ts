@@ -30,7 +30,15 @@ function withoutPacing(e: CloudWatchMetricExporter): void {
   const deps = (e as unknown as { pipeline: { delivery: { senderDeps?: { rate?: unknown } } } }).pipeline.delivery
     .senderDeps;
   if (!deps?.rate) throw new Error('the fleet bench cannot find the send rate to switch off');
-  deps.rate = { claim: () => 0, throttled() {}, landed() {}, wentDown() {}, recovered() {} };
+  deps.rate = {
+    claim: () => 0,
+    throttled() {},
+    landed() {},
+    wentDown() {},
+    recovered() {},
+    holdFor() {},
+    heldFor: () => 0,
+  };
 }
 
 interface FleetRun {

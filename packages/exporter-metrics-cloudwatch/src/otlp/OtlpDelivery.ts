@@ -1,10 +1,9 @@
-import { CloudWatchClient, type CloudWatchClientConfig } from '@aws-sdk/client-cloudwatch';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { DataPoint, MetricData } from '@opentelemetry/sdk-metrics';
 import type { DeliveryResult, DeliveryRun, DeliveryRunOptions } from '../deliver/Delivery.js';
 import { MAX_VALUES_PER_DATUM } from '../limits.js';
 import type { ResolvedOptions } from '../options.js';
-import { RequestDelivery } from '../send/RequestDelivery.js';
+import { clientFor, RequestDelivery, type ClientPathOptions } from '../send/RequestDelivery.js';
 import type { DropReporter } from '../stats/DropReporter.js';
 import { combineHash, hashString, type SeriesCounter } from '../stats/SeriesCounter.js';
 import { describeThrown } from '../util/describeThrown.js';
@@ -16,10 +15,7 @@ import { otlpBatches, otlpChunks, type ScopeMetricList } from './otlpRequests.js
 import { OtlpTransport } from './OtlpTransport.js';
 
 /** What the OTLP path needs of the exporter's options. */
-export type OtlpOptions = Pick<
-  ResolvedOptions,
-  'client' | 'otlpEndpoint' | 'concurrency' | 'maxRequestBytes' | 'retry' | 'retryBuffer' | 'resendUnknownOutcome'
-> & { clientConfig: CloudWatchClientConfig };
+export type OtlpOptions = ClientPathOptions & Pick<ResolvedOptions, 'otlpEndpoint'>;
 
 /**
  * Delivery to CloudWatch's OTLP endpoint: each export's metrics, after their rules and untranslated, become
@@ -37,8 +33,7 @@ export class OtlpDelivery extends RequestDelivery {
     options: OtlpOptions,
     private readonly drops: DropReporter,
   ) {
-    const client = options.client ?? new CloudWatchClient(options.clientConfig);
-    const ownsClient = options.client === undefined;
+    const { client, release } = clientFor(options);
     const onRejected = (points: number, why: string) => {
       drops.dropped['rejected-by-cloudwatch'] += points;
       drops.warnOnce(
@@ -52,9 +47,7 @@ export class OtlpDelivery extends RequestDelivery {
       options,
       new OtlpTransport(client, options.otlpEndpoint, onRejected),
       drops,
-      () => {
-        if (ownsClient) client.destroy();
-      },
+      release,
       undefined,
       // A PromQL store may refuse a cumulative point older than one it holds: what was kept goes first.
       true,

@@ -1,4 +1,4 @@
-import { CloudWatchClient, type CloudWatchClientConfig, type Entity } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, Entity } from '@aws-sdk/client-cloudwatch';
 import type { DeliveryResult, DeliveryRun, DeliveryRunOptions } from '../deliver/Delivery.js';
 import { MAX_DATUMS_PER_REQUEST, MAX_VALUES_PER_DATUM } from '../limits.js';
 import type { ResolvedOptions } from '../options.js';
@@ -7,13 +7,10 @@ import { Packer } from '../pack/Packer.js';
 import type { DropReporter } from '../stats/DropReporter.js';
 import { speaksJson10 } from './putMetricDataCommand.js';
 import { PutMetricDataTransport } from './PutMetricDataTransport.js';
-import { RequestDelivery } from './RequestDelivery.js';
+import { clientFor, RequestDelivery, type ClientPathOptions } from './RequestDelivery.js';
 
 /** What the PutMetricData path needs of the exporter's options. */
-export type PutMetricDataOptions = Pick<
-  ResolvedOptions,
-  'namespace' | 'client' | 'concurrency' | 'maxRequestBytes' | 'retry' | 'retryBuffer' | 'resendUnknownOutcome'
-> & { clientConfig: CloudWatchClientConfig };
+export type PutMetricDataOptions = ClientPathOptions & Pick<ResolvedOptions, 'namespace'>;
 
 /**
  * Delivery through PutMetricData: datums packed into the fewest requests CloudWatch's limits allow, and sent as
@@ -31,16 +28,12 @@ export class PutMetricDataDelivery extends RequestDelivery {
     onEntityFailure: (failure: string, entity: Entity | undefined) => void,
     onEnvelopeRefused?: (error: Error) => void,
   ) {
-    // The client configuration (credentials, maybe) is not kept: nothing needs it once the client is made.
-    const client = options.client ?? new CloudWatchClient(options.clientConfig);
-    const ownsClient = options.client === undefined;
+    const { client, release } = clientFor(options);
     super(
       options,
       new PutMetricDataTransport(client, options.namespace, onEntityFailure),
       drops,
-      () => {
-        if (ownsClient) client.destroy();
-      },
+      release,
       onEnvelopeRefused,
     );
     this.client = client;

@@ -1,3 +1,4 @@
+import { CloudWatchClient, type CloudWatchClientConfig } from '@aws-sdk/client-cloudwatch';
 import type { Delivery, DeliveryResult, DeliveryRun, DeliveryRunOptions, DeliveryStats } from '../deliver/Delivery.js';
 import { ISOLATION_BUDGET } from '../defaults.js';
 import type { ResolvedOptions } from '../options.js';
@@ -15,6 +16,20 @@ import { ServiceHealth } from './ServiceHealth.js';
 
 /** What a path that sends requests needs of the exporter's options. */
 export type RequestOptions = Pick<ResolvedOptions, 'concurrency' | 'retry' | 'retryBuffer' | 'resendUnknownOutcome'>;
+
+/** What a path that sends requests through a CloudWatch client needs: the sending, the client, the size limit. */
+export type ClientPathOptions = RequestOptions &
+  Pick<ResolvedOptions, 'client' | 'maxRequestBytes'> & { clientConfig: CloudWatchClientConfig };
+
+/**
+ * The client a path sends with: the one given (never destroyed), or one made from `clientConfig` (its configuration,
+ * credentials maybe, not kept), destroyed by `release`.
+ */
+export function clientFor(options: ClientPathOptions): { client: CloudWatchClient; release: () => void } {
+  if (options.client !== undefined) return { client: options.client, release: () => {} };
+  const client = new CloudWatchClient(options.clientConfig);
+  return { client, release: () => client.destroy() };
+}
 
 /**
  * Delivery by requests to a CloudWatch endpoint, whatever their format: `concurrency` requests in flight across

@@ -3,7 +3,7 @@
  * the same run (these machines are noisy: compare columns, not runs). Not part of npm test.
  */
 import { accuracy } from './accuracy.bench';
-import { compressionTable } from './compression.bench';
+import { compressionTable, gzipLevelTable } from './compression.bench';
 import { emfCost } from './emf.bench';
 import { exportCost, stages } from './exportCost.bench';
 import { table } from './harness';
@@ -32,7 +32,11 @@ async function main(): Promise<void> {
       'PutMetricData, EMF and the OTLP endpoint on the same exports: requests, bytes and time per data point; a month',
       paths,
     ],
-    ['gzip', 'gzip by body size (basis for the 1 KB compression threshold)', () => table(compressionTable())],
+    [
+      'gzip',
+      'gzip by body size (basis for the 1 KB compression threshold), then by level on the export-cost bodies',
+      () => `${table(compressionTable())}\n\n${table(gzipLevelTable())}`,
+    ],
     [
       'accuracy',
       'Histogram accuracy: percentiles and moments from the published Values/Counts vs the exact samples',

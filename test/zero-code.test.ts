@@ -205,6 +205,23 @@ describe('zero-code setup (the register entry)', function () {
     expect(await jobs(namespace)).to.deep.equal([13, 12]);
   });
 
+  it("OTEL_EXPORTER_CLOUDWATCH_OUTPUT=otlp: the metrics go to CloudWatch's OTLP endpoint (local), signed, no PutMetricData", async () => {
+    const { env: e } = env({ JOBS: '25', OTEL_EXPORTER_CLOUDWATCH_OUTPUT: 'otlp' });
+    const ended = await node(['--import', 'opentelemetry-exporter-metrics-cloudwatch/register', app('app.mjs')], e);
+    expect(ended.code, ended.stderr).to.equal(0);
+    expect(ended.stderr).to.equal('');
+    expect(ended.stdout.trim()).to.equal('app done');
+    expect(cw().puts).to.deep.equal([]);
+    expect(cw().otlpRequests.map((r) => r.status)).to.deep.equal([200]);
+    const jobPoints = cw()
+      .otlpPoints()
+      .filter((p) => p.metric === 'app.jobs');
+    const byKind = Object.fromEntries(jobPoints.map((p) => [String(p.attributes['kind']), p.value]));
+    expect(byKind).to.deep.equal({ even: 13, odd: 12 });
+    expect(jobPoints.every((p) => p.temporality === 'cumulative')).to.equal(true);
+    expect(jobPoints[0]!.resource['service.name']).to.equal('zero-code-app');
+  });
+
   it('on Lambda: EMF by default, and the detected function and region are there to choose as dimensions', async () => {
     const { namespace, env: e } = env({
       JOBS: '4',

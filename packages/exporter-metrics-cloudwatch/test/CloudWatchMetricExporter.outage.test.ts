@@ -140,6 +140,7 @@ describe('CloudWatchMetricExporter through outages (retry buffer, retries, one d
     expect(Date.now() - started, 'within the deadline and a little').to.be.below(2_000);
     expect(r.code).to.equal(ExportResultCode.FAILED);
     expect(e.getStats().retryBuffer.requests).to.equal(1);
+    expect(e.getStats().unknownOutcomes, 'never sent, and known not to be').to.equal(0);
     expect(cw().puts, 'nothing was sent after the deadline').to.have.length(0);
     answer!(credentials);
     expect((await exportOnce(e, calls(3, 2))).code).to.equal(ExportResultCode.SUCCESS);

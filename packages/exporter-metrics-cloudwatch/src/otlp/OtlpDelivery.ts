@@ -73,13 +73,14 @@ export class OtlpDelivery extends RequestDelivery {
       finish: async (): Promise<DeliveryResult> => {
         // Serialized at the end, a request's worth at a time between turns of the event loop: OTLP repeats the
         // resource and scope in every request, so each is one serialization of up to 1,000 points.
-        const { sender, finish } = this.startSending(deadline, createdAt);
+        const { sender, finish, signal } = this.startSending(deadline, createdAt);
         let failure: { error: unknown } | undefined;
         try {
           const serializer = await metricsSerializer();
           const chunks = otlpChunks(scopes);
           for (let i = 0; i < chunks.length; i++) {
-            if (Date.now() >= deadline) {
+            // The deadline, or a sooner one a flush or shutdown brought (see hurry).
+            if (Date.now() >= deadline || signal.aborted) {
               const left = chunks
                 .slice(i)
                 .reduce((n, c) => n + c.reduce((m, u) => m + u.metric.dataPoints.length, 0), 0);

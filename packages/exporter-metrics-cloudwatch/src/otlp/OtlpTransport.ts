@@ -67,18 +67,16 @@ export class OtlpTransport implements RequestTransport {
     private readonly onRejected: (points: number, why: string) => void,
   ) {}
 
-  async send(batch: Batch, abortSignal: AbortSignal, counters: StatsCounters): Promise<number> {
+  async send(batch: Batch, abortSignal: AbortSignal, counters: StatsCounters, onWire: () => void): Promise<number> {
     const { url, signer, minCompressionBytes } = await this.resolve();
     const headers: Record<string, string> = { 'content-type': 'application/x-protobuf', host: url.host };
     let body: Uint8Array = batch.body;
-    if (batch.bytes >= minCompressionBytes) {
+    const compressed = batch.bytes >= minCompressionBytes;
+    if (compressed) {
       body = await gzip(batch.body);
       headers['content-encoding'] = 'gzip';
-      counters.compressedRequests++;
     }
     headers['content-length'] = String(body.byteLength);
-    counters.uncompressedBytes += batch.bytes;
-    counters.wireBytes += body.byteLength;
     const request = new HttpRequest({
       protocol: url.protocol,
       hostname: url.hostname,
@@ -93,7 +91,11 @@ export class OtlpTransport implements RequestTransport {
     // response's Date when a signature is refused for skew, and so does this transport (below).
     const config = this.client.config;
     const signed = await signer.sign(request, { signingDate: new Date(Date.now() + (config.systemClockOffset ?? 0)) });
-    const { response } = await this.client.config.requestHandler.handle(signed as HttpRequest, { abortSignal });
+    onWire();
+    if (compressed) counters.compressedRequests++;
+    counters.uncompressedBytes += batch.bytes;
+    counters.wireBytes += body.byteLength;
+    const { response } = await config.requestHandler.handle(signed as HttpRequest, { abortSignal });
     const payload = await this.client.config.streamCollector(response.body);
     const status = response.statusCode;
     if (status < 200 || status >= 300) {

@@ -58,6 +58,11 @@ export function otlpChunks(scopes: ScopeMetricList[], maxPoints: number = MAX_OT
         chunk.push({ scope, metric: from === 0 ? metric : slice(metric, from, points.length) });
         room -= points.length - from;
       }
+      if (room === 0) {
+        chunks.push(chunk);
+        chunk = [];
+        room = maxPoints;
+      }
     }
   }
   if (chunk.length > 0) chunks.push(chunk);

@@ -73,17 +73,21 @@ interface Item extends IsolatedRequest {
 /** The longest a worker waiting on the pace sleeps before asking again (see BatchSender.waitForPace). */
 const PACE_RECHECK_MS = 50;
 
+/** How waiting on the pace ended: start now, too late for this export, or the export is stopping anyway. */
+type Pace = 'go' | 'late' | 'stopped';
+
 /**
  * The attempt's own outcome, or an AbortError once `signal` aborts: a step that ignores the signal (a credentials
  * provider that never answers) must not hold the export past its deadline. The SDK's HTTP handler does not start
- * a request whose signal has aborted, so nothing is sent after this gives up.
+ * a request whose signal has aborted, so nothing is sent after this gives up; and when the request had not reached
+ * the HTTP handler yet (`onWire`), the error says it was never sent (`unsent`), which it certainly was not.
  */
-function untilAborted<T>(attempt: Promise<T>, signal: AbortSignal): Promise<T> {
+function untilAborted<T>(attempt: Promise<T>, signal: AbortSignal, onWire: () => boolean): Promise<T> {
   if (signal.aborted) attempt.catch(() => {});
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => {
       attempt.catch(() => {});
-      reject(Object.assign(new Error('the export reached its deadline'), { name: 'AbortError' }));
+      reject(Object.assign(new Error('the export reached its deadline'), { name: 'AbortError', unsent: !onWire() }));
     };
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
@@ -249,7 +253,7 @@ export class BatchSender {
   private async send(item: Item, probing: boolean): Promise<void> {
     const { deps } = this;
     const { counters, abortSignal: signal } = this.run;
-    if (!(await this.paced(probing, item.resent || deps.inOrder === true))) return this.keep(item);
+    if ((await this.paced(probing, item.resent || deps.inOrder === true)) !== 'go') return this.keep(item);
     if (!(await deps.slots.acquire(signal))) return this.keep(item);
     try {
       for (let attempt = 1; ; attempt++) {
@@ -257,7 +261,9 @@ export class BatchSender {
         else counters.retries++;
         const sentAt = Date.now();
         try {
-          const rejected = await untilAborted(deps.transport.send(item.batch, signal, counters), signal);
+          let wired = false;
+          const attempted = deps.transport.send(item.batch, signal, counters, () => (wired = true));
+          const rejected = await untilAborted(attempted, signal, () => wired);
           counters.datumsExported += item.batch.count - (rejected ?? 0);
           if (item.resent) counters.resentRequests++;
           this.isolation.settled(item);
@@ -286,8 +292,11 @@ export class BatchSender {
           // Never wait past the deadline: the request is better off in the buffer than aborted mid-wait.
           if (Date.now() + delay >= this.run.deadline) return this.giveUpForNow(item, err);
           if (!(await sleep(delay, signal))) return this.giveUpForNow(item, err);
-          // A retry the pace leaves no room for: its failure outlasted what this export can give, as above.
-          if (!(await this.paced(probing, item.resent || deps.inOrder === true))) return this.giveUpForNow(item, err);
+          // A retry the pace leaves no room for: its failure outlasted what this export can give, as above. One
+          // whose export is stopping for another reason is only kept.
+          const pace = await this.paced(probing, item.resent || deps.inOrder === true);
+          if (pace === 'late') return this.giveUpForNow(item, err);
+          if (pace === 'stopped') return this.keepForNow(item, err);
         }
       }
     } finally {
@@ -296,22 +305,24 @@ export class BatchSender {
   }
 
   /**
-   * Waits for the pace kept after throttling (see SendRate); false, and this export sends nothing more, when the
-   * wait would pass the deadline or the export is brought to an end: what is left waits in the buffer. A probe,
-   * one request at a time with backoff while CloudWatch is down, goes unpaced: pacing it would only stretch
-   * exports through an outage.
+   * Waits for the pace kept after throttling (see SendRate) and for the endpoint's Retry-After: 'late', and this
+   * export sends nothing more, when the wait would pass the deadline or the export is brought to an end; 'stopped'
+   * when the export stopped sending meanwhile (CloudWatch taken for down, or another request paced out). What is
+   * left waits in the buffer. A probe, one request at a time with backoff while CloudWatch is down, waits out a
+   * Retry-After only: pacing it would only stretch exports through an outage.
    */
-  private async paced(probing: boolean, backlog: boolean): Promise<boolean> {
+  private async paced(probing: boolean, backlog: boolean): Promise<Pace> {
+    const rate = this.deps.rate;
     if (probing) {
-      // A probe waits out a Retry-After only: pacing it would only stretch exports through an outage.
-      const held = this.deps.rate.heldFor();
-      if (held === 0) return true;
+      const held = rate.heldFor();
+      if (held === 0) return 'go';
       if (Date.now() + held >= this.run.deadline || !(await sleep(held, this.run.abortSignal))) return this.pacedOut();
-      return true;
+      return 'go';
     }
-    if (this.inLine === 0) {
-      const wait = this.deps.rate.claim(this.run.deadline, backlog);
-      if (wait === 0) return true;
+    // A request the pace lets through (a new one during slow start) never waits behind those it holds.
+    if (this.inLine === 0 || rate.passes(backlog)) {
+      const wait = rate.claim(this.run.deadline, backlog);
+      if (wait === 0) return 'go';
       if (wait === undefined) return this.pacedOut();
     }
     // Workers wait on the pace in line, first come first served: otherwise a retry waiting out its start could lose
@@ -329,11 +340,12 @@ export class BatchSender {
     }
   }
 
-  private async waitForPace(backlog: boolean): Promise<boolean> {
+  private async waitForPace(backlog: boolean): Promise<Pace> {
     for (;;) {
       if (this.run.abortSignal.aborted) break;
+      if (this.stopped) return 'stopped';
       const wait = this.deps.rate.claim(this.run.deadline, backlog);
-      if (wait === 0) return true;
+      if (wait === 0) return 'go';
       // Asked again at least every PACE_RECHECK_MS: each request that lands may raise the rate (slow start
       // doubles it), and the head of the line should start as soon as the new rate allows, not at the old one.
       if (wait === undefined || !(await sleep(Math.min(wait, PACE_RECHECK_MS), this.run.abortSignal))) break;
@@ -341,10 +353,17 @@ export class BatchSender {
     return this.pacedOut();
   }
 
-  private pacedOut(): false {
+  private pacedOut(): 'late' {
     // (before keeping: a worker that found the sender going would take the next request at once, and so on)
     this.stopped = true;
-    return false;
+    return 'late';
+  }
+
+  /** A request that failed and cannot be tried again in this export, which is stopping: kept, nothing more. */
+  private keepForNow(item: Item, err: unknown): void {
+    this.run.counters.failedRequests++;
+    this.lastError = toError(err);
+    this.keep(item);
   }
 
   /** Handles failures that end a request's attempts at once; true if it did. */

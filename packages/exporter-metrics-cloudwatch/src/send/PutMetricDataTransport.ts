@@ -16,8 +16,8 @@ export class PutMetricDataTransport implements RequestTransport {
     private readonly onEntityFailure?: (failure: string, entity: Entity | undefined) => void,
   ) {}
 
-  async send(batch: Batch, abortSignal: AbortSignal, counters: StatsCounters): Promise<void> {
-    const command = putMetricDataCommand(this.client, this.namespace, batch, counters, this.onEntityFailure);
+  async send(batch: Batch, abortSignal: AbortSignal, counters: StatsCounters, onWire: () => void): Promise<void> {
+    const command = putMetricDataCommand(this.client, this.namespace, batch, counters, this.onEntityFailure, onWire);
     await this.client.send(command, { abortSignal });
   }
 

@@ -1,4 +1,5 @@
 import { CloudWatchClient, type CloudWatchClientConfig } from '@aws-sdk/client-cloudwatch';
+import { setMaxListeners } from 'node:events';
 import type { Delivery, DeliveryResult, DeliveryRun, DeliveryRunOptions, DeliveryStats } from '../deliver/Delivery.js';
 import { ISOLATION_BUDGET } from '../defaults.js';
 import type { ResolvedOptions } from '../options.js';
@@ -129,8 +130,18 @@ export abstract class RequestDelivery implements Delivery {
    * A sender for work that must end by `deadline`, with its own counters (added to the totals when it ends) and
    * its deadline timer. `finish` closes it and answers how its requests ended.
    */
-  protected startSending(deadline: number, createdAt: number) {
+  protected startSending(
+    deadline: number,
+    createdAt: number,
+  ): {
+    sender: BatchSender;
+    finish: () => Promise<{ outcome: SendOutcome; counters: StatsCounters }>;
+    signal: AbortSignal;
+  } {
     const abort = new AbortController();
+    // Each request in flight listens to it, with the HTTP handler's own listener and the hurries': no warning for
+    // what is by design.
+    setMaxListeners(0, abort.signal);
     // Unreferenced: the requests themselves keep the process alive while they run, and nothing else should.
     const timer = setTimeout(() => abort.abort(), Math.max(0, deadline - Date.now()));
     timer.unref?.();
@@ -157,7 +168,7 @@ export abstract class RequestDelivery implements Delivery {
         if (this.buffer.requests === 0) this.discardReported = false;
       }
     };
-    return { sender, finish };
+    return { sender, finish, signal: abort.signal };
   }
 
   private onDiscard(reason: DiscardReason, request: PendingRequest): void {

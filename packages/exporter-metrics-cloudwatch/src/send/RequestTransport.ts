@@ -15,10 +15,10 @@ export interface RequestTransport {
   /**
    * Makes one attempt; resolves once the endpoint took the request, rejects with what went wrong. Resolves to how
    * many of the request's datums (or points) the endpoint took it with but rejected, when it says so (OTLP's
-   * partial success; the transport reports them). Counts what it puts on the wire (`uncompressedBytes`,
-   * `wireBytes`, `compressedRequests`) in `counters`.
+   * partial success; the transport reports them). Calls `onWire` as it hands the request to the HTTP handler, and
+   * counts then what it puts on the wire (`uncompressedBytes`, `wireBytes`, `compressedRequests`) in `counters`.
    */
-  send(batch: Batch, signal: AbortSignal, counters: StatsCounters): Promise<number | void>;
+  send(batch: Batch, signal: AbortSignal, counters: StatsCounters, onWire: () => void): Promise<number | void>;
   /** What a failed attempt means for the request (see FailureKind); `aborted`: the deadline cut it short. */
   classify(err: unknown, aborted: boolean): FailureKind;
   /** How long the endpoint asked to be left alone before the next attempt (ms), when it said so. */

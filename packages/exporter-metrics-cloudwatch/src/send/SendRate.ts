@@ -10,6 +10,8 @@ const DECREASE = 0.5;
 const INCREASE = 0.05;
 /** The window the rate actually sent at is measured over. */
 const WINDOW_MS = 1000;
+/** The longest Retry-After taken: an endpoint's hour is not worth holding every later export for. */
+const MAX_RETRY_AFTER_MS = 60_000;
 /** A minute without throttling and the exporter goes unpaced again. */
 const QUIET_MS = 60_000;
 
@@ -37,6 +39,8 @@ export class SendRate {
   private lastStart = -Infinity;
   /** No request starts before this (epoch ms): after throttling, the account's bucket gets a moment to refill. */
   private holdUntil = 0;
+  /** No request starts before this (epoch ms): the endpoint's Retry-After. */
+  private retryAfterUntil = 0;
   private slowStart = false;
   private lastDecrease = -Infinity;
   /** The last throttling answer or recovery: a quiet minute after it, the exporter goes unpaced. */
@@ -64,7 +68,10 @@ export class SendRate {
    */
   claim(deadline: number, backlog = true): number | undefined {
     const now = this.now();
-    if (this.requestsPerSecond === Infinity || (this.slowStart && !backlog)) {
+    if (this.retryAfterUntil > now) {
+      return this.retryAfterUntil > deadline - 2 * this.latency ? undefined : this.retryAfterUntil - now;
+    }
+    if (this.passes(backlog)) {
       this.noteStart(now);
       return 0;
     }
@@ -88,21 +95,23 @@ export class SendRate {
     this.holdUntil = now + 1000 / this.rate;
   }
 
+  /** Whether a request starts without waiting on the pace (Retry-After aside): unpaced, or new during slow start. */
+  passes(backlog: boolean): boolean {
+    return this.requestsPerSecond === Infinity || (this.slowStart && !backlog);
+  }
+
   /**
-   * The endpoint asked to be left alone for `ms` (Retry-After): no request starts before then, this export's or a
-   * later one's — probes included (see heldFor) — for as long as the exporter stays paced (a quiet minute at most).
+   * The endpoint asked to be left alone for `ms` (Retry-After, at most MAX_RETRY_AFTER_MS taken): no request starts
+   * before then, this export's or a later one's, probes included (see heldFor). It does not change the pace.
    */
   holdFor(ms: number): void {
     const now = this.now();
-    this.lastEvent = now;
-    if (this.rate === Infinity) this.rate = Math.max(MIN_RATE, this.measured(now));
-    this.holdUntil = Math.max(this.holdUntil, now + ms);
+    this.retryAfterUntil = Math.max(this.retryAfterUntil, now + Math.min(ms, MAX_RETRY_AFTER_MS));
   }
 
-  /** How long the endpoint's Retry-After still holds (ms; 0 when it does not), while the exporter is paced. */
+  /** How long the endpoint's Retry-After still holds (ms; 0 when it does not). */
   heldFor(): number {
-    if (this.requestsPerSecond === Infinity) return 0;
-    return Math.max(0, this.holdUntil - this.now());
+    return Math.max(0, this.retryAfterUntil - this.now());
   }
 
   /** A request landed, `tookMs` after it was sent. */

@@ -38,6 +38,8 @@ export function putMetricDataCommand(
   batch: Batch,
   counters: StatsCounters,
   onEntityFailure?: (failure: string, entity: Entity | undefined) => void,
+  /** Called as the signed request is handed to the HTTP handler. */
+  onWire?: () => void,
 ): PutMetricDataCommand {
   const prepared = speaksJson10(client);
   if (!prepared && batch.datums === undefined) {
@@ -75,6 +77,7 @@ export function putMetricDataCommand(
   command.middlewareStack.add(
     (next) => async (args) => {
       if (isHttpRequest(args.request)) {
+        onWire?.();
         counters.uncompressedBytes += batch.bytes;
         counters.wireBytes += byteLength(args.request.body);
         if ((args.request.headers['content-encoding'] ?? '').includes('gzip')) counters.compressedRequests++;

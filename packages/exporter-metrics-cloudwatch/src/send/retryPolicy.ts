@@ -49,6 +49,8 @@ function codeOf(err: ErrorLike, depth = 0): string | undefined {
  */
 export function classifyFailure(err: unknown, aborted: boolean): FailureKind {
   if (typeof err !== 'object' || err === null) return 'fatal';
+  // Given up before the request reached the HTTP handler (see BatchSender): certainly never sent.
+  if ((err as { unsent?: unknown }).unsent === true) return 'unsent';
   const e = err as ErrorLike;
   if (isInvalidRequestError(err)) return 'invalid';
   const status = e.$metadata?.httpStatusCode;

@@ -342,6 +342,7 @@ describe("output: 'otlp' (CloudWatch's OTLP endpoint, local)", function () {
     expect(Date.now() - started).to.be.below(2_000);
     expect(r.code).to.equal(ExportResultCode.FAILED);
     expect(e.getStats().retryBuffer.requests).to.equal(1);
+    expect(e.getStats().unknownOutcomes, 'never sent, and known not to be').to.equal(0);
     expect(cw().otlpRequests).to.have.length(0);
   });
 

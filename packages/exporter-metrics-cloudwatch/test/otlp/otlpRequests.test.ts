@@ -5,7 +5,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
 import { expect } from 'chai';
 import { OtlpHttpError, OtlpTransport } from '../../src/otlp/OtlpTransport';
-import { otlpRequests } from '../../src/otlp/otlpRequests';
+import { otlpChunks, otlpRequests } from '../../src/otlp/otlpRequests';
 
 const resource = resourceFromAttributes({ 'service.name': 'split' });
 const scope = { name: 'split-test' };
@@ -45,6 +45,15 @@ describe('otlpRequests (an export as OTLP request bodies)', () => {
     );
     expect(batches.map((b) => b.count)).to.deep.equal([1000, 1000, 200]);
     expect(batches.every((b) => b.bytes === b.body.length)).to.equal(true);
+  });
+
+  it('a metric that fills a request exactly leaves no empty slice of the next one in it', () => {
+    const chunks = otlpChunks([{ scope, metrics: [gauge('a', 2), gauge('b', 1), gauge('c', 2)] }], 2);
+    expect(chunks.map((c) => c.map((u) => `${u.metric.descriptor.name}:${u.metric.dataPoints.length}`))).to.deep.equal([
+      ['a:2'],
+      ['b:1', 'c:1'],
+      ['c:1'],
+    ]);
   });
 
   it('a request over maxBytes is cut in halves until each fits; no point is lost or repeated', () => {

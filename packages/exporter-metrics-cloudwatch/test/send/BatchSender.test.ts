@@ -10,6 +10,7 @@ import type { Batch } from '../../src/pack/Batch';
 import { packDatums } from '../../src/pack/packDatums';
 import { BatchSender, type SendRun, type SenderDeps } from '../../src/send/BatchSender';
 import { PutMetricDataTransport } from '../../src/send/PutMetricDataTransport';
+import type { RequestTransport } from '../../src/send/RequestTransport';
 import { RequestSlots } from '../../src/send/RequestSlots';
 import { RetryBuffer, type DiscardReason } from '../../src/send/RetryBuffer';
 import { SendRate } from '../../src/send/SendRate';
@@ -75,6 +76,20 @@ function fakeTransport(answer: (values: number[], attempt: number) => Answer) {
   return { t, client: client as unknown as CloudWatchClient };
 }
 
+/** The fake client runs no middleware: its requests are on the wire as soon as they are sent. */
+function onTheWire(transport: PutMetricDataTransport): RequestTransport {
+  return {
+    requestName: transport.requestName,
+    unit: transport.unit,
+    send: (batch, signal, counters, onWire) => {
+      onWire();
+      return transport.send(batch, signal, counters, () => {});
+    },
+    classify: (err, aborted) => transport.classify(err, aborted),
+    retryAfterMillis: () => undefined,
+  };
+}
+
 function sender(
   client: CloudWatchClient,
   {
@@ -90,7 +105,7 @@ function sender(
   const timer = setTimeout(() => abort.abort(), deadlineMs);
   const discarded: Array<[DiscardReason, number]> = [];
   const deps: SenderDeps = {
-    transport: new PutMetricDataTransport(client, NS),
+    transport: onTheWire(new PutMetricDataTransport(client, NS)),
     slots: new RequestSlots(concurrency),
     concurrency,
     health,
@@ -206,6 +221,25 @@ describe('BatchSender (fake transport)', () => {
     ]);
     expect(second.ctx.counters.resentRequests).to.equal(2);
     expect(buffer.requests).to.equal(0);
+  });
+
+  it('after an outage, a new request does not wait in line behind the kept ones the pace holds', async () => {
+    const buffer = new RetryBuffer({ maxBytes: 1e7, maxAgeMillis: 3600_000 }, () => {});
+    const down = fakeTransport(() => 'unavailable');
+    const first = sender(down.client, { concurrency: 1, buffer });
+    for (const b of batches(3, 1)) first.s.push(b); // values 0–2, kept
+    await first.close();
+    // Recovered, in slow start at one request a second: the kept requests are paced, new ones are not.
+    const rate = new SendRate();
+    rate.claim(Infinity);
+    rate.claim(Infinity);
+    rate.wentDown();
+    rate.recovered();
+    const up = fakeTransport(() => 'ok');
+    const second = sender(up.client, { concurrency: 4, buffer, rate, health: new ServiceHealth(), deadlineMs: 5000 });
+    second.s.push(packDatums(NS, [datum(100)], { maxDatums: 1, maxBytes: 1_000_000 }).batches[0]!);
+    await second.close();
+    expect(up.t.sent.map((v) => v[0])).to.deep.equal([0, 100, 1, 2]);
   });
 
   it('isolates the datum CloudWatch refuses: the others land, it alone is dropped', async () => {

@@ -130,6 +130,20 @@ describe('SendRate', () => {
     expect(r.claim(Infinity, false), 'throttled: new requests are paced too').to.be.above(0);
   });
 
+  it("holds every start for the endpoint's Retry-After (at most a minute) without pacing an unpaced exporter", () => {
+    const r = rate();
+    r.holdFor(1500);
+    expect(r.requestsPerSecond, 'the pace is not touched').to.equal(Infinity);
+    expect(r.heldFor()).to.equal(1500);
+    expect(r.claim(Infinity, false), 'new requests wait too').to.equal(1500);
+    expect(r.claim(now + 1000), 'no start that would pass the deadline').to.equal(undefined);
+    now += 1500;
+    expect(r.heldFor()).to.equal(0);
+    expect(r.claim(Infinity)).to.equal(0);
+    r.holdFor(3_600_000);
+    expect(r.heldFor(), 'an hour is taken as a minute').to.equal(60_000);
+  });
+
   it('goes unpaced again after a minute without throttling', () => {
     const r = rate();
     r.claim(Infinity);

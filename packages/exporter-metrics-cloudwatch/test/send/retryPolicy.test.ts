@@ -20,6 +20,12 @@ describe('retryPolicy', () => {
     ['connection reset', socketError('ECONNRESET'), false, 'unknown-outcome'],
     ['socket timeout', Object.assign(new Error('t'), { name: 'TimeoutError' }), false, 'unknown-outcome'],
     ['aborted at the deadline', Object.assign(new Error('a'), { name: 'AbortError' }), true, 'unknown-outcome'],
+    [
+      'given up at the deadline before reaching the HTTP handler',
+      Object.assign(new Error('a'), { name: 'AbortError', unsent: true }),
+      true,
+      'unsent',
+    ],
     ['403 AccessDenied', serviceError('AccessDenied', 403), false, 'fatal'],
     ['a string', 'oops', false, 'fatal'],
   ];

@@ -307,7 +307,7 @@ export class BatchSender {
   /**
    * Waits for the pace kept after throttling (see SendRate) and for the endpoint's Retry-After: 'late', and this
    * export sends nothing more, when the wait would pass the deadline or the export is brought to an end; 'stopped'
-   * when the export stopped sending meanwhile (CloudWatch taken for down, or another request paced out). What is
+   * when CloudWatch was taken for down meanwhile. What is
    * left waits in the buffer. A probe, one request at a time with backoff while CloudWatch is down, waits out a
    * Retry-After only: pacing it would only stretch exports through an outage.
    */
@@ -343,7 +343,9 @@ export class BatchSender {
   private async waitForPace(backlog: boolean): Promise<Pace> {
     for (;;) {
       if (this.run.abortSignal.aborted) break;
-      if (this.stopped) return 'stopped';
+      // CloudWatch taken for down meanwhile: only probes go now. (Another request paced out does not stop this one:
+      // the pace may have risen since, slow start doubling it with each request that lands.)
+      if (this.deps.health.down) return 'stopped';
       const wait = this.deps.rate.claim(this.run.deadline, backlog);
       if (wait === 0) return 'go';
       // Asked again at least every PACE_RECHECK_MS: each request that lands may raise the rate (slow start

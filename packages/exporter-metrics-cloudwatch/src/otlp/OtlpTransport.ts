@@ -96,7 +96,7 @@ export class OtlpTransport implements RequestTransport {
     counters.uncompressedBytes += batch.bytes;
     counters.wireBytes += body.byteLength;
     const { response } = await config.requestHandler.handle(signed as HttpRequest, { abortSignal });
-    const payload = await this.client.config.streamCollector(response.body);
+    const payload = await config.streamCollector(response.body);
     const status = response.statusCode;
     if (status < 200 || status >= 300) {
       const error = new OtlpHttpError(

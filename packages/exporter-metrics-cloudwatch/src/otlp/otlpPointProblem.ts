@@ -1,7 +1,8 @@
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { DataPoint, DataPointType } from '@opentelemetry/sdk-metrics';
-import { MAX_OTLP_FUTURE_MS, MAX_OTLP_LABELS, MAX_PAST_MS, TIMESTAMP_MARGIN_MS } from '../limits.js';
+import { MAX_OTLP_FUTURE_MS, MAX_OTLP_LABELS } from '../limits.js';
 import { valueProblem, type PointProblem } from '../points/pointProblem.js';
+import { inTimestampWindow } from '../points/storable.js';
 
 /** Kept inside the endpoint's 10 minutes ahead: a clock a little ahead of CloudWatch's must not cost the point. */
 const FUTURE_MARGIN_MS = 60_000;
@@ -18,8 +19,7 @@ export function otlpPointProblem(
   inherited: number,
   now: number,
 ): PointProblem | undefined {
-  const t = hrTimeToMilliseconds(p.endTime);
-  if (!(t >= now - MAX_PAST_MS + TIMESTAMP_MARGIN_MS && t <= now + MAX_OTLP_FUTURE_MS - FUTURE_MARGIN_MS)) {
+  if (!inTimestampWindow(hrTimeToMilliseconds(p.endTime), now, MAX_OTLP_FUTURE_MS - FUTURE_MARGIN_MS)) {
     return {
       reason: 'timestamp-out-of-range',
       why: "its time is outside the OTLP endpoint's window (14 days back, 10 minutes ahead)",

@@ -7,5 +7,9 @@ export const isStorable = (v: number): boolean => Number.isFinite(v) && Math.abs
  * Whether a time (epoch ms) is inside CloudWatch's timestamp window at `now`, with a margin kept so that a request
  * retried minutes later is still inside it.
  */
-export const inTimestampWindow = (t: number, now: number): boolean =>
-  t >= now - MAX_PAST_MS + TIMESTAMP_MARGIN_MS && t <= now + MAX_FUTURE_MS - TIMESTAMP_MARGIN_MS;
+export const inTimestampWindow = (
+  t: number,
+  now: number,
+  /** How far ahead of `now` a time may be, its margin taken off (PutMetricData's by default). */
+  maxAheadMs: number = MAX_FUTURE_MS - TIMESTAMP_MARGIN_MS,
+): boolean => t >= now - MAX_PAST_MS + TIMESTAMP_MARGIN_MS && t <= now + maxAheadMs;

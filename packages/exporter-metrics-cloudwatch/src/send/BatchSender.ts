@@ -253,7 +253,9 @@ export class BatchSender {
   private async send(item: Item, probing: boolean): Promise<void> {
     const { deps } = this;
     const { counters, abortSignal: signal } = this.run;
-    if ((await this.paced(probing, item.resent || deps.inOrder === true)) !== 'go') return this.keep(item);
+    // Kept from an earlier export, or on a path where nothing may overtake what was kept (see SenderDeps.inOrder).
+    const backlog = item.resent || deps.inOrder === true;
+    if ((await this.paced(probing, backlog)) !== 'go') return this.keep(item);
     if (!(await deps.slots.acquire(signal))) return this.keep(item);
     try {
       for (let attempt = 1; ; attempt++) {
@@ -294,7 +296,7 @@ export class BatchSender {
           if (!(await sleep(delay, signal))) return this.giveUpForNow(item, err);
           // A retry the pace leaves no room for: its failure outlasted what this export can give, as above. One
           // whose export is stopping for another reason is only kept.
-          const pace = await this.paced(probing, item.resent || deps.inOrder === true);
+          const pace = await this.paced(probing, backlog);
           if (pace === 'late') return this.giveUpForNow(item, err);
           if (pace === 'stopped') return this.keepForNow(item, err);
         }

@@ -11,7 +11,8 @@ export function describeOutcome(
   outcome: SendOutcome,
   counters: StatsCounters,
   buffer: RetryBuffer,
-  { requestName, unit }: { requestName: string; unit: string } = { requestName: 'PutMetricData', unit: 'datum' },
+  /** What the path calls its requests and what they carry (see RequestTransport). */
+  { requestName, unit }: { requestName: string; unit: string },
 ): Error | undefined {
   const parts: string[] = [];
   const why = outcome.lastError ? describeError(outcome.lastError) : 'not sent before the deadline';

@@ -1,4 +1,5 @@
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { cborBatchDatums } from './cbor/cborBatchDatums.js';
 import type { Envelope } from './serializeDatum.js';
 
 /** One PutMetricData request: the exact body the SDK would write for its datums. */
@@ -33,6 +34,11 @@ export interface PackLimits {
 /** Splits a batch into two halves, each with its exact body and size, cut from the batch's body. */
 export function splitBatch(batch: Batch): [Batch, Batch] {
   const { body, starts, count } = batch;
+  const cbor = batch.envelope.cbor;
+  if (cbor !== undefined) {
+    const half = Math.ceil(count / 2);
+    return [sliceCborBatch(batch, 0, half), sliceCborBatch(batch, half, count)];
+  }
   const { head, tail } = batch.envelope;
   const headBytes = Buffer.byteLength(head);
   const tailBytes = Buffer.from(tail);
@@ -62,6 +68,7 @@ export function splitBatch(batch: Batch): [Batch, Batch] {
 export function withoutOptionalMembers(batch: Batch): Batch | undefined {
   const plain = batch.envelope.plain;
   if (plain === undefined) return undefined;
+  if (batch.envelope.cbor !== undefined) return sliceCborBatch(batch, 0, batch.count, plain);
   const { body, starts } = batch;
   const headBytes = Buffer.byteLength(batch.envelope.head);
   const datums = body.subarray(headBytes, body.length - Buffer.byteLength(batch.envelope.tail));
@@ -78,6 +85,30 @@ export function withoutOptionalMembers(batch: Batch): Batch | undefined {
   return out;
 }
 
+/**
+ * The datums from `from` to `to` of a CBOR batch as a batch of their own, in `envelope` (by default the batch's):
+ * a CBOR list's head counts its items, so the head is made anew around the datums' bytes.
+ */
+export function sliceCborBatch(batch: Batch, from: number, to: number, envelope = batch.envelope): Batch {
+  const { body, starts, count } = batch;
+  const tailBytes = batch.envelope.cbor!.tail.length;
+  const end = (i: number) => (i < count ? starts[i]! : body.length - tailBytes);
+  const frame = envelope.cbor!;
+  const head = frame.head(to - from);
+  const cut = Buffer.concat([head, body.subarray(starts[from]!, end(to)), frame.tail]);
+  const shift = head.length - starts[from]!;
+  const part: Batch = {
+    count: to - from,
+    body: cut,
+    starts: starts.slice(from, to).map((s) => s + shift),
+    bytes: cut.length,
+    oldest: batch.oldest,
+    envelope,
+  };
+  if (batch.datums) part.datums = batch.datums.slice(from, to);
+  return part;
+}
+
 /** The request body of a batch as a string (for tests and benchmarks; requests go out as bytes). */
 export function batchBody(batch: Batch): string {
   return batch.body.toString('utf8');
@@ -85,7 +116,8 @@ export function batchBody(batch: Batch): string {
 
 /** The name of a batch's first datum, read back from its body when the batch kept no datums (a rare need). */
 export function firstMetricName(batch: Batch): string {
-  const first = batch.datums?.[0];
+  const first =
+    batch.datums?.[0] ?? (batch.envelope.cbor ? cborBatchDatums(sliceCborBatch(batch, 0, 1))[0] : undefined);
   if (first) return first.MetricName ?? '';
   const end = batch.count > 1 ? batch.starts[1]! - 1 : batch.body.length - Buffer.byteLength(batch.envelope.tail);
   const datum = JSON.parse(batch.body.subarray(batch.starts[0], end).toString('utf8')) as MetricDatum;

@@ -1,5 +1,6 @@
 import type { Entity, MetricDatum, StatisticSet } from '@aws-sdk/client-cloudwatch';
 import { TranslatedDatum } from '../translate/TranslatedDatum.js';
+import type { CborFrame } from './cbor/cborEnvelope.js';
 
 /*
  * The exact JSON the AWS SDK writes for a MetricDatum in an AWS JSON 1.0 PutMetricData body: members in the
@@ -96,6 +97,11 @@ export interface Envelope {
    * request for carrying them. Absent when there are none.
    */
   plain?: Envelope;
+  /**
+   * Set when the body is CBOR (Smithy RPC v2 CBOR): what surrounds its datums, which follow one another with no
+   * separator. `head` and `tail` are then empty.
+   */
+  cbor?: CborFrame;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { AwsSmithyRpcV2CborProtocol } from '@aws-sdk/core/protocols';
 import { CloudWatchClient, PutMetricDataCommand, type Entity, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 
 /**
@@ -5,15 +6,30 @@ import { CloudWatchClient, PutMetricDataCommand, type Entity, type MetricDatum }
  * the datums go in one EntityMetricData item, validation not strict, as the exporter sends them.
  */
 export async function sdkBody(namespace: string, datums: MetricDatum[], entity?: Entity): Promise<string> {
-  let body = '';
+  return new TextDecoder().decode(await sdkBodyBytes(namespace, datums, entity));
+}
+
+/** The body the SDK's own Smithy RPC v2 CBOR protocol writes for the same request (see sdkBody). */
+export function sdkCborBody(namespace: string, datums: MetricDatum[], entity?: Entity): Promise<Uint8Array> {
+  return sdkBodyBytes(namespace, datums, entity, AwsSmithyRpcV2CborProtocol);
+}
+
+async function sdkBodyBytes(
+  namespace: string,
+  datums: MetricDatum[],
+  entity?: Entity,
+  protocol?: typeof AwsSmithyRpcV2CborProtocol,
+): Promise<Uint8Array> {
+  let body = new Uint8Array();
   const client = new CloudWatchClient({
+    ...(protocol ? { protocol } : {}),
     region: 'us-east-1',
     credentials: { accessKeyId: 'A', secretAccessKey: 'S' },
     disableRequestCompression: true,
     maxAttempts: 1,
     requestHandler: {
       handle: async (request: { body: Uint8Array | string }) => {
-        body = typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body);
+        body = typeof request.body === 'string' ? new TextEncoder().encode(request.body) : request.body;
         throw new Error('captured');
       },
     },

@@ -1,0 +1,129 @@
+/*
+ * CBOR (RFC 8949) as the AWS SDK's Smithy RPC v2 CBOR codec writes it: the shortest head for every length and
+ * integer, integral numbers in the safe range as integers, every other number as a 64-bit float (never a shorter
+ * one, which would need a check per value and save little once the body is gzipped).
+ */
+
+export const MAJOR_UINT = 0;
+export const MAJOR_NEGATIVE = 1;
+export const MAJOR_TEXT = 3;
+export const MAJOR_ARRAY = 4;
+export const MAJOR_MAP = 5;
+export const MAJOR_TAG = 6;
+export const FALSE = 0xf4;
+const FLOAT64 = 0xfb;
+
+/** Room for a body at first; it doubles as needed (a full request is at most 1 MB). */
+const INITIAL_CAPACITY = 64 * 1024;
+
+/** Writes CBOR into a growing buffer. */
+export class CborWriter {
+  buffer: Buffer;
+  at = 0;
+
+  constructor(capacity = INITIAL_CAPACITY) {
+    this.buffer = Buffer.allocUnsafeSlow(capacity);
+  }
+
+  /** Makes room for `bytes` more bytes. */
+  ensure(bytes: number): void {
+    if (this.at + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.buffer.length * 2, this.at + bytes));
+    this.buffer.copy(grown, 0, 0, this.at);
+    this.buffer = grown;
+  }
+
+  /** A head: major type and its argument (a length, a count, an integer or a tag number), shortest form. */
+  head(major: number, n: number): void {
+    this.ensure(9);
+    this.at = writeHead(this.buffer, this.at, major, n);
+  }
+
+  /** Bytes already encoded (a key, a cached text). */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buffer.set(bytes, this.at);
+    this.at += bytes.length;
+  }
+
+  /** A text string. */
+  text(s: string): void {
+    const bytes = Buffer.byteLength(s);
+    this.head(MAJOR_TEXT, bytes);
+    this.ensure(bytes);
+    this.at += this.buffer.write(s, this.at, bytes, bytes === s.length ? 'latin1' : 'utf8');
+  }
+
+  /** A text string known to be ASCII (no measuring pass). */
+  ascii(s: string): void {
+    this.head(MAJOR_TEXT, s.length);
+    this.ensure(s.length);
+    this.at += this.buffer.write(s, this.at, s.length, 'latin1');
+  }
+
+  /** A number: an integer when it is one within the safe range, else a 64-bit float. */
+  number(v: number): void {
+    this.ensure(9);
+    this.at = writeNumber(this.buffer, this.at, v);
+  }
+
+  /** An array of numbers (histogram Values and Counts), written in one pass with room made once. */
+  numbers(values: readonly number[]): void {
+    this.ensure(9 + 9 * values.length);
+    const buf = this.buffer;
+    let at = writeHead(buf, this.at, MAJOR_ARRAY, values.length);
+    for (let i = 0; i < values.length; i++) at = writeNumber(buf, at, values[i]!);
+    this.at = at;
+  }
+
+  byte(b: number): void {
+    this.ensure(1);
+    this.buffer[this.at++] = b;
+  }
+}
+
+/** Writes a head at `at`; answers where it ends. */
+export function writeHead(buf: Buffer, at: number, major: number, n: number): number {
+  const m = major << 5;
+  if (n < 24) {
+    buf[at] = m | n;
+    return at + 1;
+  }
+  if (n < 0x100) {
+    buf[at] = m | 24;
+    buf[at + 1] = n;
+    return at + 2;
+  }
+  if (n < 0x10000) {
+    buf[at] = m | 25;
+    buf[at + 1] = n >>> 8;
+    buf[at + 2] = n & 0xff;
+    return at + 3;
+  }
+  if (n < 0x100000000) {
+    buf[at] = m | 26;
+    buf.writeUInt32BE(n, at + 1);
+    return at + 5;
+  }
+  buf[at] = m | 27;
+  const hi = Math.floor(n / 0x100000000);
+  buf.writeUInt32BE(hi, at + 1);
+  buf.writeUInt32BE(n - hi * 0x100000000, at + 5);
+  return at + 9;
+}
+
+function writeNumber(buf: Buffer, at: number, v: number): number {
+  if (Number.isSafeInteger(v)) {
+    return v >= 0 ? writeHead(buf, at, MAJOR_UINT, v) : writeHead(buf, at, MAJOR_NEGATIVE, -v - 1);
+  }
+  buf[at] = FLOAT64;
+  buf.writeDoubleBE(v, at + 1);
+  return at + 9;
+}
+
+/** A text string's whole encoding, head included (for keys and texts written again and again). */
+export function encodedText(s: string): Buffer {
+  const w = new CborWriter(16 + 3 * s.length);
+  w.text(s);
+  return Buffer.from(w.buffer.subarray(0, w.at));
+}

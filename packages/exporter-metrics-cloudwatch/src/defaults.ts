@@ -15,6 +15,11 @@ export const DEFAULT_OUTPUT: 'putMetricData' | 'emf' = 'putMetricData';
  * `clientConfig`, `entity`) keep PutMetricData.
  */
 export const DEFAULT_LAMBDA_OUTPUT: 'putMetricData' | 'emf' = 'emf';
+/**
+ * AWS JSON 1.0, what the AWS SDK for JavaScript itself sends: CBOR is opt-in while no AWS SDK for JavaScript sends
+ * it to CloudWatch (see docs/performance.md#cbor).
+ */
+export const DEFAULT_PUT_METRIC_DATA_PROTOCOL: 'json' | 'cbor' = 'json';
 /** Standard resolution: CloudWatch stores one value a minute, at the lowest price. */
 export const DEFAULT_STORAGE_RESOLUTION = 60;
 /** PutMetricData requests in flight at once: most of the gain of concurrency (see docs/performance.md). */

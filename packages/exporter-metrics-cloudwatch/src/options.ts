@@ -33,6 +33,19 @@ export interface CloudWatchMetricExporterOptions {
    */
   otlpEndpoint?: string;
   /**
+   * The wire format of PutMetricData requests: `'json'` (AWS JSON 1.0, what the AWS SDK for JavaScript sends) or
+   * `'cbor'` (Smithy RPC v2 CBOR, what the AWS SDKs for Go and Java send to CloudWatch): smaller bodies, written
+   * without formatting a single number as text — cheaper for histograms (see docs/performance.md#cbor). If the
+   * endpoint does not speak CBOR (an emulator, a proxy), the exporter falls back to JSON once, for good, and resends
+   * what it refused: nothing is lost. Applies to the client the exporter creates; a `client` of your own speaks
+   * the protocol it was made with. Default `'json'`.
+   *
+   * Experimental: may change in a minor release.
+   *
+   * @beta
+   */
+  putMetricDataProtocol?: PutMetricDataProtocol;
+  /**
    * Where `output: 'emf'` writes its documents. Default `process.stdout`.
    *
    * @beta
@@ -128,6 +141,7 @@ export const EXPORTER_OPTION_KEYS = [
   'namespace',
   'output',
   'otlpEndpoint',
+  'putMetricDataProtocol',
   'emfStream',
   'clientConfig',
   'client',
@@ -161,6 +175,13 @@ void everyKeyListed;
  */
 export type CloudWatchOutput = 'putMetricData' | 'emf' | 'otlp';
 
+/**
+ * See {@link CloudWatchMetricExporterOptions.putMetricDataProtocol}.
+ *
+ * @beta
+ */
+export type PutMetricDataProtocol = 'json' | 'cbor';
+
 /** See {@link CloudWatchMetricExporterOptions.entity}. */
 export type EntityOption = false | 'auto' | Entity | ((resourceAttributes: Attributes) => Entity | undefined);
 
@@ -169,6 +190,7 @@ export interface ResolvedOptions {
   namespace: string;
   output: CloudWatchOutput;
   otlpEndpoint: string | undefined;
+  putMetricDataProtocol: PutMetricDataProtocol;
   emfStream: EmfStream;
   clientConfig: CloudWatchClientConfig;
   client: CloudWatchClient | undefined;

@@ -1,6 +1,9 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { putMetricDataInputOf } from './cborPutMetricDataInput';
+import { CborDecodeError, decodeCbor } from './decodeCbor';
+import { CBOR_ANSWER_HEADERS, CBOR_EMPTY_MAP, cborErrorBody } from './encodeCborAnswer';
 import { decodeOtlpMetrics, OtlpDecodeError } from './decodeOtlpMetrics';
 import { exportResponse, otlpFormatOf, statusResponse } from './encodeOtlpAnswer';
 import type { OtlpMetricsRequest } from './OtlpMetricsRequest';
@@ -9,13 +12,21 @@ import { checkEntities, validatePutMetricData, type EntityProblem, type Violatio
 import { OTLP_LIMITS, otlpLabelProblem, otlpSizeViolation, validateOtlpMetrics } from './validateOtlpMetrics';
 import { verifySigV4, type Credentials } from './verifySigV4';
 
+/**
+ * The protocol a request spoke: `json` (AWS JSON 1.0, and whatever else is forwarded to moto as received), `cbor`
+ * (Smithy RPC v2 CBOR, a POST to CBOR_PATH_PREFIX + operation) or `otlp` (a POST to OTLP_METRICS_PATH).
+ */
+export type WireProtocol = 'json' | 'cbor' | 'otlp';
+
 /** One request as the front door saw it. */
 export interface RecordedRequest {
   /**
-   * The operation named by X-Amz-Target (e.g. `PutMetricData`), `OtlpMetrics` for a POST to OTLP_METRICS_PATH, or
-   * `unknown`.
+   * The operation named by X-Amz-Target (e.g. `PutMetricData`) or by the RPC v2 CBOR path, `OtlpMetrics` for a POST
+   * to OTLP_METRICS_PATH, or `unknown`.
    */
   operation: string;
+  /** The protocol it spoke. */
+  protocol: WireProtocol;
   /** Body bytes as received on the wire. */
   wireBytes: number;
   /** Body bytes after undoing Content-Encoding. */
@@ -29,7 +40,10 @@ export interface RecordedRequest {
   attempt: number;
   /** When its body had arrived (epoch ms, with a fraction). */
   receivedAt: number;
-  /** The decoded JSON input (OtlpMetrics: the decoded OtlpMetricsRequest, before any point was rejected). */
+  /**
+   * The decoded JSON input (RPC v2 CBOR: the AWS JSON 1.0 input it stands for, timestamps as epoch seconds; OtlpMetrics:
+   * the decoded OtlpMetricsRequest, before any point was rejected).
+   */
   input: unknown;
   /** The HTTP status answered (0 when the connection was dropped on purpose). */
   status: number;
@@ -85,9 +99,24 @@ export interface FrontDoorOptions {
   credentials: Credentials;
   /** Hold Values/Counts and StatisticValues to full agreement (see ValidationOptions). Default true. */
   strictDistributions?: boolean;
+  /**
+   * Speak Smithy RPC v2 CBOR (PutMetricData), as CloudWatch does. false plays an endpoint that predates it (moto, older
+   * emulators): a request to CBOR_PATH_PREFIX is recorded and answered 404 text/html, without a `smithy-protocol`
+   * header, and nothing is stored. Default true; see FrontDoor.setCbor.
+   */
+  cbor?: boolean;
 }
 
 const TARGET_PREFIX = 'GraniteServiceVersion20100801.';
+
+/** Where CloudWatch takes Smithy RPC v2 CBOR requests: this path, then the operation's name (POST). */
+export const CBOR_PATH_PREFIX = '/service/GraniteServiceVersion20100801/operation/';
+
+/** What werkzeug (moto's HTTP server) answers for a path it does not serve: how an endpoint without CBOR answers. */
+const NOT_FOUND_PAGE =
+  '<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not ' +
+  'found on the server. If you entered the URL manually please check your spelling and try again.</p>\n';
+
 /** The service name every request to CloudWatch is signed for, its OTLP endpoint's included. */
 const SIGNING_SERVICE = 'monitoring';
 
@@ -150,8 +179,24 @@ export class FrontDoor {
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
   private url = '';
+  private cborSpoken: boolean;
 
-  constructor(private readonly options: FrontDoorOptions) {}
+  constructor(private readonly options: FrontDoorOptions) {
+    this.cborSpoken = options.cbor ?? true;
+  }
+
+  /** Whether Smithy RPC v2 CBOR is spoken now (FrontDoorOptions.cbor, then setCbor). */
+  get cbor(): boolean {
+    return this.cborSpoken;
+  }
+
+  /**
+   * Speaks Smithy RPC v2 CBOR, or stops (an endpoint that predates it: requests to CBOR_PATH_PREFIX are recorded and
+   * answered 404 text/html, storing nothing), from the next request on. Not undone by `clear`.
+   */
+  setCbor(spoken: boolean): void {
+    this.cborSpoken = spoken;
+  }
 
   /** Starts listening on a free loopback port. */
   async start(port = 0): Promise<void> {
@@ -335,6 +380,7 @@ export class FrontDoor {
    */
   private async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { record, headers, raw } = await this.receive(req);
+    if (record.protocol === 'cbor' && !this.cborSpoken) return this.answerNotFound(res, record);
     const fault = this.takeFault(record.operation);
     if (fault && (await this.injectFault(fault, req, res, record))) return;
     if (record.operation === 'PutMetricData' && !record.extracted && !this.takeToken()) {
@@ -350,13 +396,19 @@ export class FrontDoor {
     let body = this.decode(raw, record, res);
     if (body === undefined) return;
     record.decodedBytes = body.length;
-    if (record.operation === 'PutMetricData') {
-      body = this.checkPutMetricData(body, headers, record, res);
+    if (record.protocol === 'cbor') {
+      body = this.checkCborPutMetricData(body, headers, record, res);
       if (body === undefined) return;
+      await this.forward(req, jsonHeadersOf(headers), body, res, record, '/');
     } else {
-      record.input = parseOrText(body);
+      if (record.operation === 'PutMetricData') {
+        body = this.checkPutMetricData(body, headers, record, res);
+        if (body === undefined) return;
+      } else {
+        record.input = parseOrText(body);
+      }
+      await this.forward(req, headers, body, res, record);
     }
-    await this.forward(req, headers, body, res, record);
     if (fault?.dropAfterStoring) req.socket.destroy();
   }
 
@@ -371,13 +423,18 @@ export class FrontDoor {
     }
     const target = headers['x-amz-target'] ?? '';
     const encoding = headers['content-encoding'];
-    const otlp = req.method === 'POST' && (req.url ?? '').split('?')[0] === OTLP_METRICS_PATH;
+    const path = (req.url ?? '').split('?')[0]!;
+    const otlp = req.method === 'POST' && path === OTLP_METRICS_PATH;
+    const cbor = req.method === 'POST' && path.startsWith(CBOR_PATH_PREFIX);
     const record: RecordedRequest = {
       operation: otlp
         ? 'OtlpMetrics'
-        : target.startsWith(TARGET_PREFIX)
-          ? target.slice(TARGET_PREFIX.length)
-          : 'unknown',
+        : cbor
+          ? path.slice(CBOR_PATH_PREFIX.length) || 'unknown'
+          : target.startsWith(TARGET_PREFIX)
+            ? target.slice(TARGET_PREFIX.length)
+            : 'unknown',
+      protocol: otlp ? 'otlp' : cbor ? 'cbor' : 'json',
       wireBytes: raw.length,
       decodedBytes: raw.length,
       contentEncoding: encoding,
@@ -453,6 +510,66 @@ export class FrontDoor {
       return undefined;
     }
     record.input = input;
+    return this.checkInput(input, body, record, res);
+  }
+
+  /**
+   * A PutMetricData in Smithy RPC v2 CBOR: the protocol's headers, then the body decoded strictly (decodeCbor) and
+   * walked against the input model (putMetricDataInputOf), then every rule a JSON request meets (checkInput). The
+   * body to forward to moto, as AWS JSON 1.0; or undefined once it answered an error (in CBOR).
+   */
+  private checkCborPutMetricData(
+    body: Buffer,
+    headers: Record<string, string>,
+    record: RecordedRequest,
+    res: ServerResponse,
+  ): Buffer | undefined {
+    if (record.operation !== 'PutMetricData') {
+      const message = `The front door speaks RPC v2 CBOR for PutMetricData only, not ${record.operation}.`;
+      this.answerError(res, record, 400, 'InvalidAction', message);
+      return undefined;
+    }
+    // Every refusal of the protocol's own is a violation: a client that writes its CBOR itself (rather than through
+    // the SDK) is what a test of it wants told.
+    const refuse = (status: number, code: string, message: string): undefined => {
+      record.violation = { status, code, message };
+      this.answerError(res, record, status, code, message);
+      return undefined;
+    };
+    // What Smithy servers refuse before reading a body: a request that does not say it is RPC v2 CBOR, a body that
+    // is not CBOR (an empty body is an empty input and needs no Content-Type), an answer the client cannot read.
+    const protocol = headers['smithy-protocol'];
+    if (protocol !== 'rpc-v2-cbor') {
+      const said = protocol === undefined ? 'is missing' : `is ${JSON.stringify(protocol)}`;
+      return refuse(400, 'SerializationException', `The smithy-protocol header ${said}, not rpc-v2-cbor.`);
+    }
+    const contentType = headers['content-type'];
+    if (body.length > 0 && !/^application\/cbor\s*(;|$)/i.test(contentType ?? '')) {
+      const message = `Content-Type ${contentType ?? '(none)'}: RPC v2 CBOR takes application/cbor only.`;
+      return refuse(415, 'UnsupportedMediaTypeException', message);
+    }
+    const accept = headers['accept'];
+    if (accept !== undefined && !/(^|,)\s*(application\/cbor|application\/\*|\*\/\*)\s*(;|,|$)/i.test(accept)) {
+      return refuse(406, 'NotAcceptableException', `Accept ${accept}: RPC v2 CBOR answers application/cbor only.`);
+    }
+    let input: Record<string, unknown>;
+    try {
+      input = body.length === 0 ? {} : putMetricDataInputOf(decodeCbor(body));
+    } catch (err) {
+      if (!(err instanceof CborDecodeError)) throw err;
+      return refuse(400, 'SerializationException', err.message);
+    }
+    record.input = input;
+    const forward = this.checkInput(input, body, record, res);
+    // moto takes JSON only. No NaN or infinity gets here: the rules refuse them, as CloudWatch does.
+    return forward === body ? Buffer.from(JSON.stringify(input)) : forward;
+  }
+
+  /**
+   * Every PutMetricData rule over a decoded input, whichever protocol it came in, then the refusals a test asked for;
+   * the body to forward (`body` itself, or entity datums inlined for moto), or undefined once it answered an error.
+   */
+  private checkInput(input: unknown, body: Buffer, record: RecordedRequest, res: ServerResponse): Buffer | undefined {
     const violation = validatePutMetricData(input, body.length, {
       now: Date.now(),
       strictDistributions: this.options.strictDistributions ?? true,
@@ -604,8 +721,9 @@ export class FrontDoor {
     body: Buffer,
     res: ServerResponse,
     record: RecordedRequest,
+    path = req.url ?? '/',
   ): Promise<void> {
-    const upstream = new URL(req.url ?? '/', this.options.upstream);
+    const upstream = new URL(path, this.options.upstream);
     const out: Record<string, string> = { ...headers, host: upstream.host, 'content-length': String(body.length) };
     delete out['content-encoding'];
     return new Promise((resolve) => {
@@ -615,7 +733,11 @@ export class FrontDoor {
         upRes.once('end', () => {
           const payload = Buffer.concat(parts);
           record.status = upRes.statusCode ?? 502;
-          if (record.status >= 400) record.errorCode = upRes.headers['x-amzn-query-error']?.toString().split(';')[0];
+          const moto = record.status >= 400 ? motoError(upRes.headers, payload) : undefined;
+          if (moto) {
+            record.errorCode =
+              record.protocol === 'cbor' ? moto.code : upRes.headers['x-amzn-query-error']?.toString().split(';')[0];
+          }
           if (record.operation === 'PutMetricData' && record.status >= 200 && record.status < 300) {
             this.stored.push({ receivedAt: record.receivedAt, region: regionOf(headers), input: record.input });
           }
@@ -625,7 +747,29 @@ export class FrontDoor {
             return;
           }
           const { connection: _c, 'transfer-encoding': _t, ...rest } = upRes.headers;
-          const failure = record.entityFailure ? { 'x-amzn-failure-message': record.entityFailure.failure } : {};
+          const failure: Record<string, string> = record.entityFailure
+            ? { 'x-amzn-failure-message': record.entityFailure.failure }
+            : {};
+          if (record.protocol === 'cbor') {
+            // moto answered in JSON: the client hears it in CBOR, moto's request id and the failure header kept.
+            const { 'content-type': _ct, 'content-length': _cl, 'x-amzn-query-error': _qe, ...kept } = rest;
+            if (moto) {
+              this.sendCborError(res, record.status, moto.code ?? 'InternalServiceError', moto.message, {
+                ...stringHeaders(kept),
+                ...failure,
+              });
+            } else {
+              res.writeHead(record.status, {
+                ...kept,
+                ...failure,
+                ...CBOR_ANSWER_HEADERS,
+                'content-length': String(CBOR_EMPTY_MAP.length),
+              });
+              res.end(CBOR_EMPTY_MAP);
+            }
+            resolve();
+            return;
+          }
           res.writeHead(record.status, { ...rest, ...failure, 'content-length': String(payload.length) });
           res.end(payload);
           resolve();
@@ -649,8 +793,41 @@ export class FrontDoor {
   ): void {
     record.status = status;
     record.errorCode = code;
-    if (record.operation === 'OtlpMetrics') this.sendOtlpError(res, record, status, code, message, headers);
+    if (record.protocol === 'otlp') this.sendOtlpError(res, record, status, code, message, headers);
+    else if (record.protocol === 'cbor') this.sendCborError(res, status, code, message, headers);
     else this.sendError(res, status, code, message, headers);
+  }
+
+  /** Answers a request to CBOR_PATH_PREFIX as an endpoint without RPC v2 CBOR does: moto's 404 page, nothing more. */
+  private answerNotFound(res: ServerResponse, record: RecordedRequest): void {
+    record.status = 404;
+    res.writeHead(404, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': String(Buffer.byteLength(NOT_FOUND_PAGE)),
+    });
+    res.end(NOT_FOUND_PAGE);
+  }
+
+  /**
+   * Answers an error the way CloudWatch's RPC v2 CBOR endpoint does: a CBOR map with `__type` and `message`, and
+   * the query-compatible header the SDK reads the error's name from, as for JSON.
+   */
+  private sendCborError(
+    res: ServerResponse,
+    status: number,
+    code: string,
+    message: string,
+    headers: Record<string, string> = {},
+  ): void {
+    const body = cborErrorBody(code, message);
+    res.writeHead(status, {
+      'x-amzn-requestid': `front-door-${this.requests.length}`,
+      ...headers,
+      ...CBOR_ANSWER_HEADERS,
+      'x-amzn-query-error': `${code};${status >= 500 ? 'Receiver' : 'Sender'}`,
+      'content-length': String(body.length),
+    });
+    res.end(body);
   }
 
   /** Answers an OTLP request's error: a google.rpc.Status in the request's encoding (JSON when it has none). */
@@ -727,6 +904,33 @@ function withEntityDatumsInline(input: Record<string, unknown>): Buffer {
     if (Array.isArray(datums)) inline.push(...(datums as unknown[]));
   }
   return Buffer.from(JSON.stringify({ Namespace: input['Namespace'], MetricData: inline }));
+}
+
+/** The headers a request in RPC v2 CBOR is forwarded to moto with: those of the same request in AWS JSON 1.0. */
+function jsonHeadersOf(headers: Record<string, string>): Record<string, string> {
+  const { 'smithy-protocol': _p, accept: _a, ...rest } = headers;
+  return {
+    ...rest,
+    'content-type': 'application/x-amz-json-1.0',
+    'x-amz-target': `${TARGET_PREFIX}PutMetricData`,
+  };
+}
+
+/** The error code and message of an error moto answered (AWS JSON 1.0, or whatever it is): code undefined if unsaid. */
+function motoError(headers: IncomingMessage['headers'], payload: Buffer): { code?: string; message: string } {
+  const parsed = parseOrText(payload);
+  const body = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  const type = typeof body['__type'] === 'string' ? body['__type'].split('#').pop() : undefined;
+  const message = body['message'] ?? body['Message'] ?? (typeof parsed === 'string' ? parsed : '');
+  const code = headers['x-amzn-query-error']?.toString().split(';')[0] || type;
+  return code === undefined ? { message: String(message) } : { code, message: String(message) };
+}
+
+/** Response headers as strings (repeated ones joined), for writeHead beside string-valued ones. */
+function stringHeaders(headers: IncomingMessage['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(',') : v;
+  return out;
 }
 
 /** A body as JSON when it is JSON, else as text: what the log shows of requests the front door does not judge. */

@@ -17,6 +17,11 @@ export interface LocalCloudWatchOptions {
   strictDistributions?: boolean;
   /** The loopback port of the front door (the endpoint). Default 0: a free port. */
   port?: number;
+  /**
+   * Speak Smithy RPC v2 CBOR (see FrontDoorOptions.cbor): false plays an endpoint that predates it, answering CBOR
+   * requests 404. Default true; `frontDoor.setCbor` switches it at run time.
+   */
+  cbor?: boolean;
 }
 
 /** moto behind the strict front door, both on loopback: a CloudWatch that needs no AWS account. */
@@ -33,6 +38,7 @@ export class LocalCloudWatch {
       upstream: moto.endpoint,
       credentials: LOCAL_CREDENTIALS,
       strictDistributions: options.strictDistributions ?? true,
+      cbor: options.cbor ?? true,
     });
     try {
       await frontDoor.start(options.port ?? 0);

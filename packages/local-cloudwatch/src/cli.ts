@@ -148,7 +148,9 @@ async function serve(port: number | undefined): Promise<void> {
       if (r.status === 0 && !r.violation && Date.now() - r.receivedAt < 10_000) break;
       const answer = r.status === 0 ? 'no answer' : `${r.status}`;
       const what = r.violation ? `REFUSED ${r.violation.code}: ${r.violation.message}` : answer;
-      console.log(`  ${r.operation} ${r.decodedBytes} bytes${r.gzip ? ` (${r.wireBytes} gzipped)` : ''} → ${what}`);
+      const protocol = r.protocol === 'cbor' ? ' (CBOR)' : '';
+      const size = `${r.decodedBytes} bytes${r.gzip ? ` (${r.wireBytes} gzipped)` : ''}`;
+      console.log(`  ${r.operation}${protocol} ${size} → ${what}`);
       seen++;
     }
   }, 500);

@@ -5,6 +5,8 @@ export {
   OTLP_METRICS_PATH,
   OTLP_STORED_PATH,
   EXTRACTOR_USER_AGENT,
+  CBOR_PATH_PREFIX,
+  type WireProtocol,
   type Fault,
   type Quota,
   type FrontDoorOptions,
@@ -12,6 +14,8 @@ export {
   type StoredPut,
   type StoredOtlp,
 } from './FrontDoor';
+export { decodeCbor, CborDecodeError, CborFloat, CborTimestamp, MAX_CBOR_DEPTH, type CborValue } from './decodeCbor';
+export { putMetricDataInputOf } from './cborPutMetricDataInput';
 export { decodeOtlpMetrics, OtlpDecodeError, type OtlpFormat } from './decodeOtlpMetrics';
 export { OTLP_LIMITS, validateOtlpMetrics } from './validateOtlpMetrics';
 export { otlpPointsOf, type OtlpPoint } from './otlpPoints';

@@ -5,6 +5,7 @@ import {
   DEFAULT_MIN_COMPRESSION_BYTES,
   DEFAULT_LAMBDA_OUTPUT,
   DEFAULT_OUTPUT,
+  DEFAULT_PUT_METRIC_DATA_PROTOCOL,
   DEFAULT_RESEND_UNKNOWN_OUTCOME,
   DEFAULT_RETRY,
   DEFAULT_RETRY_BUFFER,
@@ -74,6 +75,10 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
   if (otlpEndpoint !== undefined && !isHttpUrl(otlpEndpoint)) {
     throw new TypeError('CloudWatchMetricExporter: otlpEndpoint must be an http or https URL');
   }
+  const putMetricDataProtocol = options.putMetricDataProtocol ?? DEFAULT_PUT_METRIC_DATA_PROTOCOL;
+  if (putMetricDataProtocol !== 'json' && putMetricDataProtocol !== 'cbor') {
+    throw new RangeError("CloudWatchMetricExporter: putMetricDataProtocol must be 'json' or 'cbor'");
+  }
   const emfStream = options.emfStream ?? process.stdout;
   if (emfStream === null || typeof emfStream !== 'object' || typeof emfStream.write !== 'function') {
     throw new TypeError('CloudWatchMetricExporter: emfStream must be a writable stream (an object with write)');
@@ -123,6 +128,7 @@ export function resolveOptions(options: CloudWatchMetricExporterOptions): Resolv
     namespace: ns as string,
     output,
     otlpEndpoint,
+    putMetricDataProtocol,
     emfStream,
     clientConfig: {
       requestMinCompressionSizeBytes: DEFAULT_MIN_COMPRESSION_BYTES,

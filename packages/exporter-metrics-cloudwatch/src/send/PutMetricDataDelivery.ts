@@ -5,12 +5,15 @@ import type { ResolvedOptions } from '../options.js';
 import type { PackLimits } from '../pack/Batch.js';
 import { Packer } from '../pack/Packer.js';
 import type { DropReporter } from '../stats/DropReporter.js';
-import { speaksJson10 } from './putMetricDataCommand.js';
+import { AwsSmithyRpcV2CborProtocol } from '@aws-sdk/core/protocols';
+import type { Batch } from '../pack/Batch.js';
+import { CborPacker } from '../pack/CborPacker.js';
+import { speaksCbor, speaksJson10 } from './putMetricDataCommand.js';
 import { PutMetricDataTransport } from './PutMetricDataTransport.js';
 import { clientFor, RequestDelivery, type ClientPathOptions } from './RequestDelivery.js';
 
 /** What the PutMetricData path needs of the exporter's options. */
-export type PutMetricDataOptions = ClientPathOptions & Pick<ResolvedOptions, 'namespace'>;
+export type PutMetricDataOptions = ClientPathOptions & Pick<ResolvedOptions, 'namespace' | 'putMetricDataProtocol'>;
 
 /**
  * Delivery through PutMetricData: datums packed into the fewest requests CloudWatch's limits allow, and sent as
@@ -21,6 +24,7 @@ export class PutMetricDataDelivery extends RequestDelivery {
   private readonly limits: PackLimits;
   private readonly namespace: string;
   private readonly client: CloudWatchClient;
+  private readonly transport: PutMetricDataTransport;
 
   constructor(
     options: PutMetricDataOptions,
@@ -28,29 +32,52 @@ export class PutMetricDataDelivery extends RequestDelivery {
     onEntityFailure: (failure: string, entity: Entity | undefined) => void,
     onEnvelopeRefused?: (error: Error) => void,
   ) {
-    const { client, release } = clientFor(options);
+    const cbor = options.putMetricDataProtocol === 'cbor' && options.client === undefined;
+    const { client, release } = clientFor(
+      cbor ? { ...options, clientConfig: { ...options.clientConfig, protocol: AwsSmithyRpcV2CborProtocol } } : options,
+    );
+    const limits = { maxDatums: MAX_DATUMS_PER_REQUEST, maxBytes: options.maxRequestBytes };
+    // Made only if CloudWatch (or whatever answers in its place) turns CBOR down.
+    let jsonClient: CloudWatchClient | undefined;
+    const transport = new PutMetricDataTransport(
+      client,
+      options.namespace,
+      onEntityFailure,
+      speaksCbor(client)
+        ? { limits, jsonClient: () => (jsonClient ??= clientFor({ ...options, client: undefined }).client) }
+        : undefined,
+    );
     super(
       options,
-      new PutMetricDataTransport(client, options.namespace, onEntityFailure),
+      transport,
       drops,
-      release,
+      () => {
+        release();
+        jsonClient?.destroy();
+      },
       onEnvelopeRefused,
     );
     this.client = client;
+    this.transport = transport;
     this.namespace = options.namespace;
-    this.limits = { maxDatums: MAX_DATUMS_PER_REQUEST, maxBytes: options.maxRequestBytes };
+    this.limits = limits;
   }
 
   begin({ deadline, createdAt, entity }: DeliveryRunOptions): DeliveryRun {
     const { sender, finish } = this.startSending(deadline, createdAt);
-    const packer = new Packer(
-      this.namespace,
-      this.limits,
-      (batch) => sender.push(batch),
-      // A JSON 1.0 client is sent the prepared body alone; any other needs the datums to serialize them itself.
-      !speaksJson10(this.client),
-      entity,
-    );
+    const onBatch = (batch: Batch) => sender.push(batch);
+    // A CBOR body once the endpoint turned CBOR down would only be converted: from then on, JSON is packed.
+    const packer =
+      speaksCbor(this.client) && !this.transport.cborRefused
+        ? new CborPacker(this.namespace, this.limits, onBatch, false, entity)
+        : new Packer(
+            this.namespace,
+            this.limits,
+            onBatch,
+            // A JSON 1.0 client is sent the prepared body alone; any other needs the datums to serialize them itself.
+            !speaksJson10(this.client) && !speaksCbor(this.client),
+            entity,
+          );
     return {
       add: (datum) => packer.add(datum),
       finish: async (): Promise<DeliveryResult> => {

@@ -17,17 +17,28 @@ function byteLength(body: unknown): number {
 }
 
 const JSON_1_0 = 'aws.protocols#awsJson1_0';
+const RPC_V2_CBOR = 'smithy.protocols#rpcv2Cbor';
 
-/** Whether the client writes PutMetricData as AWS JSON 1.0, the format packing prepares bodies in. */
-export function speaksJson10(client: CloudWatchClient): boolean {
+function protocolOf(client: CloudWatchClient): string | undefined {
   const protocol = (client.config as { protocol?: { getShapeId?: () => string } }).protocol;
-  return typeof protocol?.getShapeId === 'function' && protocol.getShapeId() === JSON_1_0;
+  return typeof protocol?.getShapeId === 'function' ? protocol.getShapeId() : undefined;
+}
+
+/** Whether the client writes PutMetricData as AWS JSON 1.0, the format {@link Packer} prepares bodies in. */
+export function speaksJson10(client: CloudWatchClient): boolean {
+  return protocolOf(client) === JSON_1_0;
+}
+
+/** Whether the client writes PutMetricData as Smithy RPC v2 CBOR, the format {@link CborPacker} prepares. */
+export function speaksCbor(client: CloudWatchClient): boolean {
+  return protocolOf(client) === RPC_V2_CBOR;
 }
 
 /**
- * A PutMetricData command for one batch. When the client speaks AWS JSON 1.0 (today's SDK), its body is the one
- * packing already serialized: the SDK's serializer runs on an empty list and a middleware right after it puts the
- * prepared body in place — byte for byte what the SDK would have written (a test holds the two equal) — so the
+ * A PutMetricData command for one batch. When the client speaks the batch's format — AWS JSON 1.0 (today's SDK) or
+ * Smithy RPC v2 CBOR — its body is the one packing already serialized: the SDK's serializer runs on an empty list and a middleware right after it puts the
+ * prepared body in place — what the SDK would have written (tests hold the two equal: byte for byte for JSON,
+ * decoded for CBOR) — so the
  * SDK still compresses (before signing), signs and retries, but the datums are not serialized twice. Any other
  * protocol gets a plain command and the SDK serializes the datums itself. A second middleware counts what each
  * attempt puts on the wire.
@@ -41,10 +52,14 @@ export function putMetricDataCommand(
   /** Called as the signed request is handed to the HTTP handler. */
   onWire?: () => void,
 ): PutMetricDataCommand {
-  const prepared = speaksJson10(client);
+  const cbor = batch.envelope.cbor !== undefined;
+  const prepared = cbor ? speaksCbor(client) : speaksJson10(client);
   if (!prepared && batch.datums === undefined) {
-    throw new Error('CloudWatchMetricExporter: a request for a client that does not speak JSON 1.0 lost its datums');
+    throw new Error(
+      "CloudWatchMetricExporter: a request for a client that does not speak its body's format lost its datums",
+    );
   }
+  const contentType = cbor ? 'application/cbor' : 'application/x-amz-json-1.0';
   const metricData = prepared ? [] : batch.datums!.map(toPlainDatum);
   const entity = batch.envelope.entity;
   const command = new PutMetricDataCommand(
@@ -62,11 +77,13 @@ export function putMetricDataCommand(
       (next) => async (args) => {
         if (isHttpRequest(args.request)) {
           // Never send the empty list the serializer saw: if the wire format is not the expected one, fail.
-          if (!(args.request.headers['content-type'] ?? '').startsWith('application/x-amz-json-1.0')) {
-            throw new Error('CloudWatchMetricExporter: the client did not serialize AWS JSON 1.0 as expected');
+          if (!(args.request.headers['content-type'] ?? '').startsWith(contentType)) {
+            throw new Error(`CloudWatchMetricExporter: the client did not serialize ${contentType} as expected`);
           }
           args.request.body = body;
-          // Recomputed by the SDK's content-length step, after compression.
+          // Recomputed by the SDK's content-length step, after compression. (The SDK's CBOR protocol sets it
+          // before compressing and never corrects it: left in place, a compressed body is announced at its
+          // uncompressed length and the server waits for bytes that never come.)
           delete args.request.headers['content-length'];
         }
         return next(args);

@@ -1,4 +1,3 @@
-import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { expect } from 'chai';
 import { envelope, serializeDatum } from '../../src/pack/serializeDatum';
 import { sdkBody } from './captureSdkBody';

@@ -53,9 +53,11 @@ const unitText = lastOf(encodedText);
 /** Appends one datum. */
 export function writeDatumCbor(w: CborWriter, d: MetricDatum): void {
   const st = d.StatisticValues;
+  // A translated datum's Dimensions are read from its JSON (see writeDimensionsJson): the getter would parse it.
+  const translated = d instanceof TranslatedDatum;
   const members =
     +(d.MetricName !== undefined) +
-    +(d.Dimensions !== undefined) +
+    +(translated || d.Dimensions !== undefined) +
     +(d.Timestamp !== undefined) +
     +(d.Value !== undefined) +
     +(st !== undefined) +
@@ -68,9 +70,9 @@ export function writeDatumCbor(w: CborWriter, d: MetricDatum): void {
     w.raw(KEY.MetricName);
     w.raw(nameText(d.MetricName));
   }
-  if (d instanceof TranslatedDatum) {
+  if (translated) {
     w.raw(KEY.Dimensions);
-    writeDimensionsJson(w, d.dimensionsJson);
+    writeDimensionsJson(w, (d as TranslatedDatum).dimensionsJson);
   } else if (d.Dimensions !== undefined) {
     w.raw(KEY.Dimensions);
     writeDimensions(w, d.Dimensions);
@@ -147,19 +149,28 @@ function writeDimensions(w: CborWriter, dims: readonly Dimension[]): void {
 
 /*
  * Translation hands dimensions over as the JSON list it wrote, `[{"Name":"…","Value":"…"},…]`. Without a backslash
- * in it no string holds a quote, so cutting at the quotes yields the names and values as they are: the 4th piece,
- * then every 8th, is a name, 4 pieces later its value. Anything else (an escape) is parsed.
+ * in it no string holds a quote, so the quotes alone tell where each name and value is: eight per dimension, the
+ * name between the 3rd and 4th, the value between the 7th and 8th. Anything else (an escape) is parsed.
  */
 function writeDimensionsJson(w: CborWriter, json: string): void {
   if (json.indexOf('\\') >= 0) return writeDimensions(w, JSON.parse(json) as Dimension[]);
-  const pieces = json.split('"');
-  const n = (pieces.length - 1) >> 3;
+  let quotes = 0;
+  for (let q = json.indexOf('"'); q >= 0; q = json.indexOf('"', q + 1)) quotes++;
+  const n = quotes >> 3;
   w.head(MAJOR_ARRAY, n);
+  let q = -1;
+  const next = () => (q = json.indexOf('"', q + 1));
   for (let i = 0; i < n; i++) {
+    next();
+    next();
+    const name = next() + 1;
     w.head(MAJOR_MAP, 2);
     w.raw(KEY.Name);
-    w.text(pieces[8 * i + 3]!);
+    w.textOf(json, name, next());
+    next();
+    next();
+    const value = next() + 1;
     w.raw(KEY.Value);
-    w.text(pieces[8 * i + 7]!);
+    w.textOf(json, value, next());
   }
 }

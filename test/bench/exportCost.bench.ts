@@ -46,14 +46,19 @@ export async function exportCost(): Promise<string> {
     [
       'workload',
       'ours µs/pt',
+      'ours CBOR µs/pt',
       'SDK path µs/pt',
       'floor µs/pt',
       'ours/floor',
+      'CBOR/floor',
       'SDK/floor',
       'requests',
       'fewest possible',
+      'CBOR requests',
       'raw B/datum',
       'wire B/datum',
+      'CBOR raw B/datum',
+      'CBOR wire B/datum',
     ],
   ];
   for (const [name, rm] of workloads) {
@@ -61,14 +66,18 @@ export async function exportCost(): Promise<string> {
     const repeats = points >= 50_000 ? 9 : points >= 10_000 ? 15 : 25;
     const client = inProcessClient();
     const exporter = new CloudWatchMetricExporter({ namespace: NS, client });
+    const cborClient = inProcessClient({ cbor: true });
+    const cborExporter = new CloudWatchMetricExporter({ namespace: NS, client: cborClient });
     const datums = translate(rm);
     const batches = packDatums(NS, datums, { maxDatums: 1000, maxBytes: 1_000_000 }).batches;
     // The floor's bodies are plain objects in their wire shape (timestamps already epoch seconds), so it pays for
     // no conversion at all.
     const bodies = batches.map((b) => JSON.parse(batchBody(b)) as unknown);
-    const [ours, sdk, floor] = (await timeInTurns(
+    const [ours, cbor, sdk, floor] = (await timeInTurns(
       [
         () => exportOnce(exporter, rm),
+        // The same export with putMetricDataProtocol 'cbor' (the client speaks Smithy RPC v2 CBOR).
+        () => exportOnce(cborExporter, rm),
         // The SDK path: the same requests, serialized by the SDK, with the same concurrency (4).
         async () => {
           const queue = batches.map((b) => b.datums!);
@@ -86,26 +95,37 @@ export async function exportCost(): Promise<string> {
         },
       ],
       repeats,
-    )) as [number, number, number];
+    )) as [number, number, number, number];
 
     const capture: Captured[] = [];
     const capturing = new CloudWatchMetricExporter({ namespace: NS, client: inProcessClient({ capture }) });
     await exportOnce(capturing, rm);
-    const raw = capture.reduce((a, c) => a + c.body.length, 0);
-    const wire = capture.reduce((a, c) => a + c.wireBytes, 0);
+    const cborCapture: Captured[] = [];
+    const cborClientCapturing = inProcessClient({ capture: cborCapture, cbor: true });
+    await exportOnce(new CloudWatchMetricExporter({ namespace: NS, client: cborClientCapturing }), rm);
+    const perDatum = (c: Captured[], bytes: (r: Captured) => number, digits: number) =>
+      (c.reduce((a, r) => a + bytes(r), 0) / datums.length).toFixed(digits);
+    const us = (ms: number) => ((ms * 1000) / points).toFixed(2);
     rows.push([
       name,
-      ((ours * 1000) / points).toFixed(2),
-      ((sdk * 1000) / points).toFixed(2),
-      ((floor * 1000) / points).toFixed(2),
+      us(ours),
+      us(cbor),
+      us(sdk),
+      us(floor),
       `${(ours / floor).toFixed(2)}×`,
+      `${(cbor / floor).toFixed(2)}×`,
       `${(sdk / floor).toFixed(2)}×`,
       capture.length,
       fewestRequests(capture, datums.length),
-      (raw / datums.length).toFixed(0),
-      (wire / datums.length).toFixed(1),
+      cborCapture.length,
+      perDatum(capture, (r) => r.body.length, 0),
+      perDatum(capture, (r) => r.wireBytes, 1),
+      perDatum(cborCapture, (r) => r.body.length, 0),
+      perDatum(cborCapture, (r) => r.wireBytes, 1),
     ]);
     client.destroy();
+    cborClient.destroy();
+    cborClientCapturing.destroy();
   }
   return `${table(rows)}\n\n${await rollUpCost()}\n\n${await entityCost()}`;
 }

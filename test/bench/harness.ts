@@ -1,3 +1,4 @@
+import { AwsSmithyRpcV2CborProtocol } from '@aws-sdk/core/protocols';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ValueType, type Attributes } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
@@ -30,8 +31,14 @@ export interface Captured {
  * A CloudWatchClient whose network is an in-process handler answering 200 at once (after `delayMs`, if given):
  * everything else — serialization, compression, signing, retries — is the SDK's real code.
  */
-export function inProcessClient(opts: { delayMs?: number; capture?: Captured[] } = {}): CloudWatchClient {
+export function inProcessClient(
+  opts: { delayMs?: number; capture?: Captured[]; cbor?: boolean } = {},
+): CloudWatchClient {
+  const answer = opts.cbor
+    ? { type: 'application/cbor', body: Buffer.from([0xa0]), protocol: { 'smithy-protocol': 'rpc-v2-cbor' } }
+    : { type: 'application/x-amz-json-1.0', body: Buffer.from('{}'), protocol: {} };
   return new CloudWatchClient({
+    ...(opts.cbor ? { protocol: AwsSmithyRpcV2CborProtocol } : {}),
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' },
     requestMinCompressionSizeBytes: 1024,
@@ -48,8 +55,8 @@ export function inProcessClient(opts: { delayMs?: number; capture?: Captured[] }
           response: {
             statusCode: 200,
             reason: 'OK',
-            headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'bench' },
-            body: Readable.from([Buffer.from('{}')]),
+            headers: { 'content-type': answer.type, 'x-amzn-requestid': 'bench', ...answer.protocol },
+            body: Readable.from([answer.body]),
           },
         };
       },

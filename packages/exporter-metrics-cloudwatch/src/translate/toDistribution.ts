@@ -115,13 +115,12 @@ export function toDistribution(
   }
 
   // Pinned min, representatives in bucket order, pinned max: already ascending, so equal neighbours merge.
-  // Sized once and cut to length at the end: grown by push, a wide histogram's lists left a trail of garbage.
-  const values: number[] = new Array<number>(live + 2);
-  const counts: number[] = new Array<number>(live + 2);
+  const values: number[] = [];
+  const counts: number[] = [];
   let last = -1;
   if (exact) {
-    values[0] = stats.min!;
-    counts[0] = 1;
+    values.push(stats.min!);
+    counts.push(1);
     last = 0;
   }
   for (let i = 0; i < live; i++) {
@@ -134,21 +133,18 @@ export function toDistribution(
     v = v < lo ? lo : v > hi ? hi : v;
     if (last >= 0 && values[last] === v) counts[last]! += c;
     else {
+      values.push(v);
+      counts.push(c);
       last++;
-      values[last] = v;
-      counts[last] = c;
     }
   }
   if (exact && total > 1) {
     if (values[last] === stats.max) counts[last]! += 1;
     else {
-      last++;
-      values[last] = stats.max!;
-      counts[last] = 1;
+      values.push(stats.max!);
+      counts.push(1);
     }
   }
-  values.length = last + 1;
-  counts.length = last + 1;
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += values[i]! * counts[i]!;
   const dist: Distribution = {

@@ -5,7 +5,7 @@ import { sliceCborBatch, splitBatch, withoutOptionalMembers, firstMetricName } f
 import { cborBatchDatums } from '../../src/pack/cbor/cborBatchDatums';
 import { CborPacker } from '../../src/pack/CborPacker';
 import { packDatums } from '../../src/pack/packDatums';
-import { toPlainDatum } from '../../src/translate/TranslatedDatum';
+import { toPlainDatum, TranslatedDatum } from '../../src/translate/TranslatedDatum';
 import { sdkCborBody } from './captureSdkBody';
 import { randomDatums } from './randomDatums';
 import { translatedDatums } from './translatedDatums';
@@ -47,6 +47,38 @@ describe('CborPacker', () => {
 
   it('writes translated datums (dimensions from their JSON, escapes included) as the SDK does', async () => {
     const datums = translatedDatums();
+    const [batch] = pack(datums).batches;
+    const theirs = await sdkCborBody('My/Namespace "x"', datums.map(toPlainDatum));
+    expect(decoded(batch!.body)).to.deep.equal(decoded(theirs));
+  });
+
+  it('writes dimension lists of every length and shape as the SDK does (24 and more, spaced, escaped)', async () => {
+    const dims = (n: number) => Array.from({ length: n }, (_, i) => ({ Name: `k${i}`, Value: `v "${i}" ü` }));
+    const t = new Date(1795424209123);
+    const datums = [
+      ...[0, 1, 23, 24, 30].map((n) => new TranslatedDatum('m', JSON.stringify(dims(n)), t, 'Count', undefined, n)),
+      ...[0, 1, 23, 24, 30].map(
+        (n) =>
+          new TranslatedDatum(
+            'm',
+            JSON.stringify(dims(n).map((d) => ({ Name: d.Name, Value: `v${n}` }))),
+            t,
+            'Count',
+            undefined,
+            n,
+          ),
+      ),
+      new TranslatedDatum('m', '[ {"Name": "a", "Value": "b"} ]', t, 'Count', undefined, 1),
+      new TranslatedDatum('m', '[{"Value":"b","Name":"a"}]', t, 'Count', undefined, 2),
+      new TranslatedDatum(
+        'm',
+        '[{"Name":"a","Value":"b"},{"Name":"c","Value":"d"}, {"Name":"e","Value":"f"}]',
+        t,
+        'None',
+        undefined,
+        3,
+      ),
+    ];
     const [batch] = pack(datums).batches;
     const theirs = await sdkCborBody('My/Namespace "x"', datums.map(toPlainDatum));
     expect(decoded(batch!.body)).to.deep.equal(decoded(theirs));

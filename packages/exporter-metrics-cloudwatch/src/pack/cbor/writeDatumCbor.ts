@@ -149,28 +149,54 @@ function writeDimensions(w: CborWriter, dims: readonly Dimension[]): void {
 
 /*
  * Translation hands dimensions over as the JSON list it wrote, `[{"Name":"…","Value":"…"},…]`. Without a backslash
- * in it no string holds a quote, so the quotes alone tell where each name and value is: eight per dimension, the
- * name between the 3rd and 4th, the value between the 7th and 8th. Anything else (an escape) is parsed.
+ * in it no string holds a quote, so each name and value ends at the next quote and the text between them is
+ * fixed: the next one starts a known number of characters on. One pass, two quote searches a dimension. Anything
+ * else (an escape, another shape) is parsed.
  */
+const FIRST_NAME = '[{"Name":"';
+const TO_VALUE = '","Value":"';
+const TO_NAME = '"},{"Name":"';
+const END = '"}]';
+
 function writeDimensionsJson(w: CborWriter, json: string): void {
-  if (json.indexOf('\\') >= 0) return writeDimensions(w, JSON.parse(json) as Dimension[]);
-  let quotes = 0;
-  for (let q = json.indexOf('"'); q >= 0; q = json.indexOf('"', q + 1)) quotes++;
-  const n = quotes >> 3;
-  w.head(MAJOR_ARRAY, n);
-  let q = -1;
-  const next = () => (q = json.indexOf('"', q + 1));
-  for (let i = 0; i < n; i++) {
-    next();
-    next();
-    const name = next() + 1;
+  if (json === '[]') return w.head(MAJOR_ARRAY, 0);
+  if (json.indexOf('\\') >= 0 || !json.startsWith(FIRST_NAME)) {
+    return writeDimensions(w, JSON.parse(json) as Dimension[]);
+  }
+  // The list's head takes one byte below 24 dimensions; past that (rare) it is widened at the end.
+  w.ensure(1);
+  const headAt = w.at++;
+  let n = 0;
+  let at = FIRST_NAME.length;
+  for (;;) {
+    const nameEnd = json.indexOf('"', at);
+    const value = nameEnd + TO_VALUE.length;
+    const valueEnd = json.indexOf('"', value);
+    if (nameEnd < 0 || valueEnd < 0 || !json.startsWith(TO_VALUE, nameEnd)) break;
     w.head(MAJOR_MAP, 2);
     w.raw(KEY.Name);
-    w.textOf(json, name, next());
-    next();
-    next();
-    const value = next() + 1;
+    w.textOf(json, at, nameEnd);
     w.raw(KEY.Value);
-    w.textOf(json, value, next());
+    w.textOf(json, value, valueEnd);
+    n++;
+    if (json.startsWith(TO_NAME, valueEnd)) {
+      at = valueEnd + TO_NAME.length;
+      continue;
+    }
+    if (valueEnd + END.length === json.length && json.startsWith(END, valueEnd)) {
+      if (n < 24) w.buffer[headAt] = (MAJOR_ARRAY << 5) | n;
+      else {
+        w.ensure(1);
+        w.buffer.copyWithin(headAt + 2, headAt + 1, w.at);
+        w.at++;
+        w.buffer[headAt] = (MAJOR_ARRAY << 5) | 24;
+        w.buffer[headAt + 1] = n;
+      }
+      return;
+    }
+    break;
   }
+  // Not the shape expected: start over from the parsed list.
+  w.at = headAt;
+  writeDimensions(w, JSON.parse(json) as Dimension[]);
 }

@@ -8,7 +8,12 @@
  * @packageDocumentation
  */
 export { CloudWatchMetricExporter } from './CloudWatchMetricExporter.js';
-export type { CloudWatchMetricExporterOptions, CloudWatchOutput, EntityOption } from './options.js';
+export type {
+  CloudWatchMetricExporterOptions,
+  CloudWatchOutput,
+  EntityOption,
+  PutMetricDataProtocol,
+} from './options.js';
 export type { EmfStream } from './emf/EmfStream.js';
 export {
   createCloudWatchMetricReader,

@@ -101,7 +101,12 @@ describe('CloudWatchMetricExporter with putMetricDataProtocol: cbor', function (
     ).to.deep.equal([]);
   });
 
-  async function read(namespace: string, metric: string, series: number, stat: string): Promise<number[]> {
+  async function read(
+    namespace: string,
+    metric: string,
+    series: number,
+    stat: 'SampleCount' | 'Sum' | 'Minimum' | 'Maximum',
+  ): Promise<number[]> {
     const client = cw().client();
     try {
       const dims = Array.from({ length: series }, (_, s) => ({ series: `s${s}` }));
@@ -122,9 +127,9 @@ describe('CloudWatchMetricExporter with putMetricDataProtocol: cbor', function (
     expect(await read(namespace, 'calls', 300, 'Sum')).to.deep.equal(expectedCalls(300));
     expect(await read(namespace, 'calls', 300, 'SampleCount')).to.deep.equal(Array(300).fill(1));
     const rm = workload(0, 40);
-    const points = (rm.scopeMetrics[0]!.metrics[1]!.dataPoints as Array<{ value: Record<string, number> }>).map(
-      (p) => p.value,
-    );
+    const points = (
+      rm.scopeMetrics[0]!.metrics[1]!.dataPoints as unknown as Array<{ value: Record<string, number> }>
+    ).map((p) => p.value);
     expect(await read(namespace, 'latency', 40, 'SampleCount')).to.deep.equal(points.map((v) => v['count']));
     const sums = await read(namespace, 'latency', 40, 'Sum');
     sums.forEach((s, i) => expect(s).to.be.closeTo(points[i]!['sum']!, 1e-9 * points[i]!['sum']!));

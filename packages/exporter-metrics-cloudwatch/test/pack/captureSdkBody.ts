@@ -20,7 +20,7 @@ async function sdkBodyBytes(
   entity?: Entity,
   protocol?: typeof AwsSmithyRpcV2CborProtocol,
 ): Promise<Uint8Array> {
-  let body = new Uint8Array();
+  let body: Uint8Array = new Uint8Array();
   const client = new CloudWatchClient({
     ...(protocol ? { protocol } : {}),
     region: 'us-east-1',

@@ -12,7 +12,7 @@ export const DEFAULT_OUTPUT: 'putMetricData' | 'emf' = 'putMetricData';
  * In Lambda: EMF on stdout, written after every invocation. No request, no added latency to speak of, no
  * permission beyond the logs every function may write, and nothing recorded is lost when an environment dies
  * without SIGTERM (see docs/lambda.md for the measurements). Options that configure requests (`client`,
- * `clientConfig`, `entity`) keep PutMetricData.
+ * `clientConfig`, `putMetricDataProtocol`, `entity`) keep PutMetricData.
  */
 export const DEFAULT_LAMBDA_OUTPUT: 'putMetricData' | 'emf' = 'emf';
 /**

@@ -17,7 +17,8 @@ export interface CloudWatchMetricExporterOptions {
    * OTLP endpoint, signed in-process (a preview AWS service; see docs/otlp.md). The options about requests
    * (`client`, `clientConfig`, `concurrency`, `maxRequestBytes`, `retry`, `retryBuffer`, `resendUnknownOutcome`)
    * apply to `'putMetricData'` and `'otlp'`; `entity` to `'putMetricData'` only. Default: `'emf'` in Lambda (its runtime's `AWS_LAMBDA_FUNCTION_NAME` and
-   * `AWS_EXECUTION_ENV` are set; see docs/lambda.md) unless `client`, `clientConfig` or `entity` is given, else
+   * `AWS_EXECUTION_ENV` are set; see docs/lambda.md) unless `client`, `clientConfig`, `putMetricDataProtocol` or
+   * `entity` is given, else
    * `'putMetricData'`.
    *
    * Experimental: may change in a minor release.

@@ -46,7 +46,8 @@ export function runsInLambda(env: NodeJS.ProcessEnv = process.env): boolean {
 
 /**
  * The output when none is chosen: EMF in Lambda, unless the options configure requests (a `client`, a
- * `clientConfig` or an `entity`, which only PutMetricData uses); PutMetricData everywhere else.
+ * `clientConfig`, a `putMetricDataProtocol` or an `entity`, which only PutMetricData uses); PutMetricData everywhere
+ * else.
  */
 export function defaultOutput(
   options: Partial<CloudWatchMetricExporterOptions>,
@@ -55,6 +56,7 @@ export function defaultOutput(
   const requestsConfigured =
     options.client !== undefined ||
     options.clientConfig !== undefined ||
+    options.putMetricDataProtocol !== undefined ||
     (options.entity !== undefined && options.entity !== false);
   return runsInLambda(env) && !requestsConfigured ? DEFAULT_LAMBDA_OUTPUT : DEFAULT_OUTPUT;
 }

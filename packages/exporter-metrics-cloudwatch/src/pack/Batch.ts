@@ -24,6 +24,8 @@ export interface Batch {
    * later attempt must go before CloudWatch's two-week window closes on it.
    */
   oldest: number;
+  /** Set once a CBOR request sent as JSON reported its datums too large as JSON (see PutMetricDataTransport). */
+  oversizedReported?: boolean;
 }
 
 export interface PackLimits {

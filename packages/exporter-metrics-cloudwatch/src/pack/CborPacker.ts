@@ -5,8 +5,11 @@ import { CborWriter } from './cbor/CborWriter.js';
 import { writeDatumCbor } from './cbor/writeDatumCbor.js';
 import type { Envelope } from './serializeDatum.js';
 
-/** Room for the first body; later ones start at the size the last one reached. */
-const INITIAL_CAPACITY = 64 * 1024;
+/**
+ * Room beyond the byte limit: a datum is written before it is found not to fit. No datum CloudWatch takes comes
+ * near it (150 values and 30 dimensions of 1,024 characters are about 35 KB).
+ */
+const OVERFLOW_ROOM = 64 * 1024;
 
 /**
  * Packs datums, in order, into Smithy RPC v2 CBOR request bodies under both limits, as {@link Packer} does for JSON:
@@ -22,7 +25,8 @@ export class CborPacker {
   readonly oversized: MetricDatum[] = [];
   readonly envelope: Envelope;
   private readonly frame: CborFrame;
-  private writer: CborWriter;
+  /** The open request's body; made when its first datum comes. */
+  private writer: CborWriter | undefined;
   private starts: number[] = [];
   private datums: MetricDatum[] = [];
   private oldest = Infinity;
@@ -36,29 +40,36 @@ export class CborPacker {
   ) {
     this.envelope = cborEnvelope(namespace, entity);
     this.frame = this.envelope.cbor!;
-    this.writer = this.newWriter(INITIAL_CAPACITY);
   }
 
   add(d: MetricDatum): void {
     const { maxDatums, maxBytes } = this.limits;
     if (this.starts.length >= maxDatums) this.emit();
-    const w = this.writer;
+    const w = (this.writer ??= this.newWriter());
     const from = w.at;
     writeDatumCbor(w, d);
-    // The limits count the envelope too (its head at the most it can take, a byte or two over at worst).
-    if (w.at + this.frame.tail.length > maxBytes) {
+    // The limits count the envelope too, with the head its list has once this datum is in.
+    if (this.bytesWith(this.starts.length + 1, w.at) > maxBytes) {
       const datum = Buffer.from(w.buffer.subarray(from, w.at));
       w.at = from;
-      if (this.frame.maxHeadBytes + datum.length + this.frame.tail.length > maxBytes) {
+      if (this.bytesWith(1, this.frame.maxHeadBytes + datum.length) > maxBytes) {
         this.oversized.push(d);
         return;
       }
       this.emit();
-      this.writer.raw(datum);
-      this.take(d, this.writer.at - datum.length);
+      const next = (this.writer = this.newWriter());
+      next.raw(datum);
+      this.take(d, next.at - datum.length);
       return;
     }
     this.take(d, from);
+  }
+
+  /** The body's size with `count` datums written up to `end` of the writer (whose head room is maxHeadBytes). */
+  private bytesWith(count: number, end: number): number {
+    // The head room is the envelope's prefix and 3 bytes for the list's head, of which it takes 1 to 3.
+    const listHead = count < 24 ? 1 : count < 0x100 ? 2 : 3;
+    return end - 3 + listHead + this.frame.tail.length;
   }
 
   /** Closes the last request and returns the requests kept (all of them, when there is no `onBatch`). */
@@ -74,8 +85,12 @@ export class CborPacker {
     if (t !== undefined && t < this.oldest) this.oldest = t;
   }
 
-  private newWriter(capacity: number): CborWriter {
-    const w = new CborWriter(capacity);
+  /**
+   * A writer with room for a whole request, so that it never grows (growing by doubling left a full body holding a
+   * buffer twice its size). Allocated memory is only touched as it is written.
+   */
+  private newWriter(): CborWriter {
+    const w = new CborWriter(this.limits.maxBytes + OVERFLOW_ROOM);
     // Room for the envelope's head, whatever the count (see emit).
     w.at = this.frame.maxHeadBytes;
     return w;
@@ -84,22 +99,25 @@ export class CborPacker {
   /** Hands the open request on, if it holds any datum, and opens the next. */
   private emit(): void {
     const count = this.starts.length;
-    if (count === 0) return;
     const w = this.writer;
+    if (count === 0 || w === undefined) return;
     const { head, tail } = this.frame;
     w.raw(tail);
     // The head goes right before the first datum; the body starts where it does.
     const h = head(count);
     const from = this.frame.maxHeadBytes - h.length;
     h.copy(w.buffer, from);
-    const body = w.buffer.subarray(from, w.at);
+    const filled = w.buffer.subarray(from, w.at);
+    // A body that fills less than half its buffer (the last of an export, a small one) gets a buffer of its own:
+    // a request kept for later must not hold a megabyte for a few datums.
+    const body = filled.length < w.buffer.length / 2 ? Buffer.from(filled) : filled;
     const starts = this.starts;
     for (let i = 0; i < count; i++) starts[i]! -= from;
     const batch: Batch = { count, body, starts, bytes: body.length, oldest: this.oldest, envelope: this.envelope };
     if (this.keepDatums) batch.datums = this.datums;
     if (this.onBatch) this.onBatch(batch);
     else this.batches.push(batch);
-    this.writer = this.newWriter(Math.max(INITIAL_CAPACITY, w.at + 1024));
+    this.writer = undefined;
     this.starts = [];
     this.datums = [];
     this.oldest = Infinity;

@@ -1,11 +1,11 @@
-import type { CloudWatchClient, Entity } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, type Entity, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import type { DeliveryResult, DeliveryRun, DeliveryRunOptions } from '../deliver/Delivery.js';
 import { MAX_DATUMS_PER_REQUEST, MAX_VALUES_PER_DATUM } from '../limits.js';
 import type { ResolvedOptions } from '../options.js';
 import type { PackLimits } from '../pack/Batch.js';
 import { Packer } from '../pack/Packer.js';
 import type { DropReporter } from '../stats/DropReporter.js';
-import { AwsSmithyRpcV2CborProtocol } from '@aws-sdk/core/protocols';
+import { AwsJson1_0Protocol, AwsSmithyRpcV2CborProtocol } from '@aws-sdk/core/protocols';
 import type { Batch } from '../pack/Batch.js';
 import { CborPacker } from '../pack/CborPacker.js';
 import { speaksCbor, speaksJson10 } from './putMetricDataCommand.js';
@@ -39,14 +39,24 @@ export class PutMetricDataDelivery extends RequestDelivery {
     const limits = { maxDatums: MAX_DATUMS_PER_REQUEST, maxBytes: options.maxRequestBytes };
     // Made only if CloudWatch (or whatever answers in its place) turns CBOR down.
     let jsonClient: CloudWatchClient | undefined;
-    const transport = new PutMetricDataTransport(
-      client,
-      options.namespace,
-      onEntityFailure,
-      speaksCbor(client)
-        ? { limits, jsonClient: () => (jsonClient ??= clientFor({ ...options, client: undefined }).client) }
-        : undefined,
-    );
+    // A client of the exporter's own that speaks CBOR falls back to one that speaks JSON, made from the same
+    // configuration. A client of the user's is left as it is: its endpoint and credentials are not ours to copy,
+    // and a refusal of CBOR fails its requests like any other error.
+    const fallback =
+      options.client === undefined && speaksCbor(client)
+        ? {
+            limits,
+            jsonClient: () =>
+              (jsonClient ??= new CloudWatchClient({ ...options.clientConfig, protocol: AwsJson1_0Protocol })),
+            onOversized: (d: MetricDatum) =>
+              drops.drop(
+                d.MetricName ?? '',
+                'rejected-by-cloudwatch',
+                'the datum alone is larger than maxRequestBytes as JSON (after a fallback from CBOR)',
+              ),
+          }
+        : undefined;
+    const transport = new PutMetricDataTransport(client, options.namespace, onEntityFailure, fallback);
     super(
       options,
       transport,
@@ -67,19 +77,20 @@ export class PutMetricDataDelivery extends RequestDelivery {
     const { sender, finish } = this.startSending(deadline, createdAt);
     const onBatch = (batch: Batch) => sender.push(batch);
     // A CBOR body once the endpoint turned CBOR down would only be converted: from then on, JSON is packed.
-    const packer =
-      speaksCbor(this.client) && !this.transport.cborRefused
-        ? new CborPacker(this.namespace, this.limits, onBatch, false, entity)
-        : new Packer(
-            this.namespace,
-            this.limits,
-            onBatch,
-            // A JSON 1.0 client is sent the prepared body alone; any other needs the datums to serialize them itself.
-            !speaksJson10(this.client) && !speaksCbor(this.client),
-            entity,
-          );
+    const cbor = speaksCbor(this.client) && !this.transport.cborRefused;
+    const packer = cbor
+      ? new CborPacker(this.namespace, this.limits, onBatch, false, entity)
+      : new Packer(
+          this.namespace,
+          this.limits,
+          onBatch,
+          // A JSON 1.0 client is sent the prepared body alone; any other needs the datums to serialize them itself.
+          !speaksJson10(this.client) && !speaksCbor(this.client),
+          entity,
+        );
     return {
       add: (datum) => packer.add(datum),
+      cborDimensions: cbor,
       finish: async (): Promise<DeliveryResult> => {
         let failure: { error: unknown } | undefined;
         try {

@@ -1,7 +1,7 @@
-import type { CloudWatchClient, Entity } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, Entity, MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { sliceCborBatch, type Batch, type PackLimits } from '../pack/Batch.js';
 import { cborBatchDatums } from '../pack/cbor/cborBatchDatums.js';
-import { packDatums } from '../pack/packDatums.js';
+import { Packer } from '../pack/Packer.js';
 import type { StatsCounters } from '../stats/ExporterStats.js';
 import { report } from '../util/report.js';
 import { isCborRefusal } from './isCborRefusal.js';
@@ -14,6 +14,8 @@ export interface JsonFallback {
   limits: PackLimits;
   /** A client that speaks AWS JSON 1.0, made on first use. */
   jsonClient: () => CloudWatchClient;
+  /** Told of a datum too large for a request once it is JSON (it is dropped, the rest is sent). */
+  onOversized: (datum: MetricDatum) => void;
 }
 
 /** PutMetricData through the AWS SDK's client, which compresses, signs and (unless told not to) retries. */
@@ -32,15 +34,22 @@ export class PutMetricDataTransport implements RequestTransport {
     private readonly fallback?: JsonFallback,
   ) {}
 
-  async send(batch: Batch, abortSignal: AbortSignal, counters: StatsCounters, onWire: () => void): Promise<void> {
+  async send(
+    batch: Batch,
+    abortSignal: AbortSignal,
+    counters: StatsCounters,
+    onWire: () => void,
+  ): Promise<number | void> {
     const fallback = this.fallback;
     if (fallback === undefined) return this.sendWith(this.client, batch, abortSignal, counters, onWire);
     // Packed as JSON once CBOR was turned down.
     if (batch.envelope.cbor === undefined) {
       return this.sendWith(fallback.jsonClient(), batch, abortSignal, counters, onWire);
     }
+    let triedCbor = false;
     if (!this.cborRefused) {
       try {
+        triedCbor = true;
         return await this.sendWith(this.client, batch, abortSignal, counters, onWire);
       } catch (err) {
         if (!isCborRefusal(err)) throw err;
@@ -54,7 +63,7 @@ export class PutMetricDataTransport implements RequestTransport {
         }
       }
     }
-    return this.sendAsJson(batch, abortSignal, counters, onWire, fallback);
+    return this.sendAsJson(batch, abortSignal, counters, onWire, fallback, triedCbor);
   }
 
   classify(err: unknown, aborted: boolean): FailureKind {
@@ -87,22 +96,41 @@ export class PutMetricDataTransport implements RequestTransport {
     abortSignal: AbortSignal,
     counters: StatsCounters,
     onWire: () => void,
-    { limits, jsonClient }: JsonFallback,
-  ): Promise<void> {
+    { limits, jsonClient, onOversized }: JsonFallback,
+    /** Whether this attempt already sent the request as CBOR (the sender counted that one). */
+    afterCbor: boolean,
+  ): Promise<number> {
     const client = jsonClient();
     const datums = cborBatchDatums(batch);
-    const { batches, oversized } = packDatums(this.namespace, datums, limits, batch.envelope.entity);
-    if (oversized.length > 0) {
-      throw new Error(`${oversized.length} datums of a CBOR request are larger than maxRequestBytes as JSON`);
-    }
-    for (const [i, json] of batches.entries()) {
+    const packer = new Packer(this.namespace, limits, undefined, false, batch.envelope.entity);
+    for (const d of datums) packer.add(d);
+    packer.finish();
+    // Each JSON request, with how many of the batch's datums it accounts for: those it carries, in order, and
+    // those left out among them for being too large (the last one also takes any left out after it).
+    const left = new Set(packer.oversized);
+    let next = 0;
+    const parts = packer.batches.map((json) => {
+      const from = next;
+      for (let need = json.count; need > 0; next++) if (!left.has(datums[next]!)) need--;
+      return { json, covers: next - from };
+    });
+    if (parts.length > 0) parts[parts.length - 1]!.covers += datums.length - next;
+    const { oversized } = packer;
+    // Reported on the first attempt only: a retry sends what is left of the batch, and would find them again.
+    if (!batch.oversizedReported) oversized.forEach(onOversized);
+    batch.oversizedReported = true;
+    for (const [i, { json, covers }] of parts.entries()) {
+      // The sender counted one request for this attempt: the CBOR one refused, or else the first part.
+      if (i > 0 || afterCbor) counters.requests++;
       await this.sendWith(client, json, abortSignal, counters, onWire);
-      if (i < batches.length - 1) {
+      if (i < parts.length - 1) {
         // The sender counts the batch's datums when it lands: these are counted now, and cut off it.
         counters.datumsExported += json.count;
-        Object.assign(batch, sliceCborBatch(batch, json.count, batch.count));
+        Object.assign(batch, sliceCborBatch(batch, covers, batch.count));
       }
     }
+    // Left out, so not exported: the sender takes them off the batch's count.
+    return batch.count - (parts.at(-1)?.json.count ?? 0);
   }
 }
 

@@ -19,6 +19,8 @@ export function isCborRefusal(err: unknown): boolean {
   if (status === undefined || !REFUSING_STATUSES.has(status)) return false;
   const headers = e.$response?.headers;
   if (headers === undefined) return false;
-  const protocol = Object.entries(headers).find(([k]) => k.toLowerCase() === 'smithy-protocol')?.[1];
-  return (protocol ?? '').toLowerCase() !== 'rpc-v2-cbor';
+  const header = (name: string) => Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1] ?? '';
+  if (header('smithy-protocol').toLowerCase() === 'rpc-v2-cbor') return false;
+  // A plain 400 could also be CloudWatch's front end refusing something else: only one that is not CBOR either.
+  return status !== 400 || !header('content-type').toLowerCase().startsWith('application/cbor');
 }

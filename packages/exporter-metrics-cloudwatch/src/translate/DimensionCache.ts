@@ -6,6 +6,11 @@ export interface NameEntry {
   head: string;
   /** The name's part of a series' identity hash (see SeriesCounter). */
   hash: number;
+  /**
+   * The start of its CBOR map, `{"Name": …, "Value":` (one character per byte), made on first need; null when the
+   * name is not ASCII (CBOR is then transcoded from the JSON).
+   */
+  cborHead?: string | null;
   /** Whether the name differs from its key, so that it may collide with another key's name. */
   changed: boolean;
   /**
@@ -21,6 +26,8 @@ export interface NameEntry {
 export interface Fragment {
   text: string;
   hash: number;
+  /** The same dimension as CBOR (see NameEntry.cborHead), when made; null when it cannot be (not ASCII). */
+  cbor?: string | null;
 }
 
 // Attribute keys are few and short: a long one is a mistake (a value used as a key) and is not worth the memory.
@@ -64,7 +71,7 @@ export class DimensionCache {
   }
 
   /** Keeps the fragment a short primitive value made, unless its key has shown too many values. */
-  addFragment(entry: NameEntry, raw: unknown, fragment: string, hash: number): void {
+  addFragment(entry: NameEntry, raw: unknown, fragment: string, hash: number, cbor?: string | null): void {
     const fragments = entry.fragments;
     if (fragments === null) return;
     // Objects are never keys: two equal arrays are two keys, and a mutated one would answer a stale fragment.
@@ -79,10 +86,11 @@ export class DimensionCache {
       entry.fragments = null;
       return;
     }
-    const cost = ENTRY_OVERHEAD + fragment.length + keyChars;
+    const cost = ENTRY_OVERHEAD + fragment.length + keyChars + (cbor?.length ?? 0);
     if (this.counted + cost > this.maxChars) return;
     fragment.charCodeAt(0); // flattened once here rather than in every request that copies it
-    fragments.set(key, { text: fragment, hash });
+    cbor?.charCodeAt(0);
+    fragments.set(key, { text: fragment, hash, cbor });
     entry.fragmentChars += cost;
     this.counted += cost;
   }

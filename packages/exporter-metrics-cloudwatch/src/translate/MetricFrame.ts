@@ -31,6 +31,8 @@ export interface TranslateContext {
   maxValuesPerDatum?: number;
   /** Counts the series this export publishes (each published point is one series of its metric), and since start. */
   series?: SeriesCounter;
+  /** Write each datum's dimensions as CBOR as well (see TranslatedDatum.dimensionsCbor): the delivery sends CBOR. */
+  cborDimensions?: boolean;
 }
 
 /** Everything one metric's points share. */
@@ -102,7 +104,14 @@ export function timestamp(f: MetricFrame, p: DataPoint<unknown>): Date {
 }
 
 export function dimensionsOf(f: MetricFrame, p: DataPoint<unknown>): DimensionsJson {
-  const dims = dimensionsInto(f.resourceDimensions, p.attributes, MAX_DIMENSIONS, f.dimensionCache, f.dimensions);
+  const dims = dimensionsInto(
+    f.resourceDimensions,
+    p.attributes,
+    MAX_DIMENSIONS,
+    f.dimensionCache,
+    f.dimensions,
+    f.ctx.cborDimensions === true,
+  );
   if (dims.truncated) {
     f.ctx.drops.warnOnce(
       f.name,

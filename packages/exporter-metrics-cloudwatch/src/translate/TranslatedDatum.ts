@@ -20,6 +20,11 @@ export class TranslatedDatum implements MetricDatum {
   Unit: StandardUnit;
   StorageResolution: number | undefined;
   readonly dimensionsJson: string;
+  /**
+   * The same dimensions as a CBOR list, one character per byte (all ASCII but the heads), when the delivery writes
+   * CBOR: copied into the body as it is, like the JSON (see writeDatumCbor).
+   */
+  readonly dimensionsCbor: string | undefined;
   private parsedDimensions: Dimension[] | undefined;
 
   constructor(
@@ -30,6 +35,7 @@ export class TranslatedDatum implements MetricDatum {
     storageResolution: number | undefined,
     value: number | undefined,
     distribution?: { statistics: StatisticSet; values: number[]; counts: number[] },
+    dimensionsCbor?: string,
   ) {
     this.MetricName = name;
     this.Timestamp = timestamp;
@@ -40,6 +46,7 @@ export class TranslatedDatum implements MetricDatum {
     this.Unit = unit;
     this.StorageResolution = storageResolution;
     this.dimensionsJson = dimensionsJson;
+    this.dimensionsCbor = dimensionsCbor;
     this.parsedDimensions = undefined;
   }
 

@@ -111,11 +111,20 @@ function pushDistribution(f: MetricFrame, p: DataPoint<unknown>, dist: Distribut
   const time = timestamp(f, p);
   for (const part of splitDistribution(scaled, f.ctx.maxValuesPerDatum ?? MAX_VALUES_PER_DATUM)) {
     out.push(
-      new TranslatedDatum(f.name, dims.json, time, f.unit, f.storageResolution, undefined, {
-        statistics: { SampleCount: part.sampleCount, Sum: part.sum, Minimum: part.min, Maximum: part.max },
-        values: part.values,
-        counts: part.counts,
-      }),
+      new TranslatedDatum(
+        f.name,
+        dims.json,
+        time,
+        f.unit,
+        f.storageResolution,
+        undefined,
+        {
+          statistics: { SampleCount: part.sampleCount, Sum: part.sum, Minimum: part.min, Maximum: part.max },
+          values: part.values,
+          counts: part.counts,
+        },
+        dims.cbor,
+      ),
     );
   }
 }

@@ -9,6 +9,11 @@ import { toDimensionName, toDimensionValue } from '../points/dimensionText.js';
 export interface DimensionsJson {
   /** `JSON.stringify` of the Dimension list, in order. */
   json: string;
+  /**
+   * The same list as CBOR, one character per byte, when asked for and every name and value is ASCII (as translation
+   * makes them); else undefined.
+   */
+  cbor: string | undefined;
   truncated: boolean;
   /** The dimensions' part of a series' identity: equal for equal dimension lists (see SeriesCounter). */
   hash: number;
@@ -33,6 +38,7 @@ function nameEntry(key: string, cache: DimensionCache): NameEntry | null {
             name,
             head: `{"Name":${JSON.stringify(name)},"Value":`,
             hash: hashString(name),
+            cborHead: undefined,
             changed: name !== key,
             fragments: null,
             fragmentChars: 0,
@@ -51,14 +57,56 @@ let lastResource: readonly Dimension[] | undefined;
 let lastResourceJson = '';
 let lastResourceHash = 0;
 
+let lastResourceCbor: string | null = null;
+
 function resourceJson(resourceDimensions: readonly Dimension[]): string {
   if (resourceDimensions !== lastResource) {
     lastResource = resourceDimensions;
     const json = JSON.stringify(resourceDimensions);
     lastResourceJson = json.slice(1, -1);
     lastResourceHash = hashString(lastResourceJson);
+    lastResourceCbor = dimensionListCbor(resourceDimensions);
   }
   return lastResourceJson;
+}
+
+/*
+ * CBOR as strings of one character per byte: a dimension is the map `{"Name": name, "Value": value}`. Translation
+ * makes names and values ASCII, so their characters are their bytes; anything else gets null, and the datum's CBOR
+ * is then transcoded from its JSON.
+ */
+const NOT_ASCII = /[\u0080-\uffff]/;
+
+/** The head of a CBOR text string of `n` bytes. */
+function textHead(n: number): string {
+  if (n < 24) return String.fromCharCode(0x60 | n);
+  if (n < 0x100) return `\x78${String.fromCharCode(n)}`;
+  return `\x79${String.fromCharCode(n >> 8, n & 0xff)}`;
+}
+
+/** The head of a CBOR list of `n` items (at most 30 dimensions). */
+function listHead(n: number): string {
+  return n < 24 ? String.fromCharCode(0x80 | n) : `\x98${String.fromCharCode(n)}`;
+}
+
+/** `{"Name": name, "Value":` in CBOR, or null if the name is not ASCII. */
+function cborHeadOf(name: string): string | null {
+  return !NOT_ASCII.test(name) ? `\xa2\x64Name${textHead(name.length)}${name}\x65Value` : null;
+}
+
+function cborValue(head: string | null, value: string): string | null {
+  return head === null || NOT_ASCII.test(value) ? null : head + textHead(value.length) + value;
+}
+
+/** Dimensions as the CBOR items of a list (without its head), or null if one is not ASCII. */
+function dimensionListCbor(dimensions: readonly Dimension[]): string | null {
+  let out = '';
+  for (const d of dimensions) {
+    const item = cborValue(cborHeadOf(d.Name ?? ''), d.Value ?? '');
+    if (item === null) return null;
+    out += item;
+  }
+  return out;
 }
 
 /**
@@ -89,8 +137,10 @@ export function toDimensionsJson(
   attributes: Attributes,
   max: number = MAX_DIMENSIONS,
   cache: DimensionCache = defaultDimensionCache,
+  cbor = false,
 ): DimensionsJson {
-  return dimensionsInto(resourceDimensions, attributes, max, cache, { json: '', truncated: false, hash: 0 });
+  const into: DimensionsJson = { json: '', cbor: undefined, truncated: false, hash: 0 };
+  return dimensionsInto(resourceDimensions, attributes, max, cache, into, cbor);
 }
 
 /**
@@ -103,18 +153,24 @@ export function dimensionsInto(
   max: number,
   cache: DimensionCache,
   into: DimensionsJson,
+  /** Write the CBOR list too (see DimensionsJson.cbor). */
+  cbor = false,
 ): DimensionsJson {
   let json: string;
   let hash = 0;
   let count = Math.min(resourceDimensions.length, max);
   let truncated = resourceDimensions.length > max;
+  // The CBOR list's items; null once one cannot be written (then the list is not).
+  let items: string | null = '';
   if (count === 0) json = '[';
   else if (!truncated) {
     json = `[${resourceJson(resourceDimensions)}`;
     hash = lastResourceHash;
+    if (cbor) items = lastResourceCbor;
   } else {
     json = `[${JSON.stringify(resourceDimensions.slice(0, max)).slice(1, -1)}`;
     hash = hashString(json);
+    if (cbor) items = dimensionListCbor(resourceDimensions.slice(0, max));
   }
   for (let i = 0; i < count; i++) taken[i] = resourceDimensions[i]!.Name!;
   // Names can only repeat when one of them was changed (made ASCII, escaped, shortened) or came with the resource.
@@ -127,25 +183,41 @@ export function dimensionsInto(
     const kept: Fragment | undefined = entry.fragments?.get(raw as string);
     let fragment: string;
     let fragmentHash: number;
+    let fragmentCbor: string | null | undefined;
     if (kept !== undefined) {
       fragment = kept.text;
       fragmentHash = kept.hash;
+      if (cbor) {
+        // Kept before CBOR was asked for (a cache shared with a JSON exporter): made from its JSON, once.
+        if (kept.cbor === undefined) {
+          kept.cbor = cborValue(cborHeadOf(entry.name), (JSON.parse(kept.text) as Dimension).Value ?? '');
+        }
+        fragmentCbor = kept.cbor;
+      }
     } else {
       let quoted: string;
+      let text: string;
       if (typeof raw === 'string' && raw.length <= MAX_DIMENSION_VALUE_LENGTH && PLAIN_VALUE.test(raw)) {
         quoted = `"${raw}"`;
+        text = raw;
       } else if (typeof raw === 'number' || typeof raw === 'boolean' || typeof raw === 'bigint') {
         // Their text is digits, signs, '.', 'e', or a word: nothing to escape.
-        quoted = `"${raw}"`;
+        text = `${raw}`;
+        quoted = `"${text}"`;
       } else {
         const value = toDimensionValue(raw);
         if (value === undefined) continue;
         quoted = JSON.stringify(value);
+        text = value;
       }
       // Only the value is hashed here: the name's hash was made once, with its entry.
       fragment = `${entry.head}${quoted}}`;
       fragmentHash = combineHash(entry.hash, hashString(quoted));
-      cache.addFragment(entry, raw, fragment, fragmentHash);
+      if (cbor) {
+        if (entry.cborHead === undefined) entry.cborHead = cborHeadOf(entry.name);
+        fragmentCbor = cborValue(entry.cborHead, text);
+      }
+      cache.addFragment(entry, raw, fragment, fragmentHash, fragmentCbor);
     }
     // At most 30 names: a scan is cheaper than a Set.
     if ((mayRepeat || entry.changed) && isTaken(entry.name, count)) continue;
@@ -155,6 +227,7 @@ export function dimensionsInto(
     }
     if (entry.changed) mayRepeat = true;
     json += count === 0 ? fragment : `,${fragment}`;
+    if (items !== null && cbor) items = fragmentCbor == null ? null : items + fragmentCbor;
     hash = combineHash(hash, fragmentHash);
     taken[count++] = entry.name;
   }
@@ -163,6 +236,11 @@ export function dimensionsInto(
   // still fresh in the cache; joining thousands of such trees into a request body later costs more than this.
   json.charCodeAt(0);
   into.json = json;
+  if (cbor && items !== null) {
+    const list = listHead(count) + items;
+    list.charCodeAt(0);
+    into.cbor = list;
+  } else into.cbor = undefined;
   into.truncated = truncated;
   into.hash = hash;
   return into;

@@ -88,7 +88,7 @@ export function translateMetric(
         metric.aggregationTemporality === AggregationTemporality.CUMULATIVE &&
         (metric.dataPointType !== DataPointType.SUM || metric.isMonotonic),
       nameHash: 0,
-      dimensions: { json: '', truncated: false, hash: 0 },
+      dimensions: { json: '', cbor: undefined, truncated: false, hash: 0 },
     };
     name = f.name;
     f.nameHash = hashString(f.name);
@@ -159,5 +159,7 @@ function pushValue(f: MetricFrame, p: DataPoint<number>, raw: number, out: Trans
   // The point's own value was checked (pointProblem); only a derived one (a delta, a converted unit) is new.
   if ((f.scale !== 1 || f.cumulative) && !storable(f, value)) return;
   const dims = dimensionsOf(f, p);
-  out.push(new TranslatedDatum(f.name, dims.json, timestamp(f, p), f.unit, f.storageResolution, value));
+  out.push(
+    new TranslatedDatum(f.name, dims.json, timestamp(f, p), f.unit, f.storageResolution, value, undefined, dims.cbor),
+  );
 }

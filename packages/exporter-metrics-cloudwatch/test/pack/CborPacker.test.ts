@@ -6,6 +6,14 @@ import { cborBatchDatums } from '../../src/pack/cbor/cborBatchDatums';
 import { CborPacker } from '../../src/pack/CborPacker';
 import { packDatums } from '../../src/pack/packDatums';
 import { toPlainDatum, TranslatedDatum } from '../../src/translate/TranslatedDatum';
+import { ValueType } from '@opentelemetry/api';
+import { millisToHrTime } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AggregationTemporality, DataPointType } from '@opentelemetry/sdk-metrics';
+import { DropReporter } from '../../src/stats/DropReporter';
+import { CumulativeToDelta } from '../../src/translate/CumulativeToDelta';
+import { DimensionCache } from '../../src/translate/DimensionCache';
+import { translateResourceMetrics } from '../../src/translate/translateResourceMetrics';
 import { sdkCborBody } from './captureSdkBody';
 import { randomDatums } from './randomDatums';
 import { translatedDatums } from './translatedDatums';
@@ -50,6 +58,66 @@ describe('CborPacker', () => {
     const [batch] = pack(datums).batches;
     const theirs = await sdkCborBody('My/Namespace "x"', datums.map(toPlainDatum));
     expect(decoded(batch!.body)).to.deep.equal(decoded(theirs));
+  });
+
+  it('writes the CBOR dimensions translation made as the SDK does, kept fragments and resource dimensions included', async () => {
+    for (let round = 0; round < 2; round++) {
+      const datums = translatedDatums(true);
+      expect(datums.every((d) => (d as TranslatedDatum).dimensionsCbor !== undefined)).to.equal(true);
+      const [batch] = pack(datums).batches;
+      const theirs = await sdkCborBody('My/Namespace "x"', datums.map(toPlainDatum));
+      expect(decoded(batch!.body)).to.deep.equal(decoded(theirs));
+    }
+  });
+
+  it('writes translation-made CBOR dimensions of every length (long values, 30 dimensions, resource first)', async () => {
+    const now = Date.now();
+    const attributes = [
+      { a: 'x'.repeat(23), b: 'y'.repeat(24), c: 'z'.repeat(255), d: 'w'.repeat(256), e: 'v'.repeat(1024) },
+      Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${String(i).padStart(2, '0')}`, `v${i}`])),
+      { ['n'.repeat(30)]: 1, ok: true, big: 12345678901234567890n, ctl: 'a\tb', uni: 'Zürich 用户' },
+    ];
+    const datums = translateResourceMetrics(
+      {
+        resource: resourceFromAttributes({ 'service.name': 'checkout', 'host.name': 'h'.repeat(40) }),
+        scopeMetrics: [
+          {
+            scope: { name: 's' },
+            metrics: [
+              {
+                descriptor: { name: 'm', unit: '1', description: '', valueType: ValueType.DOUBLE },
+                aggregationTemporality: AggregationTemporality.DELTA,
+                dataPointType: DataPointType.GAUGE,
+                dataPoints: attributes.map((a, i) => ({
+                  startTime: millisToHrTime(now - 1000),
+                  endTime: millisToHrTime(now),
+                  attributes: a,
+                  value: i,
+                })),
+              },
+            ],
+          },
+        ],
+      },
+      {
+        storageResolution: 60,
+        resourceDimensions: ['service.name', 'host.name'],
+        deltas: new CumulativeToDelta(60_000),
+        drops: new DropReporter(),
+        now,
+        cborDimensions: true,
+        dimensionCache: new DimensionCache(),
+      },
+    );
+    expect(datums).to.have.length(3);
+    const cbor = datums.map((d) => (d as TranslatedDatum).dimensionsCbor);
+    expect(cbor.every((c) => c !== undefined)).to.equal(true);
+    const [batch] = pack(datums).batches;
+    const theirs = await sdkCborBody('My/Namespace "x"', datums.map(toPlainDatum));
+    expect(decoded(batch!.body)).to.deep.equal(decoded(theirs));
+    expect(
+      (decoded(batch!.body) as { MetricData: Array<{ Dimensions: unknown[] }> }).MetricData[1]!.Dimensions,
+    ).to.have.length(30);
   });
 
   it('writes dimension lists of every length and shape as the SDK does (24 and more, spaced, escaped)', async () => {

@@ -5,13 +5,14 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
 import { DropReporter } from '../../src/stats/DropReporter';
 import { CumulativeToDelta } from '../../src/translate/CumulativeToDelta';
+import { DimensionCache } from '../../src/translate/DimensionCache';
 import { translateResourceMetrics } from '../../src/translate/translateResourceMetrics';
 
 /**
  * Datums as translation makes them (dimensions as the JSON it wrote), from attributes that need escaping, non-ASCII
  * names and values, and a histogram: 4 attribute sets, a sum and a histogram each.
  */
-export function translatedDatums(): MetricDatum[] {
+export function translatedDatums(cborDimensions = false): MetricDatum[] {
   const now = Date.now();
   const attributeSets = [
     {},
@@ -57,6 +58,8 @@ export function translatedDatums(): MetricDatum[] {
       deltas: new CumulativeToDelta(60_000),
       drops: new DropReporter(),
       now,
+      cborDimensions,
+      dimensionCache: new DimensionCache(),
     },
   );
 }

@@ -1,6 +1,6 @@
 /*
  * CBOR (RFC 8949) as the AWS SDK's Smithy RPC v2 CBOR codec writes it: the shortest head for every length and
- * integer, integral numbers in the safe range as integers, every other number as a 64-bit float (never a shorter
+ * integer, integral numbers from -2^53 to 2^53 - 1 as integers, every other number as a 64-bit float (never a shorter
  * one, which would need a check per value and save little once the body is gzipped).
  */
 
@@ -144,8 +144,11 @@ export function writeHead(buf: Buffer, at: number, major: number, n: number): nu
   return at + 9;
 }
 
+// The integers the SDK's codec writes as such: [-2^53, 2^53 - 1].
+const MIN_INTEGER = -(2 ** 53);
+
 function writeNumber(buf: Buffer, view: DataView, at: number, v: number): number {
-  if (Number.isSafeInteger(v)) {
+  if (Number.isSafeInteger(v) || v === MIN_INTEGER) {
     return v >= 0 ? writeHead(buf, at, MAJOR_UINT, v) : writeHead(buf, at, MAJOR_NEGATIVE, -v - 1);
   }
   buf[at] = FLOAT64;

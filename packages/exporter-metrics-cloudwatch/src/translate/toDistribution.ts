@@ -145,13 +145,11 @@ export function toDistribution(
       counts.push(1);
     }
   }
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i]! * counts[i]!;
   const dist: Distribution = {
     values,
     counts,
     sampleCount: total,
-    sum: finite(stats.sum) ? stats.sum : sum,
+    sum: finite(stats.sum) ? stats.sum : sumOf(values, counts),
     min: exact ? stats.min! : values[0]!,
     max: exact ? stats.max! : values[values.length - 1]!,
   };
@@ -160,6 +158,13 @@ export function toDistribution(
 }
 
 let scratch = new BucketList(64);
+
+/** What the Values and Counts add up to: the sum, when OpenTelemetry did not give it. */
+function sumOf(values: readonly number[], counts: readonly number[]): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i]! * counts[i]!;
+  return sum;
+}
 
 /**
  * Splits a distribution into parts of at most `maxValues` values, each self-consistent (its statistics are

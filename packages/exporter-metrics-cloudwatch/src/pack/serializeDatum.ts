@@ -18,7 +18,10 @@ import type { CborFrame } from './cbor/cborEnvelope.js';
  */
 export function serializeDatum(d: MetricDatum): string {
   let s: string;
-  if (d instanceof TranslatedDatum) s = nameAndDimensions(d.MetricName) + d.dimensionsJson;
+  // (A datum translated for CBOR has no JSON of its dimensions: rare here, they are then written from objects.)
+  if (d instanceof TranslatedDatum) {
+    s = nameAndDimensions(d.MetricName) + (d.dimensionsJson || JSON.stringify(d.Dimensions));
+  }
   // A datum without a name (never one of translation's) takes the plain road.
   else if (d.MetricName === undefined) return JSON.stringify(wireObject(d));
   else if (d.Dimensions === undefined) s = nameOnly(d.MetricName);

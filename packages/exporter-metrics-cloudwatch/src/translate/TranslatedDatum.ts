@@ -1,4 +1,5 @@
 import type { Dimension, MetricDatum, StandardUnit, StatisticSet } from '@aws-sdk/client-cloudwatch';
+import { dimensionsFromCbor } from './toDimensions.js';
 
 /**
  * A MetricDatum as translation makes it. Its dimensions exist only as the JSON translation wrote
@@ -19,6 +20,7 @@ export class TranslatedDatum implements MetricDatum {
   Counts: number[] | undefined;
   Unit: StandardUnit;
   StorageResolution: number | undefined;
+  /** Empty when the dimensions were written as CBOR (`dimensionsCbor`) instead. */
   readonly dimensionsJson: string;
   /**
    * The same dimensions as a CBOR list, one character per byte (all ASCII but the heads), when the delivery writes
@@ -51,7 +53,10 @@ export class TranslatedDatum implements MetricDatum {
   }
 
   get Dimensions(): Dimension[] {
-    return (this.parsedDimensions ??= JSON.parse(this.dimensionsJson) as Dimension[]);
+    return (this.parsedDimensions ??=
+      this.dimensionsCbor === undefined
+        ? (JSON.parse(this.dimensionsJson) as Dimension[])
+        : dimensionsFromCbor(this.dimensionsCbor));
   }
 }
 

@@ -11,7 +11,7 @@ export interface DimensionsJson {
   json: string;
   /**
    * The same list as CBOR, one character per byte, when asked for and every name and value is ASCII (as translation
-   * makes them); else undefined.
+   * makes them); else undefined. When it is set, `json` is empty: it is not written (see dimensionsFromCbor).
    */
   cbor: string | undefined;
   truncated: boolean;
@@ -96,6 +96,37 @@ function cborHeadOf(name: string): string | null {
 
 function cborValue(head: string | null, value: string): string | null {
   return head === null || NOT_ASCII.test(value) ? null : head + textHead(value.length) + value;
+}
+
+/**
+ * The dimensions a CBOR list of {@link dimensionsInto} holds, for the rare reader of a datum's dimensions as
+ * objects (its JSON is not written when its CBOR is).
+ */
+export function dimensionsFromCbor(cbor: string): Dimension[] {
+  let at = 0;
+  const length = (): number => {
+    const b = cbor.charCodeAt(at++) & 0x1f;
+    if (b < 24) return b;
+    if (b === 24) return cbor.charCodeAt(at++);
+    const n = (cbor.charCodeAt(at) << 8) | cbor.charCodeAt(at + 1);
+    at += 2;
+    return n;
+  };
+  const text = (): string => {
+    const n = length();
+    at += n;
+    return cbor.slice(at - n, at);
+  };
+  const count = length();
+  const out: Dimension[] = [];
+  for (let i = 0; i < count; i++) {
+    at++; // the map's head: two entries
+    text(); // "Name"
+    const Name = text();
+    text(); // "Value"
+    out.push({ Name, Value: text() });
+  }
+  return out;
 }
 
 /** Dimensions as the CBOR items of a list (without its head), or null if one is not ASCII. */
@@ -226,21 +257,29 @@ export function dimensionsInto(
       break;
     }
     if (entry.changed) mayRepeat = true;
-    json += count === 0 ? fragment : `,${fragment}`;
-    if (items !== null && cbor) items = fragmentCbor == null ? null : items + fragmentCbor;
+    // With CBOR asked for, the JSON is not written: nothing reads it (see TranslatedDatum.dimensionsJson).
+    if (!cbor) json += count === 0 ? fragment : `,${fragment}`;
+    else if (items !== null) items = fragmentCbor == null ? null : items + fragmentCbor;
     hash = combineHash(hash, fragmentHash);
     taken[count++] = entry.name;
+  }
+  if (cbor) {
+    // A name or value past ASCII (translation makes none): written again, as JSON.
+    if (items === null) return dimensionsInto(resourceDimensions, attributes, max, cache, into, false);
+    const list = listHead(count) + items;
+    list.charCodeAt(0);
+    into.cbor = list;
+    into.json = '';
+    into.truncated = truncated;
+    into.hash = hash;
+    return into;
   }
   json += ']';
   // Reading a character makes V8 copy the tree of small strings `+=` built into one flat string, while they are
   // still fresh in the cache; joining thousands of such trees into a request body later costs more than this.
   json.charCodeAt(0);
   into.json = json;
-  if (cbor && items !== null) {
-    const list = listHead(count) + items;
-    list.charCodeAt(0);
-    into.cbor = list;
-  } else into.cbor = undefined;
+  into.cbor = undefined;
   into.truncated = truncated;
   into.hash = hash;
   return into;

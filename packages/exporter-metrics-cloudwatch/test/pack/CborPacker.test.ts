@@ -14,6 +14,7 @@ import { DropReporter } from '../../src/stats/DropReporter';
 import { CumulativeToDelta } from '../../src/translate/CumulativeToDelta';
 import { DimensionCache } from '../../src/translate/DimensionCache';
 import { translateResourceMetrics } from '../../src/translate/translateResourceMetrics';
+import { serializeDatum } from '../../src/pack/serializeDatum';
 import { sdkCborBody } from './captureSdkBody';
 import { randomDatums } from './randomDatums';
 import { translatedDatums } from './translatedDatums';
@@ -118,6 +119,15 @@ describe('CborPacker', () => {
     expect(
       (decoded(batch!.body) as { MetricData: Array<{ Dimensions: unknown[] }> }).MetricData[1]!.Dimensions,
     ).to.have.length(30);
+  });
+
+  it('leaves out the JSON of dimensions written as CBOR, and still answers them as objects and as JSON', () => {
+    const now = Date.now();
+    const cbor = translatedDatums(true, now) as TranslatedDatum[];
+    const json = translatedDatums(false, now) as TranslatedDatum[];
+    expect(cbor.map((d) => d.dimensionsJson)).to.deep.equal(cbor.map(() => ''));
+    expect(cbor.map((d) => d.Dimensions)).to.deep.equal(json.map((d) => d.Dimensions));
+    expect(cbor.map(serializeDatum)).to.deep.equal(json.map(serializeDatum));
   });
 
   it('writes dimension lists of every length and shape as the SDK does (24 and more, spaced, escaped)', async () => {

@@ -74,7 +74,7 @@ export function writeDatumCbor(w: CborWriter, d: MetricDatum): void {
   if (translated) {
     // Dimensions JSON of a shape the fast path does not take (see dimensionsFromJson): parsed.
     w.raw(KEY.Dimensions);
-    writeDimensions(w, JSON.parse((d as TranslatedDatum).dimensionsJson) as Dimension[]);
+    writeDimensions(w, (d as TranslatedDatum).Dimensions);
   } else if (d.Dimensions !== undefined) {
     w.raw(KEY.Dimensions);
     writeDimensions(w, d.Dimensions);

@@ -6,7 +6,7 @@ import { cborBatchDatums } from '../../src/pack/cbor/cborBatchDatums';
 import { CborPacker } from '../../src/pack/CborPacker';
 import { packDatums } from '../../src/pack/packDatums';
 import { toPlainDatum, TranslatedDatum } from '../../src/translate/TranslatedDatum';
-import { ValueType } from '@opentelemetry/api';
+import { ValueType, type Attributes } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType } from '@opentelemetry/sdk-metrics';
@@ -92,7 +92,7 @@ describe('CborPacker', () => {
                 dataPoints: attributes.map((a, i) => ({
                   startTime: millisToHrTime(now - 1000),
                   endTime: millisToHrTime(now),
-                  attributes: a,
+                  attributes: a as Attributes, // a bigint among them: what users' code may hand the SDK anyway
                   value: i,
                 })),
               },

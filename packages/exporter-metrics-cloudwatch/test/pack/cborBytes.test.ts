@@ -78,7 +78,7 @@ const cases: Array<[string, MetricDatum]> = [
     },
   ],
   ['storage res', { MetricName: 'm', Value: 1, StorageResolution: 1 }],
-  ['empty datum', {}],
+  ['empty datum', {} as MetricDatum],
 ];
 
 describe('CBOR bodies against the SDK, case by case', () => {

@@ -1,5 +1,5 @@
 import { AwsSmithyRpcV2CborProtocol } from '@aws-sdk/core/protocols';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, type CloudWatchClientConfig } from '@aws-sdk/client-cloudwatch';
 import { ValueType, type Attributes } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -34,10 +34,20 @@ export interface Captured {
 export function inProcessClient(
   opts: { delayMs?: number; capture?: Captured[]; cbor?: boolean } = {},
 ): CloudWatchClient {
+  return new CloudWatchClient(inProcessClientConfig(opts));
+}
+
+/**
+ * The configuration of {@link inProcessClient}, for an exporter to make its client from (as `putMetricDataProtocol:
+ * 'cbor'` needs: the exporter then compresses CBOR itself).
+ */
+export function inProcessClientConfig(
+  opts: { delayMs?: number; capture?: Captured[]; cbor?: boolean } = {},
+): CloudWatchClientConfig {
   const answer = opts.cbor
     ? { type: 'application/cbor', body: Buffer.from([0xa0]), protocol: { 'smithy-protocol': 'rpc-v2-cbor' } }
     : { type: 'application/x-amz-json-1.0', body: Buffer.from('{}'), protocol: {} };
-  return new CloudWatchClient({
+  return {
     ...(opts.cbor ? { protocol: AwsSmithyRpcV2CborProtocol } : {}),
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' },
@@ -61,7 +71,7 @@ export function inProcessClient(
         };
       },
     } as never,
-  });
+  };
 }
 
 const ROUTES = ['/api/orders', '/api/orders/{id}', '/api/cart', '/api/users/{id}', '/health', '/api/payments'];

@@ -140,6 +140,30 @@ describe('CloudWatchMetricExporter with putMetricDataProtocol: cbor', function (
     expect(stats.wireBytes).to.be.lessThan(stats.uncompressedBytes);
   });
 
+  it('compresses CBOR itself as the client is configured: from requestMinCompressionSizeBytes, not when disabled', async () => {
+    const small = workload(2);
+    const defaults = exporter();
+    const always = exporter({ clientConfig: cw().clientConfig({ requestMinCompressionSizeBytes: 0 }) });
+    const never = exporter({ clientConfig: cw().clientConfig({ disableRequestCompression: true }) });
+    const big = workload(300, 40);
+    for (const [e, rm] of [
+      [defaults, small],
+      [always, small],
+      [never, big],
+    ] as const) {
+      expect((await exportOnce(e.exporter, rm)).code).to.equal(ExportResultCode.SUCCESS);
+    }
+    const gzipOf = (namespace: string) =>
+      cw()
+        .puts.filter((r) => (r.input as { Namespace: string }).Namespace === namespace)
+        .map((r) => r.gzip);
+    expect(gzipOf(defaults.namespace)).to.deep.equal([false]);
+    expect(gzipOf(always.namespace)).to.deep.equal([true]);
+    expect(gzipOf(never.namespace).every((g) => !g)).to.equal(true);
+    // (Series s0 and s1 are in the three namespaces: moto's GetMetricData adds them up across namespaces.)
+    expect((await read(never.namespace, 'calls', 300, 'Sum')).slice(2)).to.deep.equal(expectedCalls(300).slice(2));
+  });
+
   it('stores what the JSON path stores for the same export', async () => {
     const rm = workload(50, 10);
     const cbor = exporter();

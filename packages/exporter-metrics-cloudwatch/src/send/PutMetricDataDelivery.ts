@@ -8,7 +8,7 @@ import type { DropReporter } from '../stats/DropReporter.js';
 import { AwsJson1_0Protocol, AwsSmithyRpcV2CborProtocol } from '@aws-sdk/core/protocols';
 import type { Batch } from '../pack/Batch.js';
 import { CborPacker } from '../pack/CborPacker.js';
-import { speaksCbor, speaksJson10 } from './putMetricDataCommand.js';
+import { compressCborOurselves, speaksCbor, speaksJson10 } from './putMetricDataCommand.js';
 import { PutMetricDataTransport } from './PutMetricDataTransport.js';
 import { clientFor, RequestDelivery, type ClientPathOptions } from './RequestDelivery.js';
 
@@ -33,9 +33,22 @@ export class PutMetricDataDelivery extends RequestDelivery {
     onEnvelopeRefused?: (error: Error) => void,
   ) {
     const cbor = options.putMetricDataProtocol === 'cbor' && options.client === undefined;
+    const config = options.clientConfig;
     const { client, release } = clientFor(
-      cbor ? { ...options, clientConfig: { ...options.clientConfig, protocol: AwsSmithyRpcV2CborProtocol } } : options,
+      cbor
+        ? {
+            ...options,
+            // Compressed by the exporter, at a level of its own (see compressCborOurselves).
+            clientConfig: { ...config, protocol: AwsSmithyRpcV2CborProtocol, disableRequestCompression: true },
+          }
+        : options,
     );
+    if (cbor) {
+      compressCborOurselves(client, {
+        disabled: config.disableRequestCompression,
+        minBytes: config.requestMinCompressionSizeBytes,
+      });
+    }
     const limits = { maxDatums: MAX_DATUMS_PER_REQUEST, maxBytes: options.maxRequestBytes };
     // Made only if CloudWatch (or whatever answers in its place) turns CBOR down.
     let jsonClient: CloudWatchClient | undefined;

@@ -21,6 +21,7 @@ import {
   inProcessClientConfig,
   resourceMetrics,
   table,
+  timeAndCpuInTurns,
   timeInTurns,
   translateAll,
   type Captured,
@@ -53,6 +54,9 @@ export async function exportCost(): Promise<string> {
       'ours/floor',
       'CBOR/floor',
       'SDK/floor',
+      'CPU µs/pt: ours',
+      'CBOR',
+      'floor',
       'requests',
       'fewest possible',
       'CBOR requests',
@@ -78,7 +82,7 @@ export async function exportCost(): Promise<string> {
     // The floor's bodies are plain objects in their wire shape (timestamps already epoch seconds), so it pays for
     // no conversion at all.
     const bodies = batches.map((b) => JSON.parse(batchBody(b)) as unknown);
-    const [ours, cbor, sdk, floor] = (await timeInTurns(
+    const { wall, cpu } = await timeAndCpuInTurns(
       [
         () => exportOnce(exporter, rm),
         () => exportOnce(cborExporter, rm),
@@ -99,7 +103,8 @@ export async function exportCost(): Promise<string> {
         },
       ],
       repeats,
-    )) as [number, number, number, number];
+    );
+    const [ours, cbor, sdk, floor] = wall as [number, number, number, number];
 
     const capture: Captured[] = [];
     const capturing = new CloudWatchMetricExporter({ namespace: NS, client: inProcessClient({ capture }) });
@@ -123,6 +128,9 @@ export async function exportCost(): Promise<string> {
       `${(ours / floor).toFixed(2)}×`,
       `${(cbor / floor).toFixed(2)}×`,
       `${(sdk / floor).toFixed(2)}×`,
+      us(cpu[0]!),
+      us(cpu[1]!),
+      us(cpu[3]!),
       capture.length,
       fewestRequests(capture, datums.length),
       cborCapture.length,

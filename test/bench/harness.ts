@@ -154,16 +154,32 @@ export function resourceMetrics(...metrics: MetricData[]): ResourceMetrics {
  * during a run, every function sees the same drift, so their ratios hold even when the absolute figures move.
  */
 export async function timeInTurns(fns: Array<() => Promise<unknown>>, repeats: number): Promise<number[]> {
+  return (await timeAndCpuInTurns(fns, repeats)).wall;
+}
+
+/**
+ * {@link timeInTurns}, with the median CPU time (ms, user and system, of the whole process: libuv's thread pool,
+ * where gzip runs, included) beside the median wall time.
+ */
+export async function timeAndCpuInTurns(
+  fns: Array<() => Promise<unknown>>,
+  repeats: number,
+): Promise<{ wall: number[]; cpu: number[] }> {
   for (const fn of fns) await fn(); // warm-up
   const times = fns.map((): number[] => []);
+  const cpus = fns.map((): number[] => []);
   for (let i = 0; i < repeats; i++) {
     for (let k = 0; k < fns.length; k++) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       await fns[k]!();
       times[k]!.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpus[k]!.push((c.user + c.system) / 1000);
     }
   }
-  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
+  const median = (t: number[]) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!;
+  return { wall: times.map(median), cpu: cpus.map(median) };
 }
 
 export function table(rows: Array<Array<string | number>>): string {

@@ -10,7 +10,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { expect } from 'chai';
 import { CloudWatchMetricExporter, type CloudWatchMetricExporterOptions } from '../src';
-import { captureDiag } from './helpers';
+import { captureDiag, latencyHistograms } from './helpers';
 
 /*
  * PutMetricData in Smithy RPC v2 CBOR (putMetricDataProtocol: 'cbor') against the local CloudWatch, whose front door
@@ -31,35 +31,7 @@ function workload(series: number, histograms = 0): ResourceMetrics {
     isMonotonic: true,
     dataPoints: Array.from({ length: series }, (_, s) => ({ ...time, attributes: { series: `s${s}` }, value: s + 1 })),
   };
-  const bound = (k: number) => 2 ** (k / 16);
-  const latency: MetricData = {
-    descriptor: { name: 'latency', unit: 'ms', description: '', valueType: ValueType.DOUBLE },
-    aggregationTemporality: AggregationTemporality.DELTA,
-    dataPointType: DataPointType.EXPONENTIAL_HISTOGRAM,
-    dataPoints: Array.from({ length: histograms }, (_, s) => {
-      const bucketCounts = Array.from({ length: BUCKETS }, (_, k) => (k % 3 === s % 3 ? 2 : 1));
-      let sum = 0;
-      let count = 0;
-      bucketCounts.forEach((c, k) => {
-        sum += c * ((bound(k + 40) + bound(k + 41)) / 2);
-        count += c;
-      });
-      return {
-        ...time,
-        attributes: { series: `s${s}` },
-        value: {
-          count,
-          sum,
-          scale: 4,
-          zeroCount: 0,
-          positive: { offset: 40, bucketCounts },
-          negative: { offset: 0, bucketCounts: [] },
-          min: bound(40.5),
-          max: bound(40 + BUCKETS - 0.5),
-        },
-      };
-    }),
-  };
+  const latency = latencyHistograms(histograms, BUCKETS);
   return {
     resource: resourceFromAttributes({ 'service.name': 'cbor' }),
     scopeMetrics: [{ scope: { name: 'cbor-test' }, metrics: histograms > 0 ? [calls, latency] : [calls] }],

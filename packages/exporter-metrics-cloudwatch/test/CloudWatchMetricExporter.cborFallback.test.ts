@@ -12,7 +12,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { expect } from 'chai';
 import { CloudWatchMetricExporter, type CloudWatchMetricExporterOptions } from '../src';
-import { captureDiag } from './helpers';
+import { captureDiag, latencyHistograms } from './helpers';
 
 const BUCKETS = 60;
 function rmOf(metrics: MetricData[]): ResourceMetrics {
@@ -35,39 +35,7 @@ function calls(
     dataPoints: Array.from({ length: series }, (_, s) => ({ ...time, attributes: attrs(s), value: s + 1 })),
   };
 }
-function histos(n: number): MetricData {
-  const now = Date.now();
-  const time = { startTime: millisToHrTime(now - 60_000), endTime: millisToHrTime(now) };
-  const bound = (k: number) => 2 ** (k / 16);
-  return {
-    descriptor: { name: 'latency', unit: 'ms', description: '', valueType: ValueType.DOUBLE },
-    aggregationTemporality: AggregationTemporality.DELTA,
-    dataPointType: DataPointType.EXPONENTIAL_HISTOGRAM,
-    dataPoints: Array.from({ length: n }, (_, s) => {
-      const bucketCounts = Array.from({ length: BUCKETS }, (_, k) => (k % 3 === s % 3 ? 2 : 1));
-      let sum = 0;
-      let count = 0;
-      bucketCounts.forEach((c, k) => {
-        sum += c * ((bound(k + 40) + bound(k + 41)) / 2);
-        count += c;
-      });
-      return {
-        ...time,
-        attributes: { series: `s${s}` },
-        value: {
-          count,
-          sum,
-          scale: 4,
-          zeroCount: 0,
-          positive: { offset: 40, bucketCounts },
-          negative: { offset: 0, bucketCounts: [] },
-          min: bound(40.5),
-          max: bound(40 + BUCKETS - 0.5),
-        },
-      };
-    }),
-  };
-}
+const histos = (n: number): MetricData => latencyHistograms(n, BUCKETS);
 const exportOnce = (e: CloudWatchMetricExporter, rm: ResourceMetrics) =>
   new Promise<ExportResult>((resolve) => e.export(rm, resolve));
 

@@ -1,4 +1,6 @@
-import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { diag, DiagLogLevel, ValueType } from '@opentelemetry/api';
+import { millisToHrTime } from '@opentelemetry/core';
+import { AggregationTemporality, DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 
 /** A small deterministic PRNG (mulberry32), so distributions in tests are the same on every run. */
@@ -82,4 +84,42 @@ export function captureDiag(): string[] {
   after(() => diag.disable());
   beforeEach(() => (lines.length = 0));
   return lines;
+}
+
+/**
+ * One delta exponential-histogram metric `latency` (ms), a point per series `s0`, `s1`, … with 60 buckets (scale 4,
+ * from offset 40), counts 1 or 2, and its exact count, sum, min and max: histograms as wide as services send.
+ */
+export function latencyHistograms(series: number, buckets = 60): MetricData {
+  const now = Date.now();
+  const time = { startTime: millisToHrTime(now - 60_000), endTime: millisToHrTime(now) };
+  const bound = (k: number) => 2 ** (k / 16);
+  return {
+    descriptor: { name: 'latency', unit: 'ms', description: '', valueType: ValueType.DOUBLE },
+    aggregationTemporality: AggregationTemporality.DELTA,
+    dataPointType: DataPointType.EXPONENTIAL_HISTOGRAM,
+    dataPoints: Array.from({ length: series }, (_, s) => {
+      const bucketCounts = Array.from({ length: buckets }, (_, k) => (k % 3 === s % 3 ? 2 : 1));
+      let sum = 0;
+      let count = 0;
+      bucketCounts.forEach((c, k) => {
+        sum += c * ((bound(k + 40) + bound(k + 41)) / 2);
+        count += c;
+      });
+      return {
+        ...time,
+        attributes: { series: `s${s}` },
+        value: {
+          count,
+          sum,
+          scale: 4,
+          zeroCount: 0,
+          positive: { offset: 40, bucketCounts },
+          negative: { offset: 0, bucketCounts: [] },
+          min: bound(40.5),
+          max: bound(40 + buckets - 0.5),
+        },
+      };
+    }),
+  };
 }

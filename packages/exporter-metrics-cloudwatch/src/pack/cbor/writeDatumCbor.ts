@@ -48,7 +48,6 @@ function lastOf(make: (key: string) => Buffer): (key: string) => Buffer {
   };
 }
 const nameText = lastOf(encodedText);
-const unitText = lastOf(encodedText);
 
 /** Appends one datum. */
 export function writeDatumCbor(w: CborWriter, d: MetricDatum): void {
@@ -84,13 +83,18 @@ export function writeDatumCbor(w: CborWriter, d: MetricDatum): void {
     w.head(MAJOR_TAG, 1);
     w.number(d.Timestamp.getTime() / 1000);
   }
+  writeMembersAfterTimestamp(w, d, d.Unit === undefined ? undefined : unitPart(d.Unit));
+}
+
+/** The members after Timestamp, in model order; `unit` is the Unit member's bytes, key included. */
+function writeMembersAfterTimestamp(w: CborWriter, d: MetricDatum, unit: Buffer | undefined): void {
   if (d.Value !== undefined) {
     w.raw(KEY.Value);
     w.number(d.Value);
   }
-  if (st !== undefined) {
+  if (d.StatisticValues !== undefined) {
     w.raw(KEY.StatisticValues);
-    writeStatistics(w, st);
+    writeStatistics(w, d.StatisticValues);
   }
   if (d.Values !== undefined) {
     w.raw(KEY.Values);
@@ -100,10 +104,7 @@ export function writeDatumCbor(w: CborWriter, d: MetricDatum): void {
     w.raw(KEY.Counts);
     w.numbers(d.Counts);
   }
-  if (d.Unit !== undefined) {
-    w.raw(KEY.Unit);
-    w.raw(unitText(d.Unit));
-  }
+  if (unit !== undefined) w.raw(unit);
   if (d.StorageResolution !== undefined) {
     w.raw(KEY.StorageResolution);
     w.number(d.StorageResolution);
@@ -179,9 +180,10 @@ function writeTranslated(w: CborWriter, d: TranslatedDatum): boolean {
   const time = timePart(d.Timestamp.getTime());
   const unit = unitPart(d.Unit);
   const json = d.dimensionsJson;
+  const dims = d.dimensionsCbor;
   const numbers = (values?.length ?? 0) + (counts?.length ?? 0);
-  // At most: the dimensions take no more than their JSON (see dimensionsFromJson), a number 9 bytes, a key 18.
-  w.ensure(160 + name.length + json.length + time.length + unit.length + 9 * numbers);
+  // At most: the dimensions' CBOR, or no more than their JSON (see dimensionsFromJson); a number 9 bytes, a key 18.
+  w.ensure(160 + name.length + (dims ?? json).length + time.length + unit.length + 9 * numbers);
   const buf = w.buffer;
   const start = w.at;
   let at = start;
@@ -195,34 +197,13 @@ function writeTranslated(w: CborWriter, d: TranslatedDatum): boolean {
       +(d.StorageResolution !== undefined));
   at = copy(buf, at, name);
   at = copy(buf, at, KEY.Dimensions);
-  const dims = d.dimensionsCbor;
   // Translation wrote them as CBOR when it knew the delivery wanted it; else they are made from the JSON.
   if (dims !== undefined) at += buf.write(dims, at, 'latin1');
   else at = dimensionsFromJson(buf, at, json);
   if (at < 0) return false;
   at = copy(buf, at, time);
   w.at = at;
-  if (d.Value !== undefined) {
-    w.raw(KEY.Value);
-    w.number(d.Value);
-  }
-  if (st !== undefined) {
-    w.raw(KEY.StatisticValues);
-    writeStatistics(w, st);
-  }
-  if (values !== undefined) {
-    w.raw(KEY.Values);
-    w.numbers(values);
-  }
-  if (counts !== undefined) {
-    w.raw(KEY.Counts);
-    w.numbers(counts);
-  }
-  w.raw(unit);
-  if (d.StorageResolution !== undefined) {
-    w.raw(KEY.StorageResolution);
-    w.number(d.StorageResolution);
-  }
+  writeMembersAfterTimestamp(w, d, unit);
   return true;
 }
 

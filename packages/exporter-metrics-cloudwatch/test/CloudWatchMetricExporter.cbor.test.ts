@@ -136,6 +136,22 @@ describe('CloudWatchMetricExporter with putMetricDataProtocol: cbor', function (
     expect((await read(never.namespace, 'calls', 300, 'Sum')).slice(2)).to.deep.equal(expectedCalls(300).slice(2));
   });
 
+  it('leaves CBOR uncompressed when the environment says so (AWS_DISABLE_REQUEST_COMPRESSION), as the SDK would', async () => {
+    const before = process.env['AWS_DISABLE_REQUEST_COMPRESSION'];
+    process.env['AWS_DISABLE_REQUEST_COMPRESSION'] = 'true';
+    try {
+      const { namespace, exporter: e } = exporter();
+      expect((await exportOnce(e, workload(300))).code).to.equal(ExportResultCode.SUCCESS);
+      const puts = cw().puts.filter((r) => (r.input as { Namespace: string }).Namespace === namespace);
+      expect(puts.length).to.be.greaterThan(0);
+      expect(puts.every((r) => r.protocol === 'cbor' && !r.gzip)).to.equal(true);
+      expect(e.getStats().compressedRequests).to.equal(0);
+    } finally {
+      if (before === undefined) delete process.env['AWS_DISABLE_REQUEST_COMPRESSION'];
+      else process.env['AWS_DISABLE_REQUEST_COMPRESSION'] = before;
+    }
+  });
+
   it('stores what the JSON path stores for the same export', async () => {
     const rm = workload(50, 10);
     const cbor = exporter();

@@ -35,19 +35,21 @@ export class PutMetricDataDelivery extends RequestDelivery {
     const cbor = options.putMetricDataProtocol === 'cbor' && options.client === undefined;
     const config = options.clientConfig;
     const { client, release } = clientFor(
-      cbor
-        ? {
-            ...options,
-            // Compressed by the exporter, at a level of its own (see compressCborOurselves).
-            clientConfig: { ...config, protocol: AwsSmithyRpcV2CborProtocol, disableRequestCompression: true },
-          }
-        : options,
+      cbor ? { ...options, clientConfig: { ...config, protocol: AwsSmithyRpcV2CborProtocol } } : options,
     );
     if (cbor) {
+      // Compressed by the exporter at a level of its own (see compressCborOurselves), as the client's resolved
+      // configuration says: its settings, else the environment's or the profile's, range-checked by the SDK.
+      const resolved = client.config as {
+        disableRequestCompression: () => Promise<boolean>;
+        requestMinCompressionSizeBytes: () => Promise<number>;
+      };
       compressCborOurselves(client, {
-        disabled: config.disableRequestCompression,
-        minBytes: config.requestMinCompressionSizeBytes,
+        disabled: resolved.disableRequestCompression,
+        minBytes: resolved.requestMinCompressionSizeBytes,
       });
+      // The SDK's compression middleware reads this on every request: it now leaves the body to ours.
+      resolved.disableRequestCompression = async () => true;
     }
     const limits = { maxDatums: MAX_DATUMS_PER_REQUEST, maxBytes: options.maxRequestBytes };
     // Made only if CloudWatch (or whatever answers in its place) turns CBOR down.

@@ -70,6 +70,18 @@ export class DimensionCache {
     this.names.set(key, entry);
   }
 
+  /**
+   * Gives a kept fragment the CBOR made for it after it was kept (by a cache shared with a JSON exporter), if there
+   * is room: its characters count like the rest.
+   */
+  addFragmentCbor(entry: NameEntry, fragment: Fragment, cbor: string | null): void {
+    const cost = cbor?.length ?? 0;
+    if (this.counted + cost > this.maxChars || entry.fragments === null) return;
+    fragment.cbor = cbor;
+    entry.fragmentChars += cost;
+    this.counted += cost;
+  }
+
   /** Keeps the fragment a short primitive value made, unless its key has shown too many values. */
   addFragment(entry: NameEntry, raw: unknown, fragment: string, hash: number, cbor?: string | null): void {
     const fragments = entry.fragments;

@@ -220,10 +220,11 @@ export function dimensionsInto(
       fragmentHash = kept.hash;
       if (cbor) {
         // Kept before CBOR was asked for (a cache shared with a JSON exporter): made from its JSON, once.
-        if (kept.cbor === undefined) {
-          kept.cbor = cborValue(cborHeadOf(entry.name), (JSON.parse(kept.text) as Dimension).Value ?? '');
-        }
         fragmentCbor = kept.cbor;
+        if (fragmentCbor === undefined) {
+          fragmentCbor = cborValue(cborHeadOf(entry.name), (JSON.parse(kept.text) as Dimension).Value ?? '');
+          cache.addFragmentCbor(entry, kept, fragmentCbor);
+        }
       }
     } else {
       let quoted: string;

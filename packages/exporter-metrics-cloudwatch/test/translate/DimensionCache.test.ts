@@ -54,6 +54,24 @@ describe('DimensionCache', () => {
     expect(toDimensionsJson([], { id: 'u65' }, 30, cache).json).to.equal(expected([['id', 'u65']]));
   });
 
+  it('counts the CBOR it gives fragments kept as JSON first, and stays within its bound', () => {
+    const attributes = { route: '/api/orders', method: 'GET' };
+    const roomy = new DimensionCache();
+    toDimensionsJson([], attributes, 30, roomy);
+    const json = roomy.chars;
+    const cbor = toDimensionsJson([], attributes, 30, roomy, true);
+    const withCbor = roomy.chars;
+    expect(withCbor).to.be.greaterThan(json);
+    expect(toDimensionsJson([], attributes, 30, roomy, true)).to.deep.equal(cbor);
+    expect(roomy.chars).to.equal(withCbor);
+    const full = new DimensionCache(json);
+    toDimensionsJson([], attributes, 30, full);
+    expect(full.chars).to.equal(json);
+    // No room for the CBOR: made for the point all the same, not kept.
+    expect(toDimensionsJson([], attributes, 30, full, true)).to.deep.equal(cbor);
+    expect(full.chars).to.equal(json);
+  });
+
   it('is one per owner: what one cache holds, another does not', () => {
     const a = new DimensionCache();
     const b = new DimensionCache();

@@ -53,7 +53,7 @@ const nameText = lastOf(encodedText);
 export function writeDatumCbor(w: CborWriter, d: MetricDatum): void {
   if (d instanceof TranslatedDatum && writeTranslated(w, d)) return;
   const st = d.StatisticValues;
-  // A translated datum's Dimensions are read from its JSON (see writeDimensionsJson): the getter would parse it.
+  // A translated datum that did not take the road above: its dimensions (from their getter) are always there.
   const translated = d instanceof TranslatedDatum;
   const members =
     +(d.MetricName !== undefined) +

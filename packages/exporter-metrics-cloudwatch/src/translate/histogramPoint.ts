@@ -78,13 +78,11 @@ function pushHistogram<H extends { sum?: number; min?: number; max?: number; cou
   // The point's own statistics were checked (pointProblem); a delta's are new.
   if (h === undefined || h.count === 0 || (fromCumulative && !storableStats(f, h))) return;
   // Deltas computed from cumulative points only know the lifetime extremes: they bound, but are not exact.
-  const dist = toDistribution(buckets(h, bucketScratch), {
-    count: h.count,
-    sum: h.sum,
-    min: h.min,
-    max: h.max,
-    exactMinMax: !fromCumulative,
-  });
+  const dist = toDistribution(
+    buckets(h, bucketScratch),
+    { count: h.count, sum: h.sum, min: h.min, max: h.max, exactMinMax: !fromCumulative },
+    f.ctx.cborDimensions === true,
+  );
   if (dist?.unreachableSum) {
     f.ctx.drops.drop(f.name, 'invalid-histogram', 'its sum cannot come from its buckets and extremes');
     return;

@@ -120,39 +120,12 @@ export function toDistribution(
   }
 
   // Pinned min, representatives in bucket order, pinned max: already ascending, so equal neighbours merge.
-  const values: number[] = presized ? new Array<number>(live + 2) : [];
-  const counts: number[] = presized ? new Array<number>(live + 2) : [];
-  let last = -1;
-  if (exact) {
-    values[0] = stats.min!;
-    counts[0] = 1;
-    last = 0;
-  }
-  for (let i = 0; i < live; i++) {
-    const c = cs[i]!;
-    if (c <= 0) continue;
-    const lo = los[i]!;
-    const hi = his[i]!;
-    let v = (lo + hi) / 2 + (shift * (hi - lo)) / 2;
-    // Rounding must not push a representative out of its bucket (or below the pinned minimum).
-    v = v < lo ? lo : v > hi ? hi : v;
-    if (last >= 0 && values[last] === v) counts[last]! += c;
-    else {
-      last++;
-      values[last] = v;
-      counts[last] = c;
-    }
-  }
-  if (exact && total > 1) {
-    if (values[last] === stats.max) counts[last]! += 1;
-    else {
-      last++;
-      values[last] = stats.max!;
-      counts[last] = 1;
-    }
-  }
-  values.length = last + 1;
-  counts.length = last + 1;
+  const { values, counts } = (presized ? presizedRepresentatives : grownRepresentatives)(
+    live,
+    shift,
+    exact ? stats.min! : undefined,
+    exact && total > 1 ? stats.max! : undefined,
+  );
   const dist: Distribution = {
     values,
     counts,
@@ -166,6 +139,94 @@ export function toDistribution(
 }
 
 let scratch = new BucketList(64);
+
+/*
+ * The representatives of the `live` buckets in scratch, shifted by `shift`, between the pinned extremes when given:
+ * already ascending, so equal neighbours merge. Two copies of one loop, on purpose: each keeps its own lists' kind
+ * (grown: packed, as JSON.stringify walks fastest; pre-sized: less garbage, for CBOR), and shared, the loop would
+ * see both kinds and slow down for both.
+ */
+function grownRepresentatives(
+  live: number,
+  shift: number,
+  min: number | undefined,
+  max: number | undefined,
+): { values: number[]; counts: number[] } {
+  const { lo: los, hi: his, count: cs } = scratch;
+  const values: number[] = [];
+  const counts: number[] = [];
+  let last = -1;
+  if (min !== undefined) {
+    values.push(min);
+    counts.push(1);
+    last = 0;
+  }
+  for (let i = 0; i < live; i++) {
+    const c = cs[i]!;
+    if (c <= 0) continue;
+    const lo = los[i]!;
+    const hi = his[i]!;
+    let v = (lo + hi) / 2 + (shift * (hi - lo)) / 2;
+    // Rounding must not push a representative out of its bucket (or below the pinned minimum).
+    v = v < lo ? lo : v > hi ? hi : v;
+    if (last >= 0 && values[last] === v) counts[last]! += c;
+    else {
+      values.push(v);
+      counts.push(c);
+      last++;
+    }
+  }
+  if (max !== undefined) {
+    if (values[last] === max) counts[last]! += 1;
+    else {
+      values.push(max);
+      counts.push(1);
+    }
+  }
+  return { values, counts };
+}
+
+function presizedRepresentatives(
+  live: number,
+  shift: number,
+  min: number | undefined,
+  max: number | undefined,
+): { values: number[]; counts: number[] } {
+  const { lo: los, hi: his, count: cs } = scratch;
+  const values: number[] = new Array<number>(live + 2);
+  const counts: number[] = new Array<number>(live + 2);
+  let last = -1;
+  if (min !== undefined) {
+    values[0] = min;
+    counts[0] = 1;
+    last = 0;
+  }
+  for (let i = 0; i < live; i++) {
+    const c = cs[i]!;
+    if (c <= 0) continue;
+    const lo = los[i]!;
+    const hi = his[i]!;
+    let v = (lo + hi) / 2 + (shift * (hi - lo)) / 2;
+    v = v < lo ? lo : v > hi ? hi : v;
+    if (last >= 0 && values[last] === v) counts[last]! += c;
+    else {
+      last++;
+      values[last] = v;
+      counts[last] = c;
+    }
+  }
+  if (max !== undefined) {
+    if (values[last] === max) counts[last]! += 1;
+    else {
+      last++;
+      values[last] = max;
+      counts[last] = 1;
+    }
+  }
+  values.length = last + 1;
+  counts.length = last + 1;
+  return { values, counts };
+}
 
 /** What the Values and Counts add up to: the sum, when OpenTelemetry did not give it. */
 function sumOf(values: readonly number[], counts: readonly number[]): number {

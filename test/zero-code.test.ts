@@ -222,6 +222,16 @@ describe('zero-code setup (the register entry)', function () {
     expect(jobPoints[0]!.resource['service.name']).to.equal('zero-code-app');
   });
 
+  it('OTEL_EXPORTER_CLOUDWATCH_PUT_METRIC_DATA_PROTOCOL=cbor: PutMetricData in CBOR, values read back', async () => {
+    const { namespace, env: e } = env({ JOBS: '25', OTEL_EXPORTER_CLOUDWATCH_PUT_METRIC_DATA_PROTOCOL: 'cbor' });
+    const ended = await node(['--import', 'opentelemetry-exporter-metrics-cloudwatch/register', app('app.mjs')], e);
+    expect(ended.code, ended.stderr).to.equal(0);
+    expect(ended.stderr).to.equal('');
+    expect(cw().puts.length).to.be.greaterThan(0);
+    expect(cw().puts.every((r) => r.protocol === 'cbor' && r.status === 200)).to.equal(true);
+    expect(await jobs(namespace)).to.deep.equal([13, 12]);
+  });
+
   it('on Lambda: EMF by default, and the detected function and region are there to choose as dimensions', async () => {
     const { namespace, env: e } = env({
       JOBS: '4',

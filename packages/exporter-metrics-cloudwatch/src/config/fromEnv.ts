@@ -19,6 +19,8 @@ export const ENV_VARIABLES = {
   OTEL_EXPORTER_CLOUDWATCH_OUTPUT:
     "putMetricData (default), emf (EMF documents on stdout) or otlp (CloudWatch's OTLP endpoint, preview)",
   OTEL_EXPORTER_CLOUDWATCH_OTLP_ENDPOINT: "the URL otlp posts to (default: CloudWatch's endpoint + /v1/metrics)",
+  OTEL_EXPORTER_CLOUDWATCH_PUT_METRIC_DATA_PROTOCOL:
+    'json (default) or cbor (experimental): the wire format of PutMetricData',
   OTEL_EXPORTER_CLOUDWATCH_RESOURCE_DIMENSIONS: 'comma-separated resource attribute keys published as dimensions',
   OTEL_EXPORTER_CLOUDWATCH_STORAGE_RESOLUTION: '1 or 60 (default 60)',
   OTEL_EXPORTER_CLOUDWATCH_CONCURRENCY: 'requests in flight, 1–64 (default 4)',
@@ -74,6 +76,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
       throw new EnvConfigError('OTEL_EXPORTER_CLOUDWATCH_OTLP_ENDPOINT', 'must be an http or https URL', otlpEndpoint);
     }
     exporter.otlpEndpoint = otlpEndpoint;
+  }
+  const protocol = env['OTEL_EXPORTER_CLOUDWATCH_PUT_METRIC_DATA_PROTOCOL']?.trim().toLowerCase();
+  if (protocol) {
+    if (protocol !== 'json' && protocol !== 'cbor') {
+      throw new EnvConfigError('OTEL_EXPORTER_CLOUDWATCH_PUT_METRIC_DATA_PROTOCOL', 'must be json or cbor', protocol);
+    }
+    exporter.putMetricDataProtocol = protocol;
   }
   const dims = env['OTEL_EXPORTER_CLOUDWATCH_RESOURCE_DIMENSIONS'];
   if (dims !== undefined && dims.trim() !== '') {

@@ -31,6 +31,11 @@ describe('configFromEnv', () => {
       { OTEL_EXPORTER_CLOUDWATCH_OUTPUT: 'putmetricdata' },
       { exporter: { output: 'putMetricData' } },
     ],
+    [
+      'CBOR',
+      { OTEL_EXPORTER_CLOUDWATCH_PUT_METRIC_DATA_PROTOCOL: ' CBOR ' },
+      { exporter: { putMetricDataProtocol: 'cbor' } },
+    ],
     ['entities on', { OTEL_EXPORTER_CLOUDWATCH_ENTITY: 'AUTO' }, { exporter: { entity: 'auto' } }],
     ['entities off', { OTEL_EXPORTER_CLOUDWATCH_ENTITY: 'off' }, { exporter: { entity: false } }],
     ['entities off, as false', { OTEL_EXPORTER_CLOUDWATCH_ENTITY: 'false' }, { exporter: { entity: false } }],
@@ -64,6 +69,10 @@ describe('configFromEnv', () => {
     [
       { OTEL_EXPORTER_CLOUDWATCH_OTLP_ENDPOINT: 'monitoring.us-east-1.amazonaws.com/v1/metrics' },
       /^OTEL_EXPORTER_CLOUDWATCH_OTLP_ENDPOINT="monitoring.*": must be an http or https URL$/,
+    ],
+    [
+      { OTEL_EXPORTER_CLOUDWATCH_PUT_METRIC_DATA_PROTOCOL: 'protobuf' },
+      /^OTEL_EXPORTER_CLOUDWATCH_PUT_METRIC_DATA_PROTOCOL="protobuf": must be json or cbor$/,
     ],
     [{ OTEL_EXPORTER_CLOUDWATCH_ENTITY: 'yes' }, /^OTEL_EXPORTER_CLOUDWATCH_ENTITY="yes": must be auto or off$/],
     [{ OTEL_METRIC_EXPORT_INTERVAL: '1e3' }, /^OTEL_METRIC_EXPORT_INTERVAL="1e3": must be a whole number/],

@@ -140,6 +140,15 @@ describe('createCloudWatchMetricReader', () => {
         byDefault: 'putMetricData',
       },
       {
+        variable: 'OTEL_EXPORTER_CLOUDWATCH_PUT_METRIC_DATA_PROTOCOL',
+        env: 'cbor',
+        option: { putMetricDataProtocol: 'json' },
+        read: (r) => r.exporter.putMetricDataProtocol,
+        fromEnv: 'cbor',
+        fromOption: 'json',
+        byDefault: 'json',
+      },
+      {
         variable: 'OTEL_EXPORTER_CLOUDWATCH_OTLP_ENDPOINT',
         env: 'http://127.0.0.1:4318/v1/metrics',
         option: { otlpEndpoint: 'https://monitoring.eu-west-1.amazonaws.com/v1/metrics' },

@@ -1,5 +1,6 @@
 import type { Entity, MetricDatum, StatisticSet } from '@aws-sdk/client-cloudwatch';
 import { TranslatedDatum } from '../translate/TranslatedDatum.js';
+import { lastOf } from '../util/lastOf.js';
 import type { CborFrame } from './cbor/cborEnvelope.js';
 
 /*
@@ -40,19 +41,6 @@ export function serializeDatum(d: MetricDatum): string {
 /** What JSON.stringify writes for a number, without its general machinery. */
 function numberJson(v: number): string {
   return Number.isFinite(v) ? `${v}` : 'null';
-}
-
-/** Remembers the text made from the last key: datums in a row share their metric name, time and unit. */
-function lastOf<K>(make: (key: K) => string): (key: K) => string {
-  let lastKey: K | undefined;
-  let last = '';
-  return (key) => {
-    if (key !== lastKey) {
-      lastKey = key;
-      last = make(key);
-    }
-    return last;
-  };
 }
 
 const nameOnly = lastOf((name: string) => `{"MetricName":${JSON.stringify(name)}`);

@@ -4,8 +4,8 @@
  * one, which would need a check per value and save little once the body is gzipped).
  */
 
-export const MAJOR_UINT = 0;
-export const MAJOR_NEGATIVE = 1;
+const MAJOR_UINT = 0;
+const MAJOR_NEGATIVE = 1;
 export const MAJOR_TEXT = 3;
 export const MAJOR_ARRAY = 4;
 export const MAJOR_MAP = 5;
@@ -57,39 +57,30 @@ export class CborWriter {
     this.at = at + n;
   }
 
-  /** A text string. */
+  /** A text string. A short ASCII one (names, dimension values) is copied char by char; any other is encoded. */
   text(s: string): void {
-    this.textOf(s, 0, s.length);
-  }
-
-  /**
-   * The text from `from` to `to` in `s`. A short ASCII one (names, dimension values) is copied char by char; any
-   * other is cut out and encoded.
-   */
-  textOf(source: string, from: number, to: number): void {
-    const n = to - from;
+    const n = s.length;
     if (n <= SHORT) {
       this.ensure(n + 2);
       const buf = this.buffer;
       const start = this.at;
       let at = writeHead(buf, start, MAJOR_TEXT, n);
-      let i = from;
-      for (; i < to; i++) {
-        const c = source.charCodeAt(i);
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
         if (c > 0x7f) break;
         buf[at++] = c;
       }
-      if (i === to) {
+      if (i === n) {
         this.at = at;
         return;
       }
       this.at = start;
     }
-    const s = from === 0 && to === source.length ? source : source.slice(from, to);
     const bytes = Buffer.byteLength(s);
     this.head(MAJOR_TEXT, bytes);
     this.ensure(bytes);
-    this.at += this.buffer.write(s, this.at, bytes, bytes === s.length ? 'latin1' : 'utf8');
+    this.at += this.buffer.write(s, this.at, bytes, bytes === n ? 'latin1' : 'utf8');
   }
 
   /** A number: an integer when it is one within the safe range, else a 64-bit float. */
@@ -106,11 +97,6 @@ export class CborWriter {
     let at = writeHead(buf, this.at, MAJOR_ARRAY, values.length);
     for (let i = 0; i < values.length; i++) at = writeNumber(buf, view, at, values[i]!);
     this.at = at;
-  }
-
-  byte(b: number): void {
-    this.ensure(1);
-    this.buffer[this.at++] = b;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Dimension, MetricDatum, StatisticSet } from '@aws-sdk/client-cloudwatch';
 import { TranslatedDatum } from '../../translate/TranslatedDatum.js';
-import { CborWriter, encodedText, MAJOR_ARRAY, MAJOR_MAP, MAJOR_TAG, MAJOR_TEXT, writeHead } from './CborWriter.js';
+import { lastOf } from '../../util/lastOf.js';
+import { CborWriter, encodedText, MAJOR_ARRAY, MAJOR_MAP, MAJOR_TAG } from './CborWriter.js';
 
 /*
  * A MetricDatum as the AWS SDK's Smithy RPC v2 CBOR codec writes it: a map of its present members, timestamps as
@@ -35,20 +36,6 @@ const KEY = {
 };
 export { KEY as CBOR_KEYS };
 
-/** Remembers the bytes made from the last key: datums in a row share their metric name and unit. */
-function lastOf(make: (key: string) => Buffer): (key: string) => Buffer {
-  let lastKey: string | undefined;
-  let last: Buffer = Buffer.alloc(0);
-  return (key) => {
-    if (key !== lastKey) {
-      lastKey = key;
-      last = make(key);
-    }
-    return last;
-  };
-}
-const nameText = lastOf(encodedText);
-
 /** Appends one datum. */
 export function writeDatumCbor(w: CborWriter, d: MetricDatum): void {
   if (d instanceof TranslatedDatum && writeTranslated(w, d)) return;
@@ -67,22 +54,17 @@ export function writeDatumCbor(w: CborWriter, d: MetricDatum): void {
     +(d.StorageResolution !== undefined);
   w.head(MAJOR_MAP, members);
   if (d.MetricName !== undefined) {
-    w.raw(KEY.MetricName);
-    w.raw(nameText(d.MetricName));
+    w.raw(namePart(d.MetricName));
   }
   if (translated) {
-    // Dimensions JSON of a shape the fast path does not take (see dimensionsFromJson): parsed.
+    // Dimensions translation did not write as CBOR (names or values past ASCII, or a JSON delivery's datum).
     w.raw(KEY.Dimensions);
     writeDimensions(w, (d as TranslatedDatum).Dimensions);
   } else if (d.Dimensions !== undefined) {
     w.raw(KEY.Dimensions);
     writeDimensions(w, d.Dimensions);
   }
-  if (d.Timestamp !== undefined) {
-    w.raw(KEY.Timestamp);
-    w.head(MAJOR_TAG, 1);
-    w.number(d.Timestamp.getTime() / 1000);
-  }
+  if (d.Timestamp !== undefined) w.raw(timePart(d.Timestamp.getTime()));
   writeMembersAfterTimestamp(w, d, d.Unit === undefined ? undefined : unitPart(d.Unit));
 }
 
@@ -152,25 +134,18 @@ function writeDimensions(w: CborWriter, dims: readonly Dimension[]): void {
 
 /*
  * A translated datum, the common case, written with room made once and no call per member: the parts datums in a
- * row share (name, timestamp, unit: each with its key) are bytes made once, and the dimensions are transcoded from
- * the JSON translation wrote (see dimensionsFromJson). False, with nothing written, when that JSON is not of the
- * expected shape.
+ * row share (name, timestamp, unit: each with its key) are bytes made once, and the dimensions are copied as
+ * translation wrote them in CBOR. False, with nothing written, when it did not (see writeDatumCbor).
  */
-const namePart = lastOf((name) => Buffer.concat([KEY.MetricName, encodedText(name)]));
-const unitPart = lastOf((unit) => Buffer.concat([KEY.Unit, encodedText(unit)]));
-let lastTime = NaN;
-let lastTimePart: Buffer = Buffer.alloc(0);
-function timePart(ms: number): Buffer {
-  if (ms !== lastTime) {
-    const w = new CborWriter(32);
-    w.raw(KEY.Timestamp);
-    w.head(MAJOR_TAG, 1);
-    w.number(ms / 1000);
-    lastTime = ms;
-    lastTimePart = Buffer.from(w.buffer.subarray(0, w.at));
-  }
-  return lastTimePart;
-}
+const namePart = lastOf((name: string) => Buffer.concat([KEY.MetricName, encodedText(name)]));
+const unitPart = lastOf((unit: string) => Buffer.concat([KEY.Unit, encodedText(unit)]));
+const timePart = lastOf((ms: number) => {
+  const w = new CborWriter(32);
+  w.raw(KEY.Timestamp);
+  w.head(MAJOR_TAG, 1);
+  w.number(ms / 1000);
+  return Buffer.from(w.buffer.subarray(0, w.at));
+});
 
 function writeTranslated(w: CborWriter, d: TranslatedDatum): boolean {
   const st = d.StatisticValues;
@@ -179,11 +154,11 @@ function writeTranslated(w: CborWriter, d: TranslatedDatum): boolean {
   const name = namePart(d.MetricName);
   const time = timePart(d.Timestamp.getTime());
   const unit = unitPart(d.Unit);
-  const json = d.dimensionsJson;
   const dims = d.dimensionsCbor;
+  if (dims === undefined) return false;
   const numbers = (values?.length ?? 0) + (counts?.length ?? 0);
-  // At most: the dimensions' CBOR, or no more than their JSON (see dimensionsFromJson); a number 9 bytes, a key 18.
-  w.ensure(160 + name.length + (dims ?? json).length + time.length + unit.length + 9 * numbers);
+  // At most: a number takes 9 bytes, a key and a head 18.
+  w.ensure(160 + name.length + dims.length + time.length + unit.length + 9 * numbers);
   const buf = w.buffer;
   const start = w.at;
   let at = start;
@@ -197,10 +172,7 @@ function writeTranslated(w: CborWriter, d: TranslatedDatum): boolean {
       +(d.StorageResolution !== undefined));
   at = copy(buf, at, name);
   at = copy(buf, at, KEY.Dimensions);
-  // Translation wrote them as CBOR when it knew the delivery wanted it; else they are made from the JSON.
-  if (dims !== undefined) at += buf.write(dims, at, 'latin1');
-  else at = dimensionsFromJson(buf, at, json);
-  if (at < 0) return false;
+  at += buf.write(dims, at, 'latin1');
   at = copy(buf, at, time);
   w.at = at;
   writeMembersAfterTimestamp(w, d, unit);
@@ -210,90 +182,4 @@ function writeTranslated(w: CborWriter, d: TranslatedDatum): boolean {
 function copy(buf: Buffer, at: number, bytes: Buffer): number {
   for (let i = 0; i < bytes.length; i++) buf[at + i] = bytes[i]!;
   return at + bytes.length;
-}
-
-/*
- * Translation hands dimensions over as the JSON list it wrote, `[{"Name":"…","Value":"…"},…]`, every name and value
- * ASCII. That JSON is copied into the body as it is (one native copy), then rewritten in place, left to right, as
- * CBOR: without a backslash no string holds a quote, so each name and value ends at the next quote, and the JSON
- * between them is fixed. The CBOR never outgrows the JSON it has read (`{"Name":"` is 9 characters, a map head, the
- * key and a text head at most 9 bytes; `","Value":"` 11 against at most 9), so writing never overtakes reading.
- * Answers where the list ends, or -1 for anything else (an escape, another shape, a character past ASCII), with
- * the bytes from `start` on to be written again.
- */
-const FIRST_NAME = Buffer.from('[{"Name":"', 'latin1');
-const TO_VALUE = Buffer.from('","Value":"', 'latin1');
-const TO_NAME = Buffer.from('"},{"Name":"', 'latin1');
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const CLOSE_BRACE = 0x7d;
-const CLOSE_BRACKET = 0x5d;
-const NAME_KEY = KEY.Name;
-const VALUE_KEY = KEY.Value;
-
-function dimensionsFromJson(buf: Buffer, start: number, json: string): number {
-  const end = start + json.length;
-  if (buf.write(json, start, 'latin1') !== json.length) return -1;
-  if (json.length === 2 && buf[start] === 0x5b && buf[start + 1] === CLOSE_BRACKET) {
-    buf[start] = MAJOR_ARRAY << 5;
-    return start + 1;
-  }
-  if (!bytesAt(buf, start, FIRST_NAME)) return -1;
-  // The list's head takes one byte below 24 dimensions; past that (rare) it is widened at the end.
-  let w = start + 1;
-  let r = start + FIRST_NAME.length;
-  let n = 0;
-  for (;;) {
-    buf[w++] = (MAJOR_MAP << 5) | 2;
-    w = copy(buf, w, NAME_KEY);
-    w = textInPlace(buf, w, r, end);
-    if (w < 0) return -1;
-    r = closedAt;
-    if (!bytesAt(buf, r, TO_VALUE)) return -1;
-    r += TO_VALUE.length;
-    w = copy(buf, w, VALUE_KEY);
-    w = textInPlace(buf, w, r, end);
-    if (w < 0) return -1;
-    r = closedAt;
-    n++;
-    if (bytesAt(buf, r, TO_NAME)) {
-      r += TO_NAME.length;
-      continue;
-    }
-    if (r + 3 !== end || buf[r] !== QUOTE || buf[r + 1] !== CLOSE_BRACE || buf[r + 2] !== CLOSE_BRACKET) return -1;
-    if (n < 24) {
-      buf[start] = (MAJOR_ARRAY << 5) | n;
-      return w;
-    }
-    buf.copyWithin(start + 2, start + 1, w);
-    buf[start] = (MAJOR_ARRAY << 5) | 24;
-    buf[start + 1] = n;
-    return w + 1;
-  }
-}
-
-/** Where the last string textInPlace rewrote was closed (its quote). */
-let closedAt = 0;
-
-/**
- * The JSON string's characters from `r` to its closing quote, rewritten at `w` as a CBOR text string; answers where
- * it ends (and sets closedAt), or -1 for an escape, a byte past ASCII or no closing quote.
- */
-function textInPlace(buf: Buffer, w: number, r: number, end: number): number {
-  let close = r;
-  while (close < end && buf[close] !== QUOTE) close++;
-  if (close >= end) return -1;
-  closedAt = close;
-  w = writeHead(buf, w, MAJOR_TEXT, close - r);
-  for (let i = r; i < close; i++) {
-    const b = buf[i]!;
-    if (b > 0x7f || b === BACKSLASH) return -1;
-    buf[w++] = b;
-  }
-  return w;
-}
-
-function bytesAt(buf: Buffer, at: number, bytes: Buffer): boolean {
-  for (let i = 0; i < bytes.length; i++) if (buf[at + i] !== bytes[i]) return false;
-  return true;
 }

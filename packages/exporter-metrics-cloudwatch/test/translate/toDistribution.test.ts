@@ -177,6 +177,9 @@ describe('toDistribution', () => {
         expect(relErr(b.lo, exact(offset + k))).to.be.below(1e-12);
         expect(relErr(b.hi, exact(offset + k + 1))).to.be.below(1e-12);
       });
+      // The negative buckets mirror the positive ones exactly, with their counts; the zero bucket sits between.
+      expect(negative.map((b) => ({ lo: -b.hi, hi: -b.lo, count: b.count })).reverse()).to.deep.equal(positive);
+      expect(buckets[negative.length]).to.deep.equal({ lo: 0, hi: 0, count: 1 });
       // Value order: the most negative bucket first.
       const top = offset + bucketCounts.lastIndexOf(1) + 1;
       expect(negative[0]!.lo).to.be.closeTo(-exact(top), exact(top) * 1e-12);

@@ -61,7 +61,7 @@ export class BucketList {
   }
 
   private grow(): void {
-    const n = this.lo.length * 2;
+    const n = Math.max(4, this.lo.length * 2);
     const lo = new Float64Array(n);
     const hi = new Float64Array(n);
     const count = new Float64Array(n);

@@ -69,9 +69,12 @@ export function toDistribution(
     if (!(count > 0)) continue;
     // The extremes bound every bucket, which also closes the open ends of explicit histograms. (Math.max and
     // Math.min compile to one instruction each, where comparisons branch: this loop took twice as long. No bound
-    // is NaN here: validation refused NaN extremes and boundaries.)
+    // is NaN here: validation refused NaN extremes and boundaries. Between +0 and -0, the extreme wins, as it
+    // always has.)
     let lo = Math.max(bucketLos[i]!, lowBound);
     let hi = Math.min(bucketHis[i]!, highBound);
+    if (lo === 0) lo = bucketLos[i]! > lowBound ? bucketLos[i]! : lowBound;
+    if (hi === 0) hi = bucketHis[i]! < highBound ? bucketHis[i]! : highBound;
     if (lo > hi) lo = hi = lo > highBound ? highBound : lowBound;
     if (!Number.isFinite(lo)) lo = hi;
     if (!Number.isFinite(hi)) hi = lo;

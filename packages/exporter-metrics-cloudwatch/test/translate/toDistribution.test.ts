@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { explicitBuckets, exponentialBuckets, exponentialLowerBound } from '../../src/translate/histogramBuckets';
+import { BucketList } from '../../src/translate/BucketList';
 import { splitDistribution, toDistribution, type Bucket, type Distribution } from '../../src/translate/toDistribution';
 import { lognormal, relErr, statsOf } from '../helpers';
 
@@ -186,6 +187,36 @@ describe('toDistribution', () => {
       expect(buckets.map((b) => b.lo)).to.deep.equal([...buckets.map((b) => b.lo)].sort((a, b) => a - b));
     });
   }
+
+  it('fills a bucket list made with no room at all', () => {
+    const into = exponentialBuckets(
+      {
+        count: 3,
+        scale: 0,
+        zeroCount: 0,
+        positive: { offset: 0, bucketCounts: [1, 0, 2] },
+        negative: { offset: 0, bucketCounts: [] },
+      },
+      new BucketList(0),
+    );
+    expect(into.toArray()).to.deep.equal([
+      { lo: 1, hi: 2, count: 1 },
+      { lo: 4, hi: 8, count: 2 },
+    ]);
+  });
+
+  it('bounds a bucket of zeros by the extreme between +0 and -0', () => {
+    // A negative bucket whose bounds underflowed to -0, and a max of +0: the value stays +0, as the extreme says.
+    const d = toDistribution(
+      [
+        { lo: -2, hi: -1, count: 3 },
+        { lo: -0, hi: -0, count: 2 },
+      ],
+      { count: 5, sum: -5.5, min: -2, max: 0, exactMinMax: false },
+    )!;
+    expect(Object.is(d.values[d.values.length - 1], 0)).to.equal(true);
+    expect(Object.is(d.max, 0)).to.equal(true);
+  });
 
   it('uses exponential bucket bounds base^i with base 2^(2^-scale)', () => {
     expect(exponentialLowerBound(16, 4)).to.be.closeTo(2, 1e-12);

@@ -52,8 +52,8 @@ export interface DeliveryRun {
    * it, untranslated, and `add` is never called.
    */
   readonly addMetric?: (scope: InstrumentationScope, metric: MetricData) => void;
-  /** Whether its datums are written as CBOR: translation then writes their dimensions as CBOR too. */
-  readonly cborDimensions?: boolean;
+  /** Whether its datums are written as CBOR: translation then prepares them for it (see TranslateContext). */
+  readonly writesCbor?: boolean;
   /** No more datums: sends (or keeps) what is queued, by the run's deadline (rejecting only on a bug of ours). */
   finish(): Promise<DeliveryResult>;
 }

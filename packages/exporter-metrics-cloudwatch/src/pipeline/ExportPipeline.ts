@@ -91,7 +91,7 @@ export class ExportPipeline {
           dimensionCache: this.dimensionCache,
           series,
           maxValuesPerDatum: this.delivery.maxValuesPerDatum,
-          cborDimensions: delivering.cborDimensions,
+          writesCbor: delivering.writesCbor,
         },
         rules: this.rules,
         // The delivery's own function: no extra call per datum.

@@ -105,7 +105,7 @@ export class PutMetricDataDelivery extends RequestDelivery {
         );
     return {
       add: (datum) => packer.add(datum),
-      cborDimensions: cbor,
+      writesCbor: cbor,
       finish: async (): Promise<DeliveryResult> => {
         let failure: { error: unknown } | undefined;
         try {

@@ -31,8 +31,11 @@ export interface TranslateContext {
   maxValuesPerDatum?: number;
   /** Counts the series this export publishes (each published point is one series of its metric), and since start. */
   series?: SeriesCounter;
-  /** Write each datum's dimensions as CBOR as well (see TranslatedDatum.dimensionsCbor): the delivery sends CBOR. */
-  cborDimensions?: boolean;
+  /**
+   * The delivery writes CBOR: each datum's dimensions are written as CBOR instead of JSON (see
+   * TranslatedDatum.dimensionsCbor), and histogram lists are made at their full size (see toDistribution).
+   */
+  writesCbor?: boolean;
 }
 
 /** Everything one metric's points share. */
@@ -110,7 +113,7 @@ export function dimensionsOf(f: MetricFrame, p: DataPoint<unknown>): DimensionsJ
     MAX_DIMENSIONS,
     f.dimensionCache,
     f.dimensions,
-    f.ctx.cborDimensions === true,
+    f.ctx.writesCbor === true,
   );
   if (dims.truncated) {
     f.ctx.drops.warnOnce(

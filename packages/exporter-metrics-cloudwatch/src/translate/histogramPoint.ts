@@ -81,7 +81,7 @@ function pushHistogram<H extends { sum?: number; min?: number; max?: number; cou
   const dist = toDistribution(
     buckets(h, bucketScratch),
     { count: h.count, sum: h.sum, min: h.min, max: h.max, exactMinMax: !fromCumulative },
-    f.ctx.cborDimensions === true,
+    f.ctx.writesCbor === true,
   );
   if (dist?.unreachableSum) {
     f.ctx.drops.drop(f.name, 'invalid-histogram', 'its sum cannot come from its buckets and extremes');

@@ -106,7 +106,7 @@ describe('CborPacker', () => {
         deltas: new CumulativeToDelta(60_000),
         drops: new DropReporter(),
         now,
-        cborDimensions: true,
+        writesCbor: true,
         dimensionCache: new DimensionCache(),
       },
     );

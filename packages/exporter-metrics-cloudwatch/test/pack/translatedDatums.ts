@@ -12,7 +12,7 @@ import { translateResourceMetrics } from '../../src/translate/translateResourceM
  * Datums as translation makes them (dimensions as the JSON it wrote), from attributes that need escaping, non-ASCII
  * names and values, and a histogram: 4 attribute sets, a sum and a histogram each.
  */
-export function translatedDatums(cborDimensions = false, now = Date.now()): MetricDatum[] {
+export function translatedDatums(writesCbor = false, now = Date.now()): MetricDatum[] {
   const attributeSets = [
     {},
     { route: '/api/orders/{id}', method: 'GET', code: 200 },
@@ -57,7 +57,7 @@ export function translatedDatums(cborDimensions = false, now = Date.now()): Metr
       deltas: new CumulativeToDelta(60_000),
       drops: new DropReporter(),
       now,
-      cborDimensions,
+      writesCbor,
       dimensionCache: new DimensionCache(),
     },
   );

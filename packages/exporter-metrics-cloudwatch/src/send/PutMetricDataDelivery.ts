@@ -33,17 +33,13 @@ export class PutMetricDataDelivery extends RequestDelivery {
     onEnvelopeRefused?: (error: Error) => void,
   ) {
     const cbor = options.putMetricDataProtocol === 'cbor' && options.client === undefined;
-    const config = options.clientConfig;
     const { client, release } = clientFor(
-      cbor ? { ...options, clientConfig: { ...config, protocol: AwsSmithyRpcV2CborProtocol } } : options,
+      cbor ? { ...options, clientConfig: { ...options.clientConfig, protocol: AwsSmithyRpcV2CborProtocol } } : options,
     );
     if (cbor) {
       // Compressed by the exporter at a level of its own (see compressCborOurselves), as the client's resolved
       // configuration says: its settings, else the environment's or the profile's, range-checked by the SDK.
-      const resolved = client.config as {
-        disableRequestCompression: () => Promise<boolean>;
-        requestMinCompressionSizeBytes: () => Promise<number>;
-      };
+      const resolved = client.config;
       compressCborOurselves(client, {
         disabled: resolved.disableRequestCompression,
         minBytes: resolved.requestMinCompressionSizeBytes,

@@ -38,12 +38,11 @@ export function speaksCbor(client: CloudWatchClient): boolean {
 
 /**
  * A PutMetricData command for one batch. When the client speaks the batch's format — AWS JSON 1.0 (today's SDK) or
- * Smithy RPC v2 CBOR — its body is the one packing already serialized: the SDK's serializer runs on an empty list and a middleware right after it puts the
- * prepared body in place — what the SDK would have written (tests hold the two equal: byte for byte for JSON,
- * decoded for CBOR) — so the
- * SDK still compresses (before signing), signs and retries, but the datums are not serialized twice. Any other
- * protocol gets a plain command and the SDK serializes the datums itself. A second middleware counts what each
- * attempt puts on the wire.
+ * Smithy RPC v2 CBOR — its body is the one packing already serialized: the SDK's serializer runs on an empty list
+ * and a middleware right after it puts the prepared body in place — what the SDK would have written (tests hold the
+ * two equal: byte for byte for JSON, decoded for CBOR) — so the SDK still compresses (before signing), signs and
+ * retries, but the datums are not serialized twice. Any other protocol gets a plain command and the SDK serializes
+ * the datums itself. A second middleware counts what each attempt puts on the wire.
  */
 export function putMetricDataCommand(
   client: CloudWatchClient,
@@ -130,19 +129,16 @@ export const CBOR_GZIP_LEVEL = 3;
 
 const gzipAsync = promisify(gzip);
 
-/** How a client the exporter made compresses: as its configuration says, but at our level (see ownCompression). */
+/**
+ * How a client the exporter made compresses: as its resolved configuration says (its settings, else the
+ * environment's or the profile's, as the SDK resolves them for its own compression), but at our level.
+ */
 export interface CompressionSettings {
-  /** The client's resolved `disableRequestCompression` (configuration, environment or profile). */
-  disabled: boolean | (() => Promise<boolean>) | undefined;
+  /** The client's resolved `disableRequestCompression`. */
+  disabled: () => Promise<boolean>;
   /** The client's resolved `requestMinCompressionSizeBytes`. */
-  minBytes: number | (() => Promise<number>) | undefined;
+  minBytes: () => Promise<number>;
 }
-
-const valueOf = async <T>(v: T | (() => Promise<T>)): Promise<T> =>
-  typeof v === 'function' ? (v as () => Promise<T>)() : v;
-
-/** The SDK's own threshold when a configuration gives none (the exporter's default configuration sets 1,024). */
-const SDK_MIN_COMPRESSION_BYTES = 10_240;
 
 /**
  * The CBOR clients the exporter made, with the SDK's own compression turned off, and what their resolved
@@ -170,10 +166,11 @@ function cborCompression({ disabled, minBytes }: CompressionSettings) {
   return (next: (args: { request: unknown }) => Promise<unknown>) =>
     async (args: { request: unknown }): Promise<unknown> => {
       const request = args.request;
-      if (!isHttpRequest(request) || (await valueOf(disabled)) === true) return next(args);
+      if (!isHttpRequest(request) || (await disabled())) return next(args);
       const body = request.body;
-      const min = (await valueOf(minBytes)) ?? SDK_MIN_COMPRESSION_BYTES;
-      if (!(body instanceof Uint8Array) || body.byteLength === 0 || body.byteLength < min) return next(args);
+      if (!(body instanceof Uint8Array) || body.byteLength === 0 || body.byteLength < (await minBytes())) {
+        return next(args);
+      }
       const compressed = await gzipAsync(body, { level: CBOR_GZIP_LEVEL });
       const encoding = request.headers['content-encoding'];
       return next({

@@ -35,32 +35,13 @@ export interface PackLimits {
 
 /** Splits a batch into two halves, each with its exact body and size, cut from the batch's body. */
 export function splitBatch(batch: Batch): [Batch, Batch] {
-  const { body, starts, count } = batch;
-  const cbor = batch.envelope.cbor;
-  if (cbor !== undefined) {
-    const half = Math.ceil(count / 2);
-    return [sliceCborBatch(batch, 0, half), sliceCborBatch(batch, half, count)];
+  const half = Math.ceil(batch.count / 2);
+  if (batch.envelope.cbor !== undefined) {
+    return [sliceCborBatch(batch, 0, half), sliceCborBatch(batch, half, batch.count)];
   }
-  const { head, tail } = batch.envelope;
-  const headBytes = Buffer.byteLength(head);
-  const tailBytes = Buffer.from(tail);
-  const end = (i: number) => (i < count ? starts[i]! - 1 : body.length - tailBytes.length);
-  const part = (from: number, to: number): Batch => {
-    const cut = Buffer.concat([body.subarray(0, headBytes), body.subarray(starts[from]!, end(to)), tailBytes]);
-    const shift = headBytes - starts[from]!;
-    const half: Batch = {
-      count: to - from,
-      body: cut,
-      starts: starts.slice(from, to).map((s) => s + shift),
-      bytes: cut.length,
-      oldest: batch.oldest,
-      envelope: batch.envelope,
-    };
-    if (batch.datums) half.datums = batch.datums.slice(from, to);
-    return half;
-  };
-  const half = Math.ceil(count / 2);
-  return [part(0, half), part(half, count)];
+  const head = batch.body.subarray(0, Buffer.byteLength(batch.envelope.head));
+  const tail = Buffer.from(batch.envelope.tail);
+  return [cutBatch(batch, 0, half, head, tail), cutBatch(batch, half, batch.count, head, tail)];
 }
 
 /**
@@ -92,12 +73,26 @@ export function withoutOptionalMembers(batch: Batch): Batch | undefined {
  * a CBOR list's head counts its items, so the head is made anew around the datums' bytes.
  */
 export function sliceCborBatch(batch: Batch, from: number, to: number, envelope = batch.envelope): Batch {
-  const { body, starts, count } = batch;
-  const tailBytes = batch.envelope.cbor!.tail.length;
-  const end = (i: number) => (i < count ? starts[i]! : body.length - tailBytes);
   const frame = envelope.cbor!;
-  const head = frame.head(to - from);
-  const cut = Buffer.concat([head, body.subarray(starts[from]!, end(to)), frame.tail]);
+  return cutBatch(batch, from, to, frame.head(to - from), frame.tail, envelope);
+}
+
+/** The datums from `from` to `to` of a batch, their bytes as they are between `head` and `tail`, as a batch. */
+function cutBatch(
+  batch: Batch,
+  from: number,
+  to: number,
+  head: Uint8Array,
+  tail: Uint8Array,
+  envelope = batch.envelope,
+): Batch {
+  const { body, starts, count } = batch;
+  const cbor = batch.envelope.cbor;
+  // JSON datums are separated by commas; CBOR ones follow one another.
+  const separator = cbor === undefined ? 1 : 0;
+  const tailBytes = cbor === undefined ? Buffer.byteLength(batch.envelope.tail) : cbor.tail.length;
+  const end = to < count ? starts[to]! - separator : body.length - tailBytes;
+  const cut = Buffer.concat([head, body.subarray(starts[from]!, end), tail]);
   const shift = head.length - starts[from]!;
   const part: Batch = {
     count: to - from,

@@ -1,7 +1,7 @@
 import type { Dimension, MetricDatum, StatisticSet } from '@aws-sdk/client-cloudwatch';
 import { TranslatedDatum } from '../../translate/TranslatedDatum.js';
 import { lastOf } from '../../util/lastOf.js';
-import { CborWriter, encodedText, MAJOR_ARRAY, MAJOR_MAP, MAJOR_TAG } from './CborWriter.js';
+import { copyBytes, CborWriter, encodedText, MAJOR_ARRAY, MAJOR_MAP, MAJOR_TAG } from './CborWriter.js';
 
 /*
  * A MetricDatum as the AWS SDK's Smithy RPC v2 CBOR codec writes it: a map of its present members, timestamps as
@@ -170,16 +170,11 @@ function writeTranslated(w: CborWriter, d: TranslatedDatum): boolean {
       +(values !== undefined) +
       +(counts !== undefined) +
       +(d.StorageResolution !== undefined));
-  at = copy(buf, at, name);
-  at = copy(buf, at, KEY.Dimensions);
+  at = copyBytes(buf, at, name);
+  at = copyBytes(buf, at, KEY.Dimensions);
   at += buf.write(dims, at, 'latin1');
-  at = copy(buf, at, time);
+  at = copyBytes(buf, at, time);
   w.at = at;
   writeMembersAfterTimestamp(w, d, unit);
   return true;
-}
-
-function copy(buf: Buffer, at: number, bytes: Buffer): number {
-  for (let i = 0; i < bytes.length; i++) buf[at + i] = bytes[i]!;
-  return at + bytes.length;
 }
